@@ -1,0 +1,1 @@
+"""The durable queue: job model, stores, executor and spool ingestion. Never imports Qt."""

@@ -1,0 +1,142 @@
+"""The job store interface, shared by the SQLite and the in-memory store.
+
+Every method is safe to call from any thread. Times are seconds since the
+epoch from the store's injectable clock (``clock=time.time``), so leases and
+timeouts are testable without sleeping.
+
+Writes made on behalf of a running job (``start_step``, ``finish_step``,
+``renew``, ``finish_job``, ``release``) are *fenced*: they carry the owner
+that claimed the job and succeed only while that owner still holds an
+unexpired lease; otherwise they raise :class:`LeaseLost` and change nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Callable, Iterable, Optional
+
+from .model import Job
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; the message says why and what to do."""
+
+
+class JobNotFound(StoreError):
+    """No job has this id."""
+
+
+class LeaseLost(StoreError):
+    """The caller no longer owns the job (lease expired or job taken over)."""
+
+
+class InvalidState(StoreError):
+    """The job is in a state that does not allow this (e.g. retry a running job)."""
+
+
+class StoreFull(StoreError):
+    """The disk is full; nothing was written."""
+
+
+class JobStore(abc.ABC):
+    """Durable home of jobs. See the module docstring for the fencing rule."""
+
+    # -- adding and reading ------------------------------------------------------
+
+    @abc.abstractmethod
+    def add(self, job: Job) -> bool:
+        """Store a new queued job. Idempotent by id.
+
+        Returns:
+            True if it was added, False if a job with this id existed already
+            (then nothing changes).
+        """
+
+    @abc.abstractmethod
+    def get(self, job_id: str) -> Job:
+        """The job with its steps. Raises :class:`JobNotFound`.
+
+        A unique prefix of an id is accepted too, as people type short ids.
+        """
+
+    @abc.abstractmethod
+    def jobs(self, state: Optional[str] = None, host: Optional[str] = None,
+             limit: Optional[int] = None) -> list:
+        """Jobs in queue order (claimable ones first by position, then the rest by
+        creation, newest last), without loading their steps' records.
+        ``host`` matches ``payload["host"]["application"]`` or ``["machine"]``."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict:
+        """``{state: number of jobs}`` for every state present."""
+
+    @abc.abstractmethod
+    def log(self, job_id: str) -> list:
+        """The job's own log: ``[{"time", "level", "message"}]`` oldest first."""
+
+    @abc.abstractmethod
+    def add_log(self, job_id: str, level: str, message: str) -> None:
+        """Append a line to the job's log."""
+
+    # -- the executor's side (fenced) ------------------------------------------------
+
+    @abc.abstractmethod
+    def claim(self, owner: str, lease: float) -> Optional[Job]:
+        """Atomically take the first claimable job: running, owned by ``owner``
+        until now + ``lease``, attempts + 1. None when nothing is queued."""
+
+    @abc.abstractmethod
+    def renew(self, job_id: str, owner: str, lease: float) -> bool:
+        """Extend the lease. Returns whether a cancel was requested meanwhile.
+        Raises :class:`LeaseLost`."""
+
+    @abc.abstractmethod
+    def start_step(self, job_id: str, owner: str, index: int) -> None:
+        """Mark a step running (fenced)."""
+
+    @abc.abstractmethod
+    def finish_step(self, job_id: str, owner: str, index: int, state: str, *,
+                    duration: Optional[float] = None, error: Optional[str] = None,
+                    traceback: Optional[str] = None, records: Iterable = (),
+                    changes: Optional[dict] = None) -> None:
+        """The checkpoint: record a step's outcome in one transaction (fenced)."""
+
+    @abc.abstractmethod
+    def finish_job(self, job_id: str, owner: str, state: str,
+                   error: Optional[str] = None) -> None:
+        """End a run: succeeded, failed, cancelled or waiting; drops the lease (fenced)."""
+
+    @abc.abstractmethod
+    def release(self, job_id: str, owner: str, reason: str) -> None:
+        """Give a job back unfinished (executor stopping): it becomes interrupted,
+        keeps its finished steps, and this attempt is not counted (fenced)."""
+
+    @abc.abstractmethod
+    def recover(self, alive: Callable[[str], bool]) -> list:
+        """Take back jobs whose owner is dead (``alive(owner)`` is False) or whose lease
+        expired: interrupted when attempts remain, failed otherwise; a running step
+        goes back to pending. Returns the ids recovered."""
+
+    # -- the user's side ----------------------------------------------------------
+
+    @abc.abstractmethod
+    def cancel(self, job_id: str) -> str:
+        """Cancel: a claimable or waiting job is cancelled at once; a running one gets
+        ``cancel_requested`` (its executor stops the worker). Returns the new state.
+        Raises :class:`InvalidState` for a finished job."""
+
+    @abc.abstractmethod
+    def retry(self, job_id: str, failed_only: bool = False) -> None:
+        """Queue a failed, cancelled or interrupted job again, attempts reset.
+        ``failed_only`` keeps succeeded steps; otherwise every step runs again."""
+
+    @abc.abstractmethod
+    def move(self, job_id: str, delta: int) -> None:
+        """Move a claimable job ``delta`` places in the queue (negative: sooner)."""
+
+    @abc.abstractmethod
+    def remove(self, job_id: str) -> None:
+        """Delete a job that is not running. Raises :class:`InvalidState` otherwise."""
+
+    def close(self) -> None:  # noqa: B027 - optional
+        """Release resources."""
