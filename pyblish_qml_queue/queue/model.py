@@ -26,6 +26,13 @@ JOB_STATES = (QUEUED, RUNNING, WAITING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTE
 CLAIMABLE = (QUEUED, INTERRUPTED)
 #: States a job never leaves by itself.
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+#: States a run can end in (``JobStore.finish_job``); interrupted means "run it
+#: again", with this attempt counted (unlike ``JobStore.release``).
+RUN_ENDS = (SUCCEEDED, FAILED, CANCELLED, WAITING, INTERRUPTED)
+#: Run ends that leave the job unfinished (no ``finished`` time).
+UNFINISHED_ENDS = (WAITING, INTERRUPTED)
+#: States a user can retry a job from.
+RETRYABLE = (FAILED, CANCELLED, INTERRUPTED)
 
 # Step states
 PENDING = "pending"
@@ -94,6 +101,9 @@ class Job:
     lease_until: Optional[float] = None
     error: Optional[str] = None
     cancel_requested: bool = False
+    #: ``(done, total)`` when the steps were not loaded (``JobStore.jobs()`` listings);
+    #: None when ``steps`` holds them all.
+    step_counts: Optional[tuple] = None
 
     # -- derived ------------------------------------------------------------
 
@@ -107,11 +117,15 @@ class Job:
 
     @property
     def steps_done(self) -> int:
+        if self.step_counts is not None:
+            return self.step_counts[0]
         return sum(1 for s in self.steps if s.done)
 
     @property
     def progress(self) -> tuple:
-        """(steps done, steps in all)."""
+        """(steps done, steps in all), also for a listed job whose steps were not loaded."""
+        if self.step_counts is not None:
+            return tuple(self.step_counts)
         return self.steps_done, len(self.steps)
 
     @property

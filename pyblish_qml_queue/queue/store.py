@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 from typing import Callable, Iterable, Optional
 
+from . import model
 from .model import Job
 
 
@@ -36,6 +37,10 @@ class InvalidState(StoreError):
 
 class StoreFull(StoreError):
     """The disk is full; nothing was written."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the store locked for longer than the busy timeout."""
 
 
 class JobStore(abc.ABC):
@@ -60,11 +65,17 @@ class JobStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def jobs(self, state: Optional[str] = None, host: Optional[str] = None,
-             limit: Optional[int] = None) -> list:
+    def jobs(
+        self, state: Optional[str] = None, host: Optional[str] = None, limit: Optional[int] = None
+    ) -> list:
         """Jobs in queue order (claimable ones first by position, then the rest by
         creation, newest last), without loading their steps' records.
-        ``host`` matches ``payload["host"]["application"]`` or ``["machine"]``."""
+        ``host`` matches ``payload["host"]["application"]`` or ``["machine"]``.
+
+        A listed job is a summary, cheap at 10,000+ jobs: its ``steps`` is empty,
+        ``step_counts`` is ``(done, total)`` (so ``progress`` and ``to_dict(steps=False)``
+        work) and its ``payload`` holds only ``"host"``. Call :meth:`get` for the whole job.
+        """
 
     @abc.abstractmethod
     def counts(self) -> dict:
@@ -95,16 +106,27 @@ class JobStore(abc.ABC):
         """Mark a step running (fenced)."""
 
     @abc.abstractmethod
-    def finish_step(self, job_id: str, owner: str, index: int, state: str, *,
-                    duration: Optional[float] = None, error: Optional[str] = None,
-                    traceback: Optional[str] = None, records: Iterable = (),
-                    changes: Optional[dict] = None) -> None:
+    def finish_step(
+        self,
+        job_id: str,
+        owner: str,
+        index: int,
+        state: str,
+        *,
+        duration: Optional[float] = None,
+        error: Optional[str] = None,
+        traceback: Optional[str] = None,
+        records: Iterable = (),
+        changes: Optional[dict] = None,
+    ) -> None:
         """The checkpoint: record a step's outcome in one transaction (fenced)."""
 
     @abc.abstractmethod
-    def finish_job(self, job_id: str, owner: str, state: str,
-                   error: Optional[str] = None) -> None:
-        """End a run: succeeded, failed, cancelled or waiting; drops the lease (fenced)."""
+    def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> None:
+        """End a run: succeeded, failed, cancelled, waiting, or interrupted (the worker
+        died: claimable again in its place, this attempt counted, unlike :meth:`release`);
+        drops the lease (fenced). A step still marked running goes back to pending.
+        Other states: ValueError."""
 
     @abc.abstractmethod
     def release(self, job_id: str, owner: str, reason: str) -> None:
@@ -122,17 +144,20 @@ class JobStore(abc.ABC):
     @abc.abstractmethod
     def cancel(self, job_id: str) -> str:
         """Cancel: a claimable or waiting job is cancelled at once; a running one gets
-        ``cancel_requested`` (its executor stops the worker). Returns the new state.
+        ``cancel_requested`` (its executor stops the worker). Returns the new state
+        (``"cancelled"``, or ``"running"`` for a running job until its executor stops it).
         Raises :class:`InvalidState` for a finished job."""
 
     @abc.abstractmethod
     def retry(self, job_id: str, failed_only: bool = False) -> None:
         """Queue a failed, cancelled or interrupted job again, attempts reset.
-        ``failed_only`` keeps succeeded steps; otherwise every step runs again."""
+        ``failed_only`` keeps succeeded steps; otherwise every step runs again.
+        The job goes to the end of the queue. Raises :class:`InvalidState` otherwise."""
 
     @abc.abstractmethod
     def move(self, job_id: str, delta: int) -> None:
-        """Move a claimable job ``delta`` places in the queue (negative: sooner)."""
+        """Move a claimable job ``delta`` places among the claimable jobs (negative:
+        sooner), clamped to the ends. Raises :class:`InvalidState` for other jobs."""
 
     @abc.abstractmethod
     def remove(self, job_id: str) -> None:
@@ -140,3 +165,31 @@ class JobStore(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release resources."""
+
+
+# -- policy both stores share ------------------------------------------------------------
+
+
+def lost_reason(
+    owner: Optional[str], lease_until: Optional[float], now: float, alive: Callable[[str], bool]
+) -> Optional[str]:
+    """Why a running job's owner lost it, or None while the owner still holds it."""
+    if lease_until is None or lease_until < now:
+        return f"the lease of {owner} expired"
+    if not owner or not alive(owner):
+        return f"its executor {owner} is gone"
+    return None
+
+
+def recovered_state(attempts: int, max_attempts: int, cancel_requested: bool, reason: str) -> tuple:
+    """``(state, error, log line)`` for a running job taken back from a lost owner.
+
+    A cancel that was requested is honoured; otherwise the job is interrupted (it
+    runs again) while attempts remain, and failed once they are used up.
+    """
+    if cancel_requested:
+        return model.CANCELLED, None, f"cancelled ({reason})"
+    if attempts < max_attempts:
+        return model.INTERRUPTED, reason, f"interrupted: {reason}; it will run again"
+    error = f"gave up after {attempts} attempts: {reason}"
+    return model.FAILED, error, error
