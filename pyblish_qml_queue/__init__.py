@@ -1,0 +1,15 @@
+"""pyblish-qml-queue: multi-host Pyblish publishing with a durable background queue.
+
+The public facade, safe to import inside a DCC: it loads only the host side
+(standard library and pyblish-base; no Qt, no SQLite).
+
+    import pyblish_qml_queue
+    job_id = pyblish_qml_queue.submit()  # collect, validate, hand off the rest
+"""
+
+from .host.job import NotJsonSafe
+from .host.submit import HandOffRefused, ValidationFailed, submit
+
+__version__ = "0.1.0"
+
+__all__ = ["HandOffRefused", "NotJsonSafe", "ValidationFailed", "__version__", "submit"]

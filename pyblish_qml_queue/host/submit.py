@@ -1,0 +1,176 @@
+"""Submit: collect and validate here, hand the rest of the publish off, return at once.
+
+Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
+"""
+
+import logging
+
+import pyblish.api
+import pyblish.plugin
+
+from . import job, spool
+
+log = logging.getLogger(__name__)
+
+#: Collection is every plugin below this order; validation runs from here to extraction.
+COLLECTED_BELOW = pyblish.api.CollectorOrder + 0.5
+
+
+class ValidationFailed(Exception):
+    """Collection or validation failed; nothing was handed off.
+
+    Attributes:
+        failures: list of (plugin label, instance name or None, error message).
+    """
+
+    def __init__(self, failures):
+        self.failures = list(failures)
+        lines = [
+            "  %s on %s: %s" % (plugin, instance or "context", error)
+            for plugin, instance, error in self.failures
+        ]
+        super(ValidationFailed, self).__init__(
+            "%d check(s) failed, nothing was handed off; fix these and submit again:\n%s"
+            % (len(lines), "\n".join(lines))
+        )
+
+
+class HandOffRefused(Exception):
+    """The running app refused the job (the message carries its reason); nothing was spooled."""
+
+
+def _ran(context, first, last):
+    """Whether a plugin with ``first <= order < last`` was processed on ``context``."""
+    for result in context.data.get("results") or []:
+        plugin = result.get("plugin")
+        order = getattr(plugin, "order", None)
+        if order is None:
+            continue
+        if (first is None or order >= first) and order < last:
+            return True
+    return False
+
+
+def is_collected(context):
+    """A context counts as collected when it holds instances or its results hold a
+    plugin of collection order (pyblish.util.collect and our submit leave both)."""
+    return len(context) > 0 or _ran(context, None, COLLECTED_BELOW)
+
+
+def _process(context, plugins, targets, first, last):
+    failures = []
+    for plugin, instance in job.iter_pairs(plugins, context, targets, first, last):
+        result = pyblish.plugin.process(plugin, context, instance)
+        if result["error"] is not None:
+            label = plugin.label or plugin.__name__
+            failures.append(
+                (label, None if instance is None else instance.name, str(result["error"]))
+            )
+    return failures
+
+
+def collect_and_validate(context, plugins, targets):
+    """Run collection (unless done) and validation (unless done) on ``context``.
+
+    Returns:
+        list of failures as in :class:`ValidationFailed`, from the stages run here.
+    """
+    failures = []
+    if is_collected(context):
+        log.info("context is collected already; not collecting again")
+    else:
+        failures += _process(context, plugins, targets, None, COLLECTED_BELOW)
+    if _ran(context, COLLECTED_BELOW, job.FIRST_ORDER):
+        log.info("context is validated already; checking its results")
+        failures += _recorded_failures(context, COLLECTED_BELOW, job.FIRST_ORDER)
+    else:
+        failures += _process(context, plugins, targets, COLLECTED_BELOW, job.FIRST_ORDER)
+    return failures
+
+
+def _recorded_failures(context, first, last):
+    failures = []
+    for result in context.data.get("results") or []:
+        plugin = result.get("plugin")
+        order = getattr(plugin, "order", None)
+        if order is None or not (first <= order < last) or result.get("error") is None:
+            continue
+        instance = result.get("instance")
+        failures.append(
+            (
+                plugin.label or plugin.__name__,
+                None if instance is None else instance.name,
+                str(result["error"]),
+            )
+        )
+    return failures
+
+
+def hand_off(payload):
+    """Give ``payload`` to the running app over the link, else drop it in the spool.
+
+    The link (host.link.try_handoff, when present) returns False when no app
+    runs; a link that breaks mid-way (OSError, EOFError) also falls back to the
+    spool. Any other error means the app refused the job.
+
+    Returns:
+        str: "link" or the spooled file's path.
+
+    Raises:
+        HandOffRefused: the app refused the job; nothing was spooled.
+    """
+    try:
+        from .link import try_handoff
+    except ImportError as exc:
+        log.debug("no host link (%s); spooling", exc)
+        try_handoff = None
+    if try_handoff is not None:
+        try:
+            if try_handoff(payload):
+                return "link"
+        except (OSError, EOFError):
+            log.warning(
+                "the link to the app broke while handing off job %s; spooling it instead",
+                payload["id"],
+                exc_info=True,
+            )
+        except Exception as exc:
+            log.debug("the app refused job %s", payload["id"], exc_info=True)
+            raise HandOffRefused(
+                "the app refused job %s: %s. Check the app's console, then submit again."
+                % (payload["id"], exc)
+            )
+    return spool.write_job(payload)
+
+
+def submit(context=None, targets=None, title=None):
+    """Collect and validate in this process, hand off extraction on, return at once.
+
+    Args:
+        context: a pyblish Context; None makes a new one. A context that is
+            collected already (see :func:`is_collected`) is not collected
+            again; one that was validated already has its recorded validation
+            results checked instead of validating again.
+        targets: pyblish targets (default: "default" plus the registered ones).
+        title: the job's title for people.
+
+    Returns:
+        str: the job id.
+
+    Raises:
+        ValidationFailed: a collector or validator failed; nothing was handed off.
+        HandOffRefused: the running app refused the job.
+        host.job.NotJsonSafe: instance or context data cannot travel as JSON.
+    """
+    if context is None:
+        context = pyblish.api.Context()
+    plugins = pyblish.api.discover()
+    failures = collect_and_validate(context, plugins, targets)
+    if failures:
+        raise ValidationFailed(failures)
+    payload = job.build_job(context, plugins=plugins, targets=targets, title=title)
+    if not payload["steps"]:
+        log.warning("job %s has no extractor or integrator to run", payload["id"])
+    where = hand_off(payload)
+    log.info("handed off job %s (%d steps) to %s", payload["id"], len(payload["steps"]), where)
+    return payload["id"]
