@@ -138,7 +138,7 @@ def test_a_file_of_garbage_is_moved_aside_and_a_fresh_store_starts(db, caplog):
         f.write(b"this is not a database, " * 400)
     with open(db + "-wal", "wb") as f:
         f.write(b"junk")
-    with caplog.at_level(logging.WARNING, logger="pyblish_qml_queue.queue.sqlite"):
+    with caplog.at_level(logging.WARNING, logger="pyblish_qml_queue.queue.sqlite_file"):
         store = SQLiteJobStore(db)
     try:
         moved = store.recovered_from

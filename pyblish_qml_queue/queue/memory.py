@@ -15,12 +15,20 @@ from typing import Callable, Iterable, Optional
 
 from . import model
 from .model import Job
-from .store import InvalidState, JobNotFound, JobStore, LeaseLost, lost_reason, recovered_state
+from .store import (
+    MIN_PREFIX,
+    JobStore,
+    ambiguous,
+    check_action,
+    check_run_end,
+    check_step_state,
+    lease_lost,
+    lost_reason,
+    not_found,
+    recovered_state,
+)
 
 log = logging.getLogger(__name__)
-
-#: Shortest id prefix :meth:`MemoryJobStore.get` accepts.
-MIN_PREFIX = 4
 
 
 class MemoryJobStore(JobStore):
@@ -134,8 +142,7 @@ class MemoryJobStore(JobStore):
         records: Iterable = (),
         changes: Optional[dict] = None,
     ) -> None:
-        if state not in model.STEP_STATES:
-            raise ValueError(f"unknown step state {state!r}")
+        check_step_state(state)
         with self._lock:
             job = self._fenced(job_id, owner)
             step = _step(job, index)
@@ -150,10 +157,7 @@ class MemoryJobStore(JobStore):
             job.updated = now
 
     def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> None:
-        if state not in model.RUN_ENDS:
-            raise ValueError(
-                f"a run cannot end as {state!r}; use one of {', '.join(model.RUN_ENDS)}"
-            )
+        check_run_end(state)
         with self._lock:
             job = self._fenced(job_id, owner)
             now = self._clock()
@@ -206,16 +210,13 @@ class MemoryJobStore(JobStore):
     def cancel(self, job_id: str) -> str:
         with self._lock:
             job = self._find(job_id)
+            check_action("cancel", job.id, job.state)
             now = self._clock()
             if job.state == model.RUNNING:
                 job.cancel_requested = True
                 job.updated = now
                 self._append_log(job.id, "INFO", "cancel requested")
                 return model.RUNNING
-            if job.state in model.FINISHED:
-                raise InvalidState(
-                    f"job {job.id} is already {job.state}; there is nothing to cancel"
-                )
             job.state = model.CANCELLED
             job.finished = job.updated = now
             self._append_log(job.id, "INFO", "cancelled")
@@ -224,11 +225,7 @@ class MemoryJobStore(JobStore):
     def retry(self, job_id: str, failed_only: bool = False) -> None:
         with self._lock:
             job = self._find(job_id)
-            if job.state not in model.RETRYABLE:
-                raise InvalidState(
-                    f"job {job.id} is {job.state}; only failed, cancelled or interrupted jobs "
-                    "can be retried"
-                )
+            check_action("retry", job.id, job.state)
             for step in job.steps:
                 if not (failed_only and step.done):
                     _reset_step(step)
@@ -244,8 +241,7 @@ class MemoryJobStore(JobStore):
     def move(self, job_id: str, delta: int) -> None:
         with self._lock:
             job = self._find(job_id)
-            if job.state not in model.CLAIMABLE:
-                raise InvalidState(f"job {job.id} is {job.state}; only queued jobs can be moved")
+            check_action("move", job.id, job.state)
             queue = sorted(
                 (j for j in self._jobs.values() if j.state in model.CLAIMABLE),
                 key=lambda j: j.position,
@@ -260,8 +256,7 @@ class MemoryJobStore(JobStore):
     def remove(self, job_id: str) -> None:
         with self._lock:
             job = self._find(job_id)
-            if job.state == model.RUNNING:
-                raise InvalidState(f"job {job.id} is running; cancel it first, then remove it")
+            check_action("remove", job.id, job.state)
             del self._jobs[job.id]
             del self._logs[job.id]
 
@@ -281,11 +276,8 @@ class MemoryJobStore(JobStore):
             if len(matches) == 1:
                 return matches[0]
             if matches:
-                raise JobNotFound(
-                    f"job id {job_id!r} is ambiguous ({len(matches)} jobs start with it); "
-                    "type more of it"
-                )
-        raise JobNotFound(f"job {job_id} not found")
+                raise ambiguous(job_id, len(matches))
+        raise not_found(job_id)
 
     def _fenced(self, job_id: str, owner: str) -> Job:
         job = self._jobs.get(job_id)
@@ -296,7 +288,7 @@ class MemoryJobStore(JobStore):
             or job.lease_until is None
             or job.lease_until < self._clock()
         ):
-            raise LeaseLost(f"job {job_id} is no longer owned by {owner}")
+            raise lease_lost(job_id, owner)
         return job
 
     def _append_log(self, job_id: str, level: str, message: str) -> None:

@@ -169,6 +169,54 @@ class JobStore(abc.ABC):
 
 # -- policy both stores share ------------------------------------------------------------
 
+#: Shortest id prefix a store accepts for a job id (people type short ids).
+MIN_PREFIX = 4
+
+
+def not_found(job_id: str) -> JobNotFound:
+    return JobNotFound(f"job {job_id} not found")
+
+
+def ambiguous(prefix: str, count: int) -> JobNotFound:
+    return JobNotFound(
+        f"job id {prefix!r} is ambiguous ({count} jobs start with it); type more of it"
+    )
+
+
+def lease_lost(job_id: str, owner: str) -> LeaseLost:
+    return LeaseLost(f"job {job_id} is no longer owned by {owner}")
+
+
+def check_step_state(state: str) -> None:
+    """Raise ValueError unless ``state`` is a step state (``finish_step``)."""
+    if state not in model.STEP_STATES:
+        raise ValueError(f"unknown step state {state!r}")
+
+
+def check_run_end(state: str) -> None:
+    """Raise ValueError unless a run can end in ``state`` (``finish_job``)."""
+    if state not in model.RUN_ENDS:
+        raise ValueError(f"a run cannot end as {state!r}; use one of {', '.join(model.RUN_ENDS)}")
+
+
+def check_action(action: str, job_id: str, state: str) -> None:
+    """Raise :class:`InvalidState` unless a user may ``action`` a job in ``state``.
+
+    Args:
+        action: ``"cancel"``, ``"retry"``, ``"move"`` or ``"remove"``.
+    """
+    if action == "cancel" and state in model.FINISHED:
+        why = f"is already {state}; there is nothing to cancel"
+    elif action == "retry" and state not in model.RETRYABLE:
+        why = f"is {state}; only failed, cancelled or interrupted jobs can be retried"
+    elif action == "move" and state not in model.CLAIMABLE:
+        why = f"is {state}; only queued jobs can be moved"
+    elif action == "remove" and state == model.RUNNING:
+        why = "is running; cancel it first, then remove it"
+    else:
+        return
+    raise InvalidState(f"job {job_id} {why}")
+
 
 def lost_reason(
     owner: Optional[str], lease_until: Optional[float], now: float, alive: Callable[[str], bool]
