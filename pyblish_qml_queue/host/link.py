@@ -1,0 +1,338 @@
+"""The host's link to the app: connect, register, serve the app's requests, reconnect.
+
+The link finds the app through its runtime file, proves it has the authkey,
+registers the host, and then answers the app's requests (see
+:mod:`pyblish_qml_queue.host.service`) on a background thread. Calls that
+touch pyblish run on the DCC's main thread through the dispatch wrapper:
+``pyblish_qml.api.register_dispatch_wrapper`` when one is registered, Maya's
+``executeInMainThreadWithResult`` in Maya, a main-thread queue when the
+script serves one (:func:`serve_main_thread`), else a direct call. When the
+app goes away, the link retries with backoff and registers again; the app
+restores the host's page from the results the service kept.
+
+Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
+"""
+
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from multiprocessing import AuthenticationError
+
+from . import wire
+from .peer import Peer
+
+log = logging.getLogger(__name__)
+
+#: Requests that only read what the service keeps: served off the main thread,
+#: so the app can restore a page while the DCC's main thread is busy.
+OFF_MAIN_THREAD = ("ping", "progress", "hide")
+BACKOFF_FIRST = 0.1
+BACKOFF_MAX = 2.0
+
+_current = [None]  # the link of this process, once show() made one
+
+
+class _MainThreadQueue(object):
+    def __init__(self):
+        self.calls = []
+        self.cond = threading.Condition()
+        self.active = False
+
+
+_main = _MainThreadQueue()
+
+
+def serve_main_thread(until=None, timeout=None):
+    """Run the app's calls on this (the main) thread until ``until()`` is true
+    or ``timeout`` passes. For plain Python hosts that want pyblish on their main
+    thread; without it, calls run on the link's thread."""
+    deadline = None if timeout is None else time.time() + timeout
+    with _main.cond:
+        _main.active = True
+    try:
+        while not (until and until()):
+            if deadline is not None and time.time() > deadline:
+                return
+            with _main.cond:
+                if not _main.calls:
+                    _main.cond.wait(0.1)
+                calls, _main.calls = _main.calls, []
+            for call in calls:
+                call()
+    finally:
+        with _main.cond:
+            _main.active = False
+
+
+def dispatch_wrapper():
+    """The wrapper that runs a call on the DCC's main thread, or None for a direct call."""
+    qml_api = sys.modules.get("pyblish_qml.api")
+    if qml_api is not None:
+        wrapper = qml_api.dispatch_wrapper()
+        if wrapper is not None:
+            return wrapper
+    if "maya" in sys.modules:
+        try:
+            from maya import utils
+
+            return utils.executeInMainThreadWithResult
+        except ImportError:
+            pass
+    with _main.cond:
+        if _main.active:
+            return _queue_wrapper
+    return None
+
+
+def _queue_wrapper(func):
+    done = threading.Event()
+
+    def call():
+        try:
+            func()
+        finally:
+            done.set()
+
+    with _main.cond:
+        _main.calls.append(call)
+        _main.cond.notify()
+    done.wait()
+
+
+def call_in_main_thread(func, **kwargs):
+    """``func(**kwargs)`` through the dispatch wrapper; its exception re-raised here.
+
+    The wrapper sees a call that never raises, so a wrapper that reacts to
+    exceptions (pyblish-qml's stops its server) stays calm.
+    """
+    box = {}
+
+    def call():
+        try:
+            box["value"] = func(**kwargs)
+        except BaseException as error:
+            box["error"] = error
+
+    wrapper = dispatch_wrapper()
+    if wrapper is None or threading.current_thread() is threading.main_thread():
+        call()
+    else:
+        wrapper(call)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def host_info(service, token):
+    """What the host registers with: id (machine, pid and a token this process
+    keeps, so the app knows it again after a reconnect), application, version,
+    pid, machine, user, scene, targets, python."""
+    from . import job
+
+    info = job.host_info(service.context)
+    machine = socket.gethostname()
+    return {
+        "id": "%s-%d-%s" % (machine, os.getpid(), token),
+        "application": str(info.get("application") or "python"),
+        "version": str(info.get("version") or ""),
+        "pid": os.getpid(),
+        "machine": machine,
+        "user": str(info.get("user") or ""),
+        "scene": str(info.get("scene") or ""),
+        "targets": list(service.targets or []),
+        "python": sys.executable or "",
+    }
+
+
+class Link(object):
+    """One host's link to the app, kept alive by a background thread.
+
+    Args:
+        service: the host's :class:`~pyblish_qml_queue.host.service.Service`.
+    """
+
+    def __init__(self, service):
+        self.service = service
+        self.token = uuid.uuid4().hex[:8]
+        self.peer = None
+        self.want_show = False
+        self.registered = threading.Event()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._kick = threading.Event()
+        self._thread = None
+        self.connects = 0
+
+    @property
+    def host_id(self):
+        return host_info(self.service, self.token)["id"]
+
+    @property
+    def connected(self):
+        peer = self.peer
+        return peer is not None and not peer.closed and self.registered.is_set()
+
+    def start(self):
+        """Keep the link up from now on (a daemon thread)."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._keep, name="pyblish-qml-queue-link")
+                self._thread.daemon = True
+                self._thread.start()
+        self._kick.set()
+
+    def close(self):
+        self._stop.set()
+        self._kick.set()
+        peer = self.peer
+        if peer is not None:
+            peer.close()
+
+    def wait_connected(self, timeout=None):
+        deadline = None if timeout is None else time.time() + timeout
+        while not self.connected:
+            left = None if deadline is None else deadline - time.time()
+            if left is not None and left <= 0:
+                return False
+            self.registered.wait(0.05 if left is None else min(left, 0.05))
+        return True
+
+    def request(self, method, params=None, timeout=None):
+        peer = self.peer
+        if peer is None or peer.closed:
+            raise wire.ConnectionLost("not connected to the app")
+        return peer.request(method, params, timeout)
+
+    def show(self):
+        """Ask the app to bring this host's page to the front (now or once connected)."""
+        self.want_show = True
+        if self.connected:
+            self._send_show()
+        else:
+            self.start()
+
+    def connect_once(self):
+        """One attempt to connect and register. Returns whether it worked."""
+        with self._lock:
+            if self.peer is not None and not self.peer.closed:
+                return self.registered.is_set()
+            try:
+                conn = wire.connect()
+            except AuthenticationError:
+                log.error(
+                    "the app refused this host's authkey; restart the app (it writes a new "
+                    "runtime file) and call show() again"
+                )
+                return False
+            if conn is None:
+                return False
+            self.registered.clear()
+            peer = Peer(conn, self._handle, wire.HOST_METHODS, name="link", on_close=self._closed)
+            self.peer = peer.start()
+        try:
+            reply = peer.request(
+                "register", {"host": host_info(self.service, self.token)}, timeout=10
+            )
+        except (wire.RemoteError, wire.ConnectionLost) as error:
+            log.warning("registering with the app failed: %s", error)
+            peer.close()
+            return False
+        self.connects += 1
+        self.registered.set()
+        log.info("connected to the app as %s (%s)", reply.get("id"), reply.get("state"))
+        if self.want_show:
+            self._send_show()
+        return True
+
+    # -- internals -------------------------------------------------------------------
+
+    def _send_show(self):
+        try:
+            self.request("show", {"targets": self.service.targets}, timeout=5)
+            self.want_show = False
+        except (wire.RemoteError, wire.ConnectionLost) as error:
+            log.warning("asking the app to show this host failed: %s", error)
+
+    def _closed(self, peer):
+        self.registered.clear()
+        if not self._stop.is_set():
+            log.info("lost the link to the app; reconnecting")
+            self._kick.set()
+
+    def _keep(self):
+        delay = BACKOFF_FIRST
+        while not self._stop.is_set():
+            peer = self.peer
+            if peer is not None and not peer.closed:
+                self._kick.wait(1.0)
+                self._kick.clear()
+                continue
+            if self.connect_once():
+                delay = BACKOFF_FIRST
+                continue
+            self._kick.wait(delay)
+            self._kick.clear()
+            delay = min(delay * 2, BACKOFF_MAX)
+
+    def _handle(self, method, params):
+        func = self.service.handlers().get(method)
+        if func is None:
+            raise wire.ProtocolError(wire.UNKNOWN_METHOD, "this host does not serve %r" % method)
+        try:
+            if method in OFF_MAIN_THREAD:
+                return func(**params)
+            return call_in_main_thread(func, **params)
+        except (ValueError, KeyError, LookupError) as error:
+            raise wire.RemoteError(wire.FAILED, str(error))
+        except Exception as error:
+            if type(error).__name__ == "ServiceError":
+                raise wire.RemoteError(wire.FAILED, str(error))
+            raise
+
+
+def current():
+    """The link :func:`show` made in this process, or None."""
+    return _current[0]
+
+
+def try_handoff(payload, timeout=30.0):
+    """Give a job to the running app over the link.
+
+    Returns:
+        bool: True once the app stored it; False when no app runs (the
+        caller spools the job then).
+
+    Raises:
+        wire.RemoteError: the app refused the job (the message says why).
+    """
+    link = _current[0]
+    if link is not None and link.connected:
+        try:
+            link.request("submit", {"job": payload}, timeout=timeout)
+            return True
+        except wire.ConnectionLost:
+            pass
+    try:
+        conn = wire.connect()
+    except AuthenticationError:
+        log.warning("the app refused the authkey; the job goes to the spool")
+        return False
+    if conn is None:
+        return False
+    peer = Peer(conn, _refuse, {}, name="handoff").start()
+    try:
+        peer.request("submit", {"job": payload}, timeout=timeout)
+        return True
+    except wire.ConnectionLost:
+        return False
+    finally:
+        peer.close()
+
+
+def _refuse(method, params):
+    raise wire.ProtocolError(wire.NOT_ALLOWED, "a hand-off link serves nothing")

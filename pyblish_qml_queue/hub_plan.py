@@ -1,0 +1,84 @@
+"""Which plugin runs on which instance, from the app's side of the link.
+
+The hub drives a host step by step, so it needs pyblish's own rules over the
+plugins and instances the host reported (as JSON): families matched by the
+plugin's algorithm, inactive plugins and unpublished instances skipped, a
+context plugin run once, and the default test (stop before extraction when
+validation failed). No Qt, no pyblish import.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+COLLECT_END = 0.5  # CollectorOrder + 0.5
+VALIDATE_END = 1.5  # ValidatorOrder + 0.5: extraction starts here
+EXTRACT_END = 2.5  # ExtractorOrder + 0.5
+
+INTERSECTION, SUBSET, EXACT = 1, 2, 4
+
+
+def stage(order: float) -> str:
+    """collect, validate, extract or integrate, by pyblish's order ranges."""
+    if order < COLLECT_END:
+        return "collect"
+    if order < VALIDATE_END:
+        return "validate"
+    if order < EXTRACT_END:
+        return "extract"
+    return "integrate"
+
+
+def families(instance: dict) -> list:
+    data = instance.get("data") or {}
+    family = data.get("family")
+    out = [family] if family else []
+    out += [f for f in data.get("families") or [] if isinstance(f, str)]
+    return out
+
+
+def compatible(plugin: dict, instance: dict) -> bool:
+    """pyblish.logic.instances_by_plugin for one pair."""
+    wanted = plugin.get("families") or []
+    if "*" in wanted:
+        return True
+    have = set(families(instance))
+    match = plugin.get("match", INTERSECTION)
+    if match == SUBSET:
+        return set(wanted).issubset(have)
+    if match == EXACT:
+        return set(wanted) == have
+    return bool(set(wanted) & have)
+
+
+def published(instance: dict) -> bool:
+    return (instance.get("data") or {}).get("publish") is not False
+
+
+def instances_for(plugin: dict, instances: Iterable[dict]) -> list:
+    """The instances ``plugin`` processes now ([None] for a context plugin)."""
+    if not plugin.get("instanceEnabled"):
+        return [None]
+    return [i for i in instances if published(i) and compatible(plugin, i)]
+
+
+def failed_validation(orders_with_error: Iterable[float], next_order: float) -> bool:
+    """pyblish.logic.default_test: from extraction on, stop when a validator failed."""
+    if next_order < VALIDATE_END:
+        return False
+    return any(COLLECT_END <= order < VALIDATE_END for order in orders_with_error)
+
+
+def count_pairs(plugins: list, instances: list, done: set, last: Optional[float] = None) -> int:
+    """Pairs still to process (not in ``done``) among active plugins below ``last``."""
+    remaining = 0
+    for plugin in plugins:
+        if not plugin.get("active", True):
+            continue
+        if last is not None and plugin["order"] >= last:
+            continue
+        for instance in instances_for(plugin, instances):
+            key = (plugin["id"], None if instance is None else instance["id"])
+            if key not in done:
+                remaining += 1
+    return remaining
