@@ -8,8 +8,9 @@ The public facade, safe to import inside a DCC: it loads only the host side
 """
 
 from .host.job import NotJsonSafe
+from .host.show import show
 from .host.submit import HandOffRefused, ValidationFailed, submit
 
 __version__ = "0.1.0"
 
-__all__ = ["HandOffRefused", "NotJsonSafe", "ValidationFailed", "__version__", "submit"]
+__all__ = ["HandOffRefused", "NotJsonSafe", "ValidationFailed", "__version__", "show", "submit"]

@@ -88,8 +88,8 @@ def check_qt(probe: dict) -> list:
             Check(
                 "tray",
                 WARN,
-                f"no system tray on the '{probe['platform']}' platform: the app stays a normal window "
-                "with the same menu",
+                f"no system tray on the '{probe['platform']}' platform: "
+                "the app stays a normal window with the same menu",
                 "on GNOME install the AppIndicator extension to get a tray icon"
                 if probe["platform"] == "xcb"
                 else "",

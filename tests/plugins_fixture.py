@@ -29,6 +29,7 @@ import time
 
 import pyblish.api
 import pyblish.plugin
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -218,6 +219,23 @@ def pyblish_state():
         pyblish.api.deregister_all_hosts()
         for host in hosts:
             pyblish.api.register_host(host)
+
+
+@pytest.fixture(autouse=True)
+def pyblish_clean():
+    """pyblish's registries restored after each test (autouse where imported)."""
+    with pyblish_state():
+        yield
+
+
+@pytest.fixture
+def marks(tmp_path, monkeypatch):
+    """The fixture plugins registered; returns their marker folder."""
+    folder = tmp_path / "markers"
+    folder.mkdir()
+    monkeypatch.setenv("PQQ_TEST_MARKERS", str(folder))
+    pyblish.api.register_plugin_path(write_plugins(tmp_path / "plugins"))
+    return folder
 
 
 def launch_env(**extra):

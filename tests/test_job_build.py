@@ -1,4 +1,5 @@
-"""Building a job payload from a collected pyblish Context (host/job.py)."""
+"""Building a job payload from a collected pyblish Context: host/job.py and the modules it
+uses (plan, locate, jsonsafe, env)."""
 
 import math
 import sys
@@ -8,24 +9,11 @@ import pyblish.api
 import pyblish.util
 import pytest
 
-from pyblish_qml_queue.host import job
+from pyblish_qml_queue.host import env, job, jsonsafe, locate, plan
 from pyblish_qml_queue.queue.model import Job
 
-
-@pytest.fixture(autouse=True)
-def pyblish_clean():
-    with pf.pyblish_state():
-        yield
-
-
-@pytest.fixture
-def marks(tmp_path, monkeypatch):
-    """The fixture plugins registered; returns their marker folder."""
-    folder = tmp_path / "markers"
-    folder.mkdir()
-    monkeypatch.setenv("PQQ_TEST_MARKERS", str(folder))
-    pyblish.api.register_plugin_path(pf.write_plugins(tmp_path / "plugins"))
-    return folder
+pyblish_clean = pf.pyblish_clean
+marks = pf.marks
 
 
 def _collected():
@@ -38,12 +26,12 @@ def _pairs(steps):
     return [(s["plugin"], s["instance"]) for s in steps]
 
 
-# -- plan_steps -------------------------------------------------------------------
+# -- plan.plan_steps -------------------------------------------------------------------
 
 
 def test_plan_steps_matches_what_pyblish_publish_processes_from_extraction_on(marks, monkeypatch):
     monkeypatch.setenv("PQQ_TEST_BROKEN", "1")  # a failing extractor must not change the plan
-    planned = job.plan_steps(_collected(), pyblish.api.discover())
+    planned = plan.plan_steps(_collected(), pyblish.api.discover())
 
     published = pyblish.util.publish()
     processed = [
@@ -56,14 +44,14 @@ def test_plan_steps_matches_what_pyblish_publish_processes_from_extraction_on(ma
 
 
 def test_plan_steps_leaves_out_unpublished_instances_inactive_plugins_and_other_targets(marks):
-    pairs = _pairs(job.plan_steps(_collected(), pyblish.api.discover()))
+    pairs = _pairs(plan.plan_steps(_collected(), pyblish.api.discover()))
     assert not [p for p in pairs if p[1] == "cam01"]
     assert not [p for p in pairs if p[0] in ("ExtractOptional", "ExtractFarmOnly")]
     assert ("ExtractSubset", "ben02") in pairs and ("ExtractSubset", "ben01") not in pairs
 
 
 def test_plan_steps_uses_the_given_targets(marks):
-    pairs = _pairs(job.plan_steps(_collected(), pyblish.api.discover(), targets=["farm"]))
+    pairs = _pairs(plan.plan_steps(_collected(), pyblish.api.discover(), targets=["farm"]))
     assert pairs == [("ExtractFarmOnly", None)]
 
 
@@ -71,11 +59,11 @@ def test_plan_steps_ignores_validation_errors(marks, monkeypatch):
     monkeypatch.setenv("PQQ_TEST_INVALID", "1")
     context = _collected()
     assert any(r["error"] for r in context.data["results"])
-    assert ("IntegrateAll", "ben01") in _pairs(job.plan_steps(context, pyblish.api.discover()))
+    assert ("IntegrateAll", "ben01") in _pairs(plan.plan_steps(context, pyblish.api.discover()))
 
 
 def test_plan_steps_names_path_plugins_by_file_stem(marks):
-    steps = job.plan_steps(_collected(), pyblish.api.discover())
+    steps = plan.plan_steps(_collected(), pyblish.api.discover())
     model = next(s for s in steps if s["plugin"] == "ExtractModel")
     assert model["module"] == "extract_model"
     assert model["label"] == "Extract model"
@@ -133,17 +121,17 @@ def test_build_job_leaves_out_only_pyblish_results(marks):
 def test_build_job_env_has_no_secrets(marks, monkeypatch):
     monkeypatch.setenv("STUDIO_API_TOKEN", "t0k3n")
     monkeypatch.setenv("PQQ_TEST_PROJECT", "alpha")
-    env = job.build_job(_collected())["env"]
-    assert "STUDIO_API_TOKEN" not in env
-    assert env["PQQ_TEST_PROJECT"] == "alpha"
+    handed_off = job.build_job(_collected())["env"]
+    assert "STUDIO_API_TOKEN" not in handed_off
+    assert handed_off["PQQ_TEST_PROJECT"] == "alpha"
 
 
 def test_build_job_python_comes_from_env_var_unless_given(marks, monkeypatch):
     context = _collected()
-    monkeypatch.setenv("PYBLISH_QML_QUEUE_PYTHON", "/opt/maya/bin/mayapy")
+    monkeypatch.setenv("PYBLISH_QML_QUEUE_WORKER_PYTHON", "/opt/maya/bin/mayapy")
     assert job.build_job(context)["python"] == "/opt/maya/bin/mayapy"
     assert job.build_job(context, python="/usr/bin/hython")["python"] == "/usr/bin/hython"
-    monkeypatch.delenv("PYBLISH_QML_QUEUE_PYTHON")
+    monkeypatch.delenv("PYBLISH_QML_QUEUE_WORKER_PYTHON")
     assert job.build_job(context)["python"] is None
 
 
@@ -156,7 +144,7 @@ def test_build_job_refuses_a_plugin_defined_in_main():
         job.build_job(pyblish.api.Context(), plugins=[ExtractInMain])
 
 
-# -- plugin_sources -------------------------------------------------------------------
+# -- locate.plugin_sources -------------------------------------------------------------------
 
 
 def test_plugin_sources_lists_paths_and_only_importable_modules(marks, tmp_path, monkeypatch):
@@ -171,47 +159,47 @@ def test_plugin_sources_lists_paths_and_only_importable_modules(marks, tmp_path,
 
     pyblish.api.register_plugin(studio_extract.ExtractStudio)
     monkeypatch.setenv("PYBLISHPLUGINPATH", str(tmp_path / "env_plugins"))
-    sources = job.plugin_sources(pyblish.api.discover())
+    sources = locate.plugin_sources(pyblish.api.discover())
     assert sources["modules"] == ["studio_extract"]
     assert str(tmp_path / "plugins") in sources["paths"]
     assert sources["paths"][-1] == str(tmp_path / "env_plugins")
 
 
-# -- check_json_safe ---------------------------------------------------------------------
+# -- jsonsafe.check_json_safe ---------------------------------------------------------------------
 
 
 def test_check_json_safe_accepts_nested_json_and_tuples():
-    job.check_json_safe({"a": [1, 2.5, None, True, ("x", {"b": "c"})]}, "here")
+    jsonsafe.check_json_safe({"a": [1, 2.5, None, True, ("x", {"b": "c"})]}, "here")
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_check_json_safe_rejects_nan_and_infinities(value):
-    with pytest.raises(job.NotJsonSafe, match=r"here at \['f'\] holds"):
-        job.check_json_safe({"f": value}, "here")
+    with pytest.raises(jsonsafe.NotJsonSafe, match=r"here at \['f'\] holds"):
+        jsonsafe.check_json_safe({"f": value}, "here")
 
 
 def test_check_json_safe_rejects_non_str_keys():
-    with pytest.raises(job.NotJsonSafe, match="has the key 1 \\(a int\\)"):
-        job.check_json_safe({1: "one"}, "here")
+    with pytest.raises(jsonsafe.NotJsonSafe, match="has the key 1 \\(a int\\)"):
+        jsonsafe.check_json_safe({1: "one"}, "here")
 
 
 def test_check_json_safe_rejects_cycles():
     loop = {"items": []}
     loop["items"].append(loop)
-    with pytest.raises(job.NotJsonSafe, match="cycle"):
-        job.check_json_safe(loop, "here")
+    with pytest.raises(jsonsafe.NotJsonSafe, match="cycle"):
+        jsonsafe.check_json_safe(loop, "here")
 
 
 def test_check_json_safe_accepts_the_same_list_twice_without_a_cycle():
     shared = [1, 2]
-    job.check_json_safe({"a": shared, "b": shared}, "here")
+    jsonsafe.check_json_safe({"a": shared, "b": shared}, "here")
 
 
 def test_not_json_safe_is_a_value_error():
-    assert issubclass(job.NotJsonSafe, ValueError)
+    assert issubclass(jsonsafe.NotJsonSafe, ValueError)
 
 
-# -- filter_env ---------------------------------------------------------------------------
+# -- env.filter_env ---------------------------------------------------------------------------
 
 
 def test_filter_env_drops_default_secret_names_case_insensitively(monkeypatch):
@@ -225,15 +213,15 @@ def test_filter_env_drops_default_secret_names_case_insensitively(monkeypatch):
         "MY_PASSWD": "p",
         "CREDENTIALS": "c",
     }
-    assert job.filter_env(environ) == {"PROJECT": "alpha"}
+    assert env.filter_env(environ) == {"PROJECT": "alpha"}
 
 
 def test_filter_env_deny_list_from_env_var_replaces_the_default(monkeypatch):
     monkeypatch.setenv("PYBLISH_QML_QUEUE_ENV_DENY", "STUDIO_*, *_PRIVATE")
     environ = {"STUDIO_DB": "a", "X_PRIVATE": "b", "GITHUB_TOKEN": "c", "SHOT": "d"}
-    assert job.filter_env(environ) == {"GITHUB_TOKEN": "c", "SHOT": "d"}
+    assert env.filter_env(environ) == {"GITHUB_TOKEN": "c", "SHOT": "d"}
 
 
 def test_filter_env_deny_argument_wins_over_the_env_var(monkeypatch):
     monkeypatch.setenv("PYBLISH_QML_QUEUE_ENV_DENY", "SHOT")
-    assert job.filter_env({"SHOT": "d", "TASK": "e"}, deny=["task"]) == {"SHOT": "d"}
+    assert env.filter_env({"SHOT": "d", "TASK": "e"}, deny=["task"]) == {"SHOT": "d"}

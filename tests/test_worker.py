@@ -1,7 +1,10 @@
 """The worker: a real ``python -m pyblish_qml_queue.worker`` subprocess on real plugins."""
 
+import glob
 import json
 import os
+import shutil
+import subprocess
 
 import plugins_fixture as pf
 import pyblish.api
@@ -11,21 +14,8 @@ import pytest
 from pyblish_qml_queue.host import job
 from pyblish_qml_queue.queue.model import Job
 
-
-@pytest.fixture(autouse=True)
-def pyblish_clean():
-    with pf.pyblish_state():
-        yield
-
-
-@pytest.fixture
-def marks(tmp_path, monkeypatch):
-    """The fixture plugins registered; returns their marker folder."""
-    folder = tmp_path / "markers"
-    folder.mkdir()
-    monkeypatch.setenv("PQQ_TEST_MARKERS", str(folder))
-    pyblish.api.register_plugin_path(pf.write_plugins(tmp_path / "plugins"))
-    return folder
+pyblish_clean = pf.pyblish_clean
+marks = pf.marks
 
 
 def _payload():
@@ -306,15 +296,43 @@ def test_plugins_made_for_the_host_application_are_found(marks, tmp_path):
     assert "ExtractMayaScene.context" in pf.markers(marks)
 
 
-_OTHER_PYTHONS = [
-    p for p in os.environ.get("PYBLISH_QML_QUEUE_TEST_PYTHONS", "").split(os.pathsep) if p
+def _other_pythons():
+    """Interpreters standing in for mayapy / hython: PYBLISH_QML_QUEUE_TEST_PYTHONS
+    (os.pathsep-separated), else any Python 3.7 found under pyenv or on PATH that runs."""
+    named = os.environ.get("PYBLISH_QML_QUEUE_TEST_PYTHONS", "")
+    if named.strip():
+        return [p for p in named.split(os.pathsep) if p]
+    candidates = sorted(glob.glob("/root/.pyenv/versions/3.7*/bin/python"))
+    candidates.append(shutil.which("python3.7"))
+    found = {}
+    for python in filter(None, candidates):
+        try:  # a pyenv shim is on PATH even when it cannot run 3.7; ask the interpreter
+            out = subprocess.run(
+                [python, "-c", "import sys; print(sys.executable)"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if out.returncode == 0 and out.stdout.strip():
+            found.setdefault(os.path.realpath(out.stdout.strip()), python)
+    return list(found.values())
+
+
+_OTHER_PYTHONS = _other_pythons() or [
+    pytest.param(
+        None,
+        marks=pytest.mark.skip(
+            reason="no Python 3.7 found (pyenv or PATH); set PYBLISH_QML_QUEUE_TEST_PYTHONS"
+        ),
+    )
 ]
 
 
-@pytest.mark.skipif(not _OTHER_PYTHONS, reason="set PYBLISH_QML_QUEUE_TEST_PYTHONS to run")
 @pytest.mark.parametrize("python", _OTHER_PYTHONS)
 def test_worker_runs_under_another_interpreter(marks, python):
-    """e.g. PYBLISH_QML_QUEUE_TEST_PYTHONS=/path/to/python3.7 (a stand-in for mayapy)."""
+    """The worker and the host code it imports run under Python 3.7, as in mayapy."""
     site = os.path.dirname(os.path.dirname(pyblish.__file__))  # pyblish, as the executor adds it
     worker = pf.Worker(pf.launch_env(PYTHONPATH=pf.ROOT + os.pathsep + site), python=python)
     worker.send(pf.worker_input(_payload()))

@@ -1,0 +1,146 @@
+"""The step loop: one job's remaining steps, run in order; a failed step stops the job.
+
+Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
+"""
+
+import logging
+import time
+import traceback
+
+import pyblish.plugin
+
+from ..host import progress
+from .changes import Snapshots
+from .plugins import load_plugins, not_found
+from .rebuild import rebuild_context, replay
+from .records import LiveRecords, capped, note, record_dict
+
+log = logging.getLogger(__name__)
+
+#: Step states of done steps (as in queue.model): not run again, their changes replayed.
+DONE = ("succeeded", "skipped")
+
+
+class Run(object):
+    """One job's remaining steps, run in order; a failed step stops the job.
+
+    Setting up rebuilds the Context, replays the done steps' changes and loads
+    the plugins; errors there (:class:`.inputs.Fatal` among them) mean the job
+    cannot start.
+
+    Args:
+        payload: the job payload (without steps).
+        steps: step dicts, sorted by index.
+        events: where events go (:class:`.streams.Events`).
+        control: tells when to stop between steps (:class:`.streams.Control`).
+    """
+
+    def __init__(self, payload, steps, events, control):
+        self.payload = payload
+        self.steps = steps
+        self.events = events
+        self.control = control
+        self.context, self.instances = rebuild_context(payload)
+        for step in steps:
+            if step.get("state") in DONE:
+                replay(step.get("changes"), self.context, self.instances)
+        self.plugins = load_plugins(payload)
+        self.snapshots = Snapshots(self.context, self.instances)
+
+    def run(self):
+        """Run the remaining steps; returns the job_finished event it emitted."""
+        for step in self.steps:
+            if step.get("state") in DONE:
+                continue
+            if self.control.stop.is_set():
+                return self._emit({"event": "job_finished", "state": "stopped"})
+            outcome = self.run_step(step)
+            if outcome["state"] == "failed":
+                error = "%s on %s failed: %s" % (
+                    step.get("label") or step["plugin"],
+                    step.get("instance") or "context",
+                    outcome["error"],
+                )
+                return self._emit({"event": "job_finished", "state": "failed", "error": error})
+        return self._emit({"event": "job_finished", "state": "succeeded"})
+
+    def run_step(self, step):
+        """Run one step; emits step_started, records, progress and step_finished.
+
+        Returns:
+            the step_finished event.
+        """
+        index = step["index"]
+        self.events.emit({"event": "step_started", "index": index})
+        started = time.time()
+        plugin = self.plugins.get((step["module"], step["plugin"]))
+        instance = None
+        if step.get("instance_id") is not None:
+            instance = self.instances.get(step["instance_id"])
+            if instance is None:
+                error = "instance %s (%s) is not in the job" % (
+                    step.get("instance"),
+                    step["instance_id"],
+                )
+                return self._finished(step, started, "failed", error)
+        if plugin is None:
+            error = not_found(step, self.payload.get("plugins") or {})
+            return self._finished(step, started, "failed", error)
+        if instance is not None and instance.data.get("publish") is False:
+            return self._finished(step, started, "skipped")
+
+        before = self.snapshots.take()
+        live = LiveRecords(self.events, index)
+        root = logging.getLogger()
+        root.addHandler(live)
+        progress.bind(
+            lambda fraction, message: self.events.emit(
+                {"event": "progress", "index": index, "fraction": fraction, "message": message}
+            )
+        )
+        try:
+            result = pyblish.plugin.process(plugin, self.context, instance)
+        except (Exception, SystemExit) as exc:  # pyblish failed, or a plugin called sys.exit
+            log.exception("step %d did not return", index)
+            if isinstance(exc, SystemExit):
+                error = "the plugin called sys.exit(%s)" % (exc.code,)
+            else:
+                error = str(exc) or type(exc).__name__
+            return self._finished(step, started, "failed", error, traceback.format_exc())
+        finally:
+            progress.bind(None)
+            root.removeHandler(live)
+        warnings = []
+        changes = self.snapshots.changes(before, warnings)
+        records = [record_dict(r) for r in result.get("records") or []]
+        records += [note("WARNING", w) for w in warnings]
+        error = result.get("error")
+        if error is None:
+            return self._finished(step, started, "succeeded", records=records, changes=changes)
+        return self._finished(
+            step,
+            started,
+            "failed",
+            str(error) or type(error).__name__,
+            getattr(error, "formatted_traceback", None),
+            records,
+            changes,
+        )
+
+    def _finished(self, step, started, state, error=None, tb=None, records=None, changes=None):
+        return self._emit(
+            {
+                "event": "step_finished",
+                "index": step["index"],
+                "state": state,
+                "duration": time.time() - started,
+                "error": error,
+                "traceback": tb,
+                "records": capped(records),
+                "changes": changes or {},
+            }
+        )
+
+    def _emit(self, event):
+        self.events.emit(event)
+        return event
