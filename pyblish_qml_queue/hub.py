@@ -316,8 +316,10 @@ class Hub:
         return out
 
 
-def run_hub_for_serve(store) -> Hub:
+def run_hub_for_serve(store, on_added=None) -> Hub:
     """Start a hub whose hand-offs go into ``store`` (for ``serve`` and ``app``).
+
+    ``on_added(job_id)`` runs after a handed-off job is stored (the executor's wake-up).
 
     Returns the started hub; close it when serving ends. Raises
     :class:`HubRunning` when another app listens already.
@@ -328,6 +330,8 @@ def run_hub_for_serve(store) -> Hub:
         job = Job.from_payload(payload)
         if not store.add(job):
             log.info("job %s was stored already", job.id)
+        elif on_added is not None:
+            on_added(job.id)
         return job.id
 
     hub = Hub(on_job=on_job)

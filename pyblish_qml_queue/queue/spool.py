@@ -1,0 +1,118 @@
+"""Spool ingestion: jobs that hosts dropped as JSON files go into the store.
+
+A host with no app or ``serve`` to talk to writes ``<spool>/<id>.json``
+atomically (``host/spool.py``). The ingester adds each file's job to the store
+and only then deletes the file; ``add`` is idempotent by id, so a kill between
+the two adds nothing twice: every job is ingested exactly once. A malformed
+file is moved to ``<spool>/rejected/`` with a ``.reason.txt`` beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Callable, Optional
+
+from ..host import paths
+from ..host.spool import read_spooled
+from .model import Job, JobPayloadError
+from .store import StoreError
+
+log = logging.getLogger(__name__)
+
+REJECTED = "rejected"
+
+
+class SpoolIngester:
+    """Moves spooled jobs into ``store``.
+
+    Args:
+        store: a :class:`~pyblish_qml_queue.queue.store.JobStore`.
+        folder: the spool folder (default ``host.paths.spool_dir()``).
+        on_added: called with the list of ids added by each pass that added some
+            (e.g. ``lambda ids: executor.wake()``).
+    """
+
+    def __init__(
+        self, store, folder: Optional[str] = None, on_added: Optional[Callable[[list], None]] = None
+    ):
+        self.store = store
+        self.folder = folder or paths.spool_dir()
+        self.on_added = on_added
+        self._stop = threading.Event()
+        self._thread = None
+
+    def ingest_once(self) -> list:
+        """Ingest every spooled job, oldest first. Returns the ids added."""
+        if not os.path.isdir(self.folder):
+            return []
+        added = []
+        for path, payload in read_spooled(self.folder):  # oldest first
+            if not isinstance(payload, dict):  # read_spooled says why
+                self._reject(path, str(payload))
+                continue
+            try:
+                job = Job.from_payload(payload)
+            except JobPayloadError as exc:
+                self._reject(path, f"malformed job payload: {exc}")
+                continue
+            try:
+                if self.store.add(job):
+                    added.append(job.id)
+                    log.info("job %s ingested from the spool", job.id)
+            except StoreError as exc:
+                log.error("could not add spooled job %s (%s); it stays in the spool", path, exc)
+                continue
+            _remove(path)
+        if added and self.on_added is not None:
+            try:
+                self.on_added(added)
+            except Exception:
+                log.exception("on_added callback failed")
+        return added
+
+    def start(self, interval: float = 0.5) -> None:
+        """Ingest now, then every ``interval`` seconds in a thread until :meth:`stop`."""
+        self._stop.clear()
+        self._safe_ingest()
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="spool", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10.0)
+
+    def _loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self._safe_ingest()
+
+    def _safe_ingest(self) -> None:
+        try:
+            self.ingest_once()
+        except Exception:
+            log.exception("spool ingestion failed; trying again shortly")
+
+    def _reject(self, path: str, reason: str) -> None:
+        folder = os.path.join(self.folder, REJECTED)
+        target = os.path.join(folder, os.path.basename(path))
+        log.error("spooled job %s rejected: %s; moved to %s", path, reason, folder)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            with open(target + ".reason.txt", "w", encoding="utf-8") as f:
+                f.write(reason + "\n")
+            os.replace(path, target)
+        except FileNotFoundError:
+            pass  # someone else (another ingester) dealt with it
+        except OSError as exc:
+            log.error("could not move rejected job file %s: %s", path, exc)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
