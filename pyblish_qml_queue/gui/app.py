@@ -1,0 +1,212 @@
+"""The composition root: QApplication, store, hub, executor, spool and the QML engine.
+
+``build_app`` puts the parts together and loads ``PyblishQueue/Main.qml``;
+``run_app`` is what ``pyblish-qml-queue app`` calls. Parts passed in belong to
+the caller; parts built here are started here and stopped when the app quits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtQuickControls2 import QQuickStyle
+from PySide6.QtWidgets import QApplication
+
+from . import viewmodels
+from .session import Session
+
+log = logging.getLogger(__name__)
+
+#: Folder holding the ``PyblishQueue`` QML module (shipped inside the package).
+QML_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "qml")
+MODULE = "PyblishQueue"
+STYLE = "Basic"
+
+#: Pass as ``hub=`` or ``executor=`` to build the app without one.
+NONE = False
+
+
+class AppError(RuntimeError):
+    """The app cannot start; the message says why and what to do."""
+
+
+def build_app(
+    argv=None, store=None, hub=None, executor=None, spool=True, interval=50, concurrency=1
+):
+    """Build the app and load its window.
+
+    Args:
+        argv: command-line arguments for Qt (default ``sys.argv``).
+        store: a job store; default the user's SQLite store.
+        hub: a hub; default a new :class:`~pyblish_qml_queue.hub.Hub`, started.
+            ``False`` for none.
+        executor: an executor; default a new one over ``store``, started. Its
+            ``on_event`` is pointed at the GUI (chained if already set).
+            ``False`` for none.
+        spool: ingest spooled jobs while the app runs (only with an executor built here).
+        concurrency: jobs running at once, for an executor built here.
+        interval: the event bridge's drain period in ms.
+
+    Returns:
+        ``(application, engine, root window)``.
+
+    Raises:
+        AppError: the QML did not load (the QML errors are in the log).
+    """
+    app = QApplication.instance() or QApplication(list(sys.argv if argv is None else argv))
+    app.setApplicationName("pyblish-qml-queue")
+    app.setOrganizationName("pyblish")
+    QQuickStyle.setStyle(STYLE)
+
+    owned = []  # things we started, stopped in reverse order at quit
+    if store is None:
+        from ..queue.sqlite import SQLiteJobStore
+
+        store = SQLiteJobStore()
+        owned.append(store.close)
+        if getattr(store, "recovered_from", None):
+            log.warning(
+                "The job store was damaged and moved to %s; a fresh one started.",
+                store.recovered_from,
+            )
+
+    session_ref = []
+
+    def job_added(job_id):
+        if session_ref:
+            session_ref[0].bridge.job_changed(job_id)
+        if executor:
+            executor.wake()
+
+    if hub is None:
+        hub = _make_hub(store, job_added)
+        if hub is not None:
+            owned.append(hub.close)
+    if executor is None:
+        from ..queue.executor import Executor
+
+        executor = Executor(store, concurrency=concurrency)
+        executor.start()
+        owned.append(lambda: executor.stop(timeout=10.0))
+        if spool:
+            owned.append(_start_spool(store, job_added))
+
+    session = Session(store, hub or None, executor or None, interval=interval)
+    session_ref.append(session)
+    if executor:
+        _chain_events(executor, session.bridge.push_job)
+
+    engine = QQmlApplicationEngine()
+    engine.addImportPath(QML_DIR)
+    engine.warnings.connect(_log_qml_warnings)
+    viewmodels.attach(engine, session)
+    session.queue.openUrlRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+    engine.loadFromModule(MODULE, "Main")
+    roots = engine.rootObjects()
+    if not roots:
+        viewmodels.detach(engine)
+        session.close()
+        for stop in reversed(owned):
+            stop()
+        raise AppError(
+            f"The app window did not load from {QML_DIR}; the QML errors are in the log. "
+            "Reinstall pyblish-qml-queue or run 'pyblish-qml-queue doctor'."
+        )
+    root = roots[0]
+    session.app.raiseRequested.connect(lambda: (root.show(), root.raise_(), root.requestActivate()))
+
+    def shut_down():
+        session.close()
+        if executor and getattr(executor, "on_event", None) is not None:
+            executor.on_event = None
+        for stop in reversed(owned):
+            try:
+                stop()
+            except Exception:
+                log.exception("Stopping a part of the app failed")
+        owned.clear()
+
+    app.aboutToQuit.connect(shut_down)
+    engine.destroyed.connect(lambda *_: viewmodels.detach(engine))
+    engine._pqq_session = session  # keep the Python side alive with the engine
+    engine._pqq_shut_down = shut_down
+    return app, engine, root
+
+
+def shut_down(engine) -> None:
+    """Stop what :func:`build_app` started for ``engine`` (tests build many apps)."""
+    stop = getattr(engine, "_pqq_shut_down", None)
+    if stop is not None:
+        stop()
+    viewmodels.detach(engine)
+
+
+def session_of(engine) -> Session:
+    return engine._pqq_session
+
+
+def run_app(args=None) -> int:
+    """``pyblish-qml-queue app``: the window, the hub, the executor; returns the exit code.
+
+    ``args`` may carry ``concurrency`` (jobs at once, default 1).
+    """
+    concurrency = getattr(args, "concurrency", None) or 1
+    try:
+        app, engine, _root = build_app(sys.argv[:1], concurrency=concurrency)
+    except AppError as exc:
+        log.error("%s", exc)
+        sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
+        return 1
+    code = app.exec()
+    shut_down(engine)
+    return code
+
+
+def _log_qml_warnings(warnings):
+    for warning in warnings:
+        log.warning("QML: %s", warning.toString())
+
+
+def _make_hub(store, job_added):
+    try:
+        from ..hub import Hub
+    except ImportError:
+        log.warning("No hub in this install; hosts cannot connect to the app.")
+        return None
+    from ..queue.model import Job
+
+    def on_job(payload):
+        job = Job.from_payload(payload)
+        store.add(job)
+        job_added(job.id)
+        return job.id
+
+    hub = Hub(on_job=on_job)
+    hub.start()
+    return hub
+
+
+def _start_spool(store, job_added):
+    from ..queue.spool import SpoolIngester
+
+    ingester = SpoolIngester(store, on_added=lambda ids: [job_added(i) for i in ids])
+    ingester.start(interval=1.0)
+    return ingester.stop
+
+
+def _chain_events(executor, push):
+    previous = getattr(executor, "on_event", None)
+    if previous is None:
+        executor.on_event = push
+        return
+
+    def both(event):
+        push(event)
+        previous(event)
+
+    executor.on_event = both

@@ -1,0 +1,273 @@
+import QtQuick
+import QtQuick.Layouts
+import PyblishQueue.Backend
+
+// One host on the Overview: who and where it is, how far its publish got, what it
+// said last. Disconnected hosts are greyed until forgotten. Click opens its page.
+Rectangle {
+    id: card
+
+    required property string hostId
+    required property string application
+    required property string version
+    required property int pid
+    required property string machine
+    required property string user
+    required property string scene
+    required property string hostState
+    required property bool connected
+    required property string stage
+    required property int progressDone
+    required property int progressTotal
+    required property string currentPlugin
+    required property string currentInstance
+    required property int errors
+    required property int warnings
+    required property real lastActivity
+    required property var logTail
+    required property string jobId
+    required property bool validated
+
+    readonly property bool gone: !connected || hostState === "disconnected"
+    readonly property bool busy: ["collecting", "validating", "extracting", "integrating"]
+                                 .indexOf(hostState) >= 0
+    readonly property color tint: gone ? Theme.idle : Theme.stateColor(hostState)
+    readonly property color ink: gone ? Theme.textFaint : Theme.text
+    readonly property color dim: gone ? Theme.textFaint : Theme.textDim
+
+    signal openRequested(string hostId)
+    signal forgetRequested(string hostId)
+
+    objectName: "hostCard:" + hostId
+    implicitHeight: 276
+    color: gone ? Theme.well : hover.hovered ? Theme.panelHover : Theme.panel
+    border.color: hover.hovered && !gone ? Theme.running : Theme.borderLight
+    radius: 2
+
+    HoverHandler {
+        id: hover
+    }
+
+    TapHandler {
+        onTapped: card.openRequested(card.hostId)
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 12
+        spacing: 6
+
+        // application, version, state, open
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 8
+            Rectangle {
+                implicitWidth: 20
+                implicitHeight: 20
+                radius: 2
+                color: card.gone ? Theme.borderLight : Theme.appColor(card.application)
+                Text {
+                    anchors.centerIn: parent
+                    text: Theme.appLetter(card.application)
+                    color: "#1e1e1e"
+                    font.family: Theme.font
+                    font.pixelSize: Theme.small
+                    font.bold: true
+                }
+            }
+            Text {
+                Layout.fillWidth: true
+                text: card.application + " " + card.version
+                color: card.ink
+                elide: Text.ElideRight
+                font.family: Theme.font
+                font.pixelSize: Theme.large
+                font.bold: true
+            }
+            StatePill {
+                text: Format.capital(card.gone ? "disconnected" : card.hostState)
+                tint: card.tint
+                mark: card.hostState === "finished" ? "✓" : card.hostState === "handed off" ? "⇥" : "●"
+                faded: card.gone
+            }
+            ActionButton {
+                visible: hover.hovered && !card.gone
+                text: "Open ›"
+                implicitHeight: 20
+                onClicked: card.openRequested(card.hostId)
+            }
+        }
+
+        Text {
+            Layout.fillWidth: true
+            text: "pid " + card.pid + "  ·  " + card.machine + "  ·  " + card.user
+            color: card.dim
+            elide: Text.ElideRight
+            font.family: Theme.font
+            font.pixelSize: Theme.normal
+        }
+
+        Text {
+            Layout.fillWidth: true
+            text: card.scene || "untitled scene"
+            color: card.dim
+            elide: Text.ElideLeft
+            font.family: Theme.mono
+            font.pixelSize: Theme.small
+        }
+
+        StageStrip {
+            Layout.fillWidth: true
+            Layout.topMargin: 6
+            hostState: card.hostState
+            stage: card.stage
+            errors: card.errors
+            validated: card.validated
+            faded: card.gone
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 10
+            Bar {
+                Layout.fillWidth: true
+                value: card.progressTotal ? card.progressDone / card.progressTotal : 0
+                tint: card.gone ? Theme.idle
+                    : card.hostState === "failed" || card.errors > 0 ? Theme.error
+                    : card.hostState === "finished" || card.hostState === "handed off" ? Theme.success
+                    : Theme.running
+            }
+            Text {
+                text: card.progressDone + " / " + card.progressTotal
+                      + (card.hostState === "handed off" ? " in-session" : " steps")
+                color: card.ink
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+        }
+
+        // what it is doing, or where its work went
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 8
+            Text {
+                Layout.preferredWidth: 60
+                text: card.hostState === "handed off" ? "Queue job"
+                    : card.hostState === "finished" ? "Result"
+                    : card.gone ? "Last step" : "Current"
+                color: card.dim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Rectangle {
+                implicitWidth: 8
+                implicitHeight: 8
+                radius: 4
+                color: card.hostState === "handed off" ? Theme.waiting : card.tint
+                visible: currentText.text !== "" && card.hostState !== "finished"
+            }
+            Text {
+                id: currentText
+                Layout.fillWidth: true
+                text: card.hostState === "handed off" ? card.jobId
+                    : card.hostState === "finished" ? "✓ published, " + card.progressDone
+                                                      + " steps"
+                    : card.currentPlugin + (card.currentInstance ? " · " + card.currentInstance : "")
+                color: card.ink
+                elide: Text.ElideRight
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Text {
+                visible: card.hostState === "handed off" && card.jobId !== ""
+                text: "<u>Show in Queue</u>"
+                textFormat: Text.StyledText
+                color: Theme.running
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+                TapHandler {
+                    onTapped: {
+                        Queue.select(card.jobId)
+                        App.showQueue()
+                    }
+                }
+            }
+        }
+
+        // the last log lines
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Layout.topMargin: 4
+            color: card.gone ? Theme.well : Theme.sunken
+            border.color: Theme.border
+            clip: true
+            Column {
+                anchors.fill: parent
+                anchors.margins: 6
+                spacing: 2
+                Repeater {
+                    model: card.logTail.slice(-3)
+                    delegate: Text {
+                        required property string modelData
+                        width: parent.width
+                        text: modelData
+                        elide: Text.ElideRight
+                        color: card.gone ? Theme.textFaint
+                             : modelData.indexOf("ERROR") >= 0 ? Qt.lighter(Theme.error, 1.2)
+                             : modelData.indexOf("WARN") >= 0 ? Theme.warning
+                             : Theme.text
+                        font.family: Theme.mono
+                        font.pixelSize: Theme.small
+                    }
+                }
+            }
+        }
+
+        // counts and last activity
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 6
+            Chip {
+                visible: !card.gone
+                text: Format.plural(card.errors, "error")
+                tint: Theme.error
+                lit: card.errors > 0
+            }
+            Chip {
+                visible: !card.gone
+                text: Format.plural(card.warnings, "warning")
+                tint: Theme.warning
+                lit: card.warnings > 0
+            }
+            Text {
+                visible: card.gone
+                text: "no heartbeat for " + Format.span(App.now - card.lastActivity)
+                color: Theme.textFaint
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Item {
+                Layout.fillWidth: true
+            }
+            Text {
+                visible: !card.gone
+                text: "last activity " + Format.ago(card.lastActivity, App.now)
+                color: Theme.textDim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Text {
+                visible: card.gone
+                text: "<u>Forget</u>"
+                textFormat: Text.StyledText
+                color: Theme.textDim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+                TapHandler {
+                    onTapped: card.forgetRequested(card.hostId)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import QtQuick
+import PyblishQueue.Backend
+
+// One job in the Queue list: place, title, host, user, state, progress, attempts, created.
+Rectangle {
+    id: row
+
+    required property int index
+    required property string jobId
+    required property string title
+    required property string jobState
+    required property string application
+    required property string version
+    required property string machine
+    required property string user
+    required property real created
+    required property real started
+    required property real finished
+    required property int attempts
+    required property int maxAttempts
+    required property int done
+    required property int total
+    required property real progress
+    required property string current
+    required property string error
+    required property int queueNumber
+    required property bool cancelRequested
+
+    property var widths: ({})
+    property bool selected: false
+    signal clicked(string jobId)
+
+    readonly property color tint: Theme.stateColor(jobState)
+
+    objectName: "jobRow:" + jobId
+    height: 25
+    color: selected ? Theme.selection : index % 2 ? Theme.panel : Qt.darker(Theme.panel, 1.04)
+    border.color: selected ? Theme.running : "transparent"
+
+    function pillText() {
+        switch (jobState) {
+        case "running":
+            return cancelRequested ? "Cancelling" : "Running " + Math.round(progress * 100) + "%"
+        case "waiting": return "Waiting for farm"
+        default: return Format.capital(jobState)
+        }
+    }
+
+    function detail() {
+        switch (jobState) {
+        case "running":
+        case "waiting":
+            return current
+        case "succeeded":
+            return started && finished ? Format.duration(finished - started) : ""
+        case "failed":
+            return error ? "\"" + error + "\"" : ""
+        case "interrupted":
+            return error
+        case "queued":
+            return queueNumber > 0 && current ? "next: " + current : ""
+        default:
+            return ""
+        }
+    }
+
+    TapHandler {
+        onTapped: row.clicked(row.jobId)
+    }
+
+    Row {
+        anchors.fill: parent
+        anchors.leftMargin: 6
+        spacing: 0
+
+        Text {
+            width: row.widths.number
+            anchors.verticalCenter: parent.verticalCenter
+            text: row.queueNumber > 0 ? row.queueNumber : ""
+            color: Theme.textDim
+            horizontalAlignment: Text.AlignHCenter
+            font.family: Theme.font
+            font.pixelSize: Theme.normal
+        }
+        Text {
+            width: row.widths.title
+            anchors.verticalCenter: parent.verticalCenter
+            text: row.title
+            elide: Text.ElideRight
+            color: row.jobState === "cancelled" ? Theme.textDim : Theme.text
+            font.family: Theme.font
+            font.pixelSize: Theme.normal
+            font.bold: true
+            font.strikeout: row.jobState === "cancelled"
+            rightPadding: 8
+        }
+        Row {
+            width: row.widths.host
+            anchors.verticalCenter: parent.verticalCenter
+            spacing: 6
+            clip: true
+            Rectangle {
+                width: 16
+                height: 16
+                radius: 2
+                color: Theme.appColor(row.application)
+                anchors.verticalCenter: parent.verticalCenter
+                Text {
+                    anchors.centerIn: parent
+                    text: Theme.appLetter(row.application)
+                    color: "#1e1e1e"
+                    font.family: Theme.font
+                    font.pixelSize: 9
+                    font.bold: true
+                }
+            }
+            Text {
+                text: row.application + " " + row.version
+                color: Theme.text
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+                anchors.verticalCenter: parent.verticalCenter
+            }
+            Text {
+                text: row.machine ? "@ " + row.machine : ""
+                color: Theme.textFaint
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+                anchors.verticalCenter: parent.verticalCenter
+            }
+        }
+        Text {
+            width: row.widths.user
+            anchors.verticalCenter: parent.verticalCenter
+            text: row.user
+            elide: Text.ElideRight
+            color: Theme.text
+            font.family: Theme.font
+            font.pixelSize: Theme.normal
+        }
+        Row {
+            width: row.widths.state
+            anchors.verticalCenter: parent.verticalCenter
+            spacing: 8
+            clip: true
+            StatePill {
+                text: row.pillText()
+                tint: row.tint
+                mark: row.jobState === "succeeded" ? "✓" : row.jobState === "cancelled" ? "×"
+                    : row.jobState === "queued" ? "○" : row.jobState === "failed" ? "!" : "●"
+                anchors.verticalCenter: parent.verticalCenter
+            }
+            Text {
+                width: row.widths.state - 150
+                text: row.detail()
+                elide: Text.ElideRight
+                color: row.jobState === "failed" ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+                anchors.verticalCenter: parent.verticalCenter
+            }
+        }
+        Row {
+            width: row.widths.progress
+            anchors.verticalCenter: parent.verticalCenter
+            spacing: 8
+            Bar {
+                width: 100
+                anchors.verticalCenter: parent.verticalCenter
+                value: row.progress
+                tint: row.jobState === "succeeded" ? Theme.success
+                    : row.jobState === "failed" ? Theme.error
+                    : row.jobState === "waiting" ? Theme.waiting
+                    : row.jobState === "running" ? Theme.running : Theme.idle
+            }
+            Text {
+                width: 50
+                horizontalAlignment: Text.AlignRight
+                text: row.done + " / " + row.total
+                color: Theme.text
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+                anchors.verticalCenter: parent.verticalCenter
+            }
+        }
+        Text {
+            width: row.widths.attempts
+            anchors.verticalCenter: parent.verticalCenter
+            text: row.attempts + "/" + row.maxAttempts
+            color: row.attempts >= row.maxAttempts && row.jobState === "failed"
+                   ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
+            horizontalAlignment: Text.AlignHCenter
+            font.family: Theme.font
+            font.pixelSize: Theme.normal
+        }
+        Text {
+            width: row.widths.created
+            anchors.verticalCenter: parent.verticalCenter
+            text: Format.clock(row.created)
+            color: Theme.textDim
+            font.family: Theme.font
+            font.pixelSize: Theme.normal
+        }
+    }
+}

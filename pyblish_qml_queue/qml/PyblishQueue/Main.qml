@@ -1,0 +1,93 @@
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+import PyblishQueue.Backend
+
+// The app window: page tabs, the header's counts, and the pages.
+ApplicationWindow {
+    id: window
+
+    width: 1100
+    height: 720
+    minimumWidth: 760
+    minimumHeight: 480
+    visible: true
+    title: "Pyblish Queue"
+    color: Theme.background
+    font.family: Theme.font
+    font.pixelSize: Theme.normal
+
+    palette.window: Theme.background
+    palette.windowText: Theme.text
+    palette.base: Theme.sunken
+    palette.text: Theme.text
+    palette.button: Theme.panel
+    palette.buttonText: Theme.text
+    palette.highlight: Theme.selection
+    palette.highlightedText: Theme.text
+    palette.placeholderText: Theme.textFaint
+    palette.mid: Theme.borderLight
+    palette.dark: Theme.border
+
+    header: Rectangle {
+        implicitHeight: 40
+        color: Theme.chrome
+        border.color: Theme.border
+
+        Row {
+            PageTab {
+                text: "Overview"
+                mark: "▦"
+                current: App.page === "overview" || App.page === "publish"
+                onClicked: App.showOverview()
+            }
+            PageTab {
+                text: "Queue"
+                mark: "☰"
+                count: App.activeJobs
+                current: App.page === "queue"
+                onClicked: App.showQueue()
+            }
+        }
+
+        Row {
+            anchors.right: parent.right
+            anchors.rightMargin: 14
+            anchors.verticalCenter: parent.verticalCenter
+            spacing: 16
+            Repeater {
+                model: [
+                    { text: Format.plural(App.connectedHosts, "host"), tint: Theme.success },
+                    { text: App.runningJobs + " running", tint: Theme.running },
+                    { text: App.waitingJobs + " waiting for farm", tint: Theme.waiting }
+                ]
+                delegate: Row {
+                    required property var modelData
+                    spacing: 6
+                    Rectangle {
+                        width: 8
+                        height: 8
+                        radius: 4
+                        color: parent.modelData.tint
+                        anchors.verticalCenter: parent.verticalCenter
+                    }
+                    Text {
+                        text: parent.modelData.text
+                        color: Theme.textDim
+                        font.family: Theme.font
+                        font.pixelSize: Theme.normal
+                    }
+                }
+            }
+        }
+    }
+
+    StackLayout {
+        anchors.fill: parent
+        currentIndex: App.page === "queue" ? 1 : App.page === "publish" ? 2 : 0
+
+        OverviewPage {}
+        QueuePage {}
+        HostPage {}
+    }
+}

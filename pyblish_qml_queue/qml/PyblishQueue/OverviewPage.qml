@@ -1,0 +1,154 @@
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+import PyblishQueue.Backend
+
+// Every host session as a card: filters, sort and search on top, a hint card last.
+Item {
+    id: page
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        // filters, sort, search
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.margins: 8
+            spacing: 0
+
+            Repeater {
+                model: [
+                    { value: "all", text: "All" },
+                    { value: "active", text: "Active" },
+                    { value: "finished", text: "Finished" },
+                    { value: "disconnected", text: "Disconnected" }
+                ]
+                delegate: ActionButton {
+                    required property var modelData
+                    text: modelData.text + "  " + (Overview.counts[modelData.value] || 0)
+                    checked: Overview.group === modelData.value
+                    onClicked: Overview.setGroup(modelData.value)
+                }
+            }
+            Item {
+                Layout.fillWidth: true
+            }
+            Choice {
+                label: "Sort"
+                value: Overview.sortKey
+                choices: [
+                    { value: "activity", text: "Last activity" },
+                    { value: "application", text: "Application" },
+                    { value: "arrival", text: "Arrival" }
+                ]
+                onPicked: value => Overview.setSortKey(value)
+            }
+            SearchBox {
+                Layout.leftMargin: 8
+                Layout.preferredWidth: 230
+                placeholderText: "Filter by host, shot, user..."
+                onSearchEdited: text => Overview.setSearch(text)
+            }
+        }
+
+        // the cards
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Layout.leftMargin: 8
+            Layout.rightMargin: 8
+            Layout.bottomMargin: 8
+            color: Theme.well
+            border.color: Theme.border
+
+            Flickable {
+                id: flick
+                anchors.fill: parent
+                anchors.margins: 8
+                clip: true
+                contentWidth: width
+                contentHeight: flow.implicitHeight
+                boundsBehavior: Flickable.StopAtBounds
+                ScrollBar.vertical: ScrollBar {}
+
+                readonly property int columns: Math.max(1, Math.floor((width + 10) / 330))
+                readonly property real cardWidth: (width - (columns - 1) * 10) / columns
+
+                Flow {
+                    id: flow
+                    width: flick.width
+                    spacing: 10
+
+                    Repeater {
+                        model: Overview.hosts
+                        delegate: HostCard {
+                            width: flick.cardWidth
+                            onOpenRequested: hostId => App.openHost(hostId)
+                            onForgetRequested: hostId => Overview.forget(hostId)
+                        }
+                    }
+
+                    // where new hosts will appear
+                    Rectangle {
+                        width: flick.cardWidth
+                        height: 276
+                        color: "transparent"
+                        border.color: Theme.borderLight
+                        radius: 2
+                        Column {
+                            anchors.centerIn: parent
+                            spacing: 8
+                            Rectangle {
+                                anchors.horizontalCenter: parent.horizontalCenter
+                                width: 30
+                                height: 30
+                                color: "transparent"
+                                border.color: Theme.borderLight
+                                Text {
+                                    anchors.centerIn: parent
+                                    text: "⇆"
+                                    color: Theme.textDim
+                                    font.pixelSize: Theme.large
+                                }
+                            }
+                            Text {
+                                anchors.horizontalCenter: parent.horizontalCenter
+                                horizontalAlignment: Text.AlignHCenter
+                                text: "New hosts appear here when a session connects.\n"
+                                      + "In Maya, Houdini, Nuke or Python run"
+                                color: Theme.textDim
+                                font.family: Theme.font
+                                font.pixelSize: Theme.normal
+                            }
+                            Rectangle {
+                                anchors.horizontalCenter: parent.horizontalCenter
+                                width: code.implicitWidth + 12
+                                height: code.implicitHeight + 6
+                                color: Theme.sunken
+                                Text {
+                                    id: code
+                                    anchors.centerIn: parent
+                                    text: "pyblish_qml_queue.show()"
+                                    color: Theme.text
+                                    font.family: Theme.mono
+                                    font.pixelSize: Theme.small
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        StatusBar {
+            Layout.fillWidth: true
+            dot: App.hubAddress !== "" ? Theme.success : Theme.idle
+            text: (App.hubAddress !== "" ? "Hub ready on the local socket"
+                                         : "No hub: hosts cannot connect")
+                  + "  ·  " + Format.plural(Overview.counts.all || 0, "host")
+                  + " this session — click a card to open its page"
+                  + (App.message ? "  ·  " + App.message : "")
+        }
+    }
+}

@@ -1,0 +1,387 @@
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+import PyblishQueue.Backend
+
+// Every job: filters, the list, the selected job's actions, steps and live log, and
+// a footer saying whether the queue runs and what is next.
+Item {
+    id: page
+
+    readonly property var job: Queue.selected
+    readonly property string jobState: job.state || ""
+    readonly property bool claimable: jobState === "queued" || jobState === "interrupted"
+    readonly property var widths: {
+        const fixed = { number: 30, host: 190, user: 100, state: 250, progress: 170,
+                        attempts: 70, created: 80 }
+        const rest = list.width - 6 - fixed.number - fixed.host - fixed.user - fixed.state
+                     - fixed.progress - fixed.attempts - fixed.created
+        fixed.title = Math.max(140, rest)
+        return fixed
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        // filters
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.margins: 8
+            spacing: 8
+            Choice {
+                label: "State"
+                value: Queue.stateFilter
+                choices: [
+                    { value: "", text: "All states" },
+                    { value: "active", text: "Active" },
+                    { value: "queued", text: "Queued" },
+                    { value: "running", text: "Running" },
+                    { value: "waiting", text: "Waiting for farm" },
+                    { value: "succeeded", text: "Succeeded" },
+                    { value: "failed", text: "Failed" },
+                    { value: "cancelled", text: "Cancelled" },
+                    { value: "interrupted", text: "Interrupted" },
+                    { value: "finished", text: "Finished" }
+                ]
+                onPicked: value => Queue.setStateFilter(value)
+            }
+            Choice {
+                label: "Host"
+                value: Queue.hostFilter
+                choices: [{ value: "", text: "All hosts" }].concat(
+                    Queue.hostChoices.map(h => ({ value: h, text: h })))
+                onPicked: value => Queue.setHostFilter(value)
+            }
+            SearchBox {
+                Layout.preferredWidth: 260
+                placeholderText: "Search title, shot, user, job id..."
+                onSearchEdited: text => Queue.setSearch(text)
+            }
+            Item {
+                Layout.fillWidth: true
+            }
+            Text {
+                text: Format.plural(Queue.counts.total || 0, "job") + " · "
+                      + (Queue.counts.active || 0) + " active · "
+                      + (Queue.counts.finished || 0) + " finished"
+                color: Theme.textDim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+        }
+
+        // the jobs
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.preferredHeight: Math.max(120, page.height * 0.36)
+            Layout.leftMargin: 8
+            Layout.rightMargin: 8
+            color: Theme.well
+            border.color: Theme.border
+
+            Rectangle {
+                id: columns
+                width: parent.width
+                height: 24
+                color: Theme.chrome
+                border.color: Theme.border
+                Row {
+                    x: 7
+                    anchors.verticalCenter: parent.verticalCenter
+                    Repeater {
+                        model: [
+                            ["#", "number"], ["Title", "title"], ["Host", "host"],
+                            ["User", "user"], ["State", "state"], ["Progress", "progress"],
+                            ["Attempts", "attempts"], ["Created ▾", "created"]
+                        ]
+                        delegate: Text {
+                            required property var modelData
+                            width: page.widths[modelData[1]]
+                            text: modelData[0]
+                            color: Theme.textDim
+                            horizontalAlignment: modelData[1] === "number"
+                                                 || modelData[1] === "attempts"
+                                                 ? Text.AlignHCenter : Text.AlignLeft
+                            font.family: Theme.font
+                            font.pixelSize: Theme.normal
+                        }
+                    }
+                }
+            }
+
+            ListView {
+                id: list
+                anchors.fill: parent
+                anchors.topMargin: columns.height
+                anchors.margins: 1
+                clip: true
+                model: Queue.jobs
+                boundsBehavior: Flickable.StopAtBounds
+                reuseItems: true
+                ScrollBar.vertical: ScrollBar {}
+                delegate: JobRow {
+                    width: list.width
+                    widths: page.widths
+                    selected: jobId === Queue.selectedId
+                    onClicked: id => Queue.select(id)
+                }
+                Text {
+                    anchors.centerIn: parent
+                    visible: list.count === 0
+                    text: Queue.counts.total ? "No job matches these filters."
+                                             : "No jobs yet. Hosts hand work here with "
+                                               + "Publish in background."
+                    color: Theme.textDim
+                    font.family: Theme.font
+                    font.pixelSize: Theme.normal
+                }
+            }
+        }
+
+        // the selected job's actions
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.margins: 8
+            spacing: 4
+
+            Rectangle {
+                implicitWidth: 10
+                implicitHeight: 10
+                radius: 5
+                color: Theme.stateColor(page.jobState)
+                visible: page.jobState !== ""
+            }
+            Text {
+                Layout.fillWidth: true
+                Layout.minimumWidth: 120
+                text: page.jobState === "" ? "Select a job to see its steps and log"
+                    : "<b>" + page.job.title + "</b>  <font color='" + Theme.textFaint
+                      + "'>job " + page.job.jobId.slice(0, 8) + "</font>"
+                textFormat: Text.StyledText
+                elide: Text.ElideRight
+                color: page.jobState === "" ? Theme.textDim : Theme.text
+                font.family: Theme.font
+                font.pixelSize: Theme.large
+            }
+            ActionButton {
+                text: "Cancel"
+                mark: "✕"
+                enabled: ["queued", "running", "waiting", "interrupted"].indexOf(page.jobState) >= 0
+                onClicked: Queue.cancel()
+            }
+            ActionButton {
+                text: "Retry failed steps"
+                mark: "↻"
+                enabled: ["failed", "cancelled", "interrupted"].indexOf(page.jobState) >= 0
+                         && (page.job.failedSteps || 0) > 0
+                onClicked: Queue.retryFailed()
+            }
+            ActionButton {
+                text: "Retry all"
+                mark: "↻"
+                enabled: ["failed", "cancelled", "interrupted"].indexOf(page.jobState) >= 0
+                onClicked: Queue.retryAll()
+            }
+            ActionButton {
+                text: "Move up"
+                mark: "↑"
+                enabled: page.claimable
+                onClicked: Queue.moveUp()
+            }
+            ActionButton {
+                text: "Move down"
+                mark: "↓"
+                enabled: page.claimable
+                onClicked: Queue.moveDown()
+            }
+            ActionButton {
+                text: "Remove"
+                mark: "−"
+                enabled: page.jobState !== "" && page.jobState !== "running"
+                onClicked: Queue.remove()
+            }
+            ActionButton {
+                text: "Open report"
+                mark: "▤"
+                enabled: page.jobState !== ""
+                onClicked: Queue.openReport()
+            }
+            ActionButton {
+                text: "Open folder"
+                mark: "▭"
+                enabled: page.jobState !== ""
+                onClicked: Queue.openFolder()
+            }
+        }
+
+        // steps and log
+        SplitView {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Layout.leftMargin: 8
+            Layout.rightMargin: 8
+            Layout.bottomMargin: 8
+            orientation: Qt.Horizontal
+
+            handle: Rectangle {
+                implicitWidth: 4
+                color: Theme.background
+            }
+
+            Rectangle {
+                SplitView.preferredWidth: parent.width * 0.46
+                SplitView.minimumWidth: 260
+                color: Theme.well
+                border.color: Theme.border
+
+                Text {
+                    id: stepsTitle
+                    x: 8
+                    y: 6
+                    text: "<b>Steps</b>  <font color='" + Theme.textFaint + "'>"
+                          + page.stepSummary() + "</font>"
+                    textFormat: Text.StyledText
+                    color: Theme.text
+                    font.family: Theme.font
+                    font.pixelSize: Theme.normal
+                }
+                ListView {
+                    id: steps
+                    anchors.fill: parent
+                    anchors.topMargin: 26
+                    anchors.bottomMargin: reportLine.height + 2
+                    anchors.leftMargin: 1
+                    anchors.rightMargin: 1
+                    clip: true
+                    model: Queue.steps
+                    boundsBehavior: Flickable.StopAtBounds
+                    ScrollBar.vertical: ScrollBar {}
+                    delegate: StepRow {
+                        width: steps.width
+                    }
+                }
+                Rectangle {
+                    id: reportLine
+                    anchors.bottom: parent.bottom
+                    anchors.margins: 1
+                    width: parent.width - 2
+                    x: 1
+                    height: 24
+                    color: Theme.chrome
+                    Text {
+                        x: 8
+                        width: parent.width - 16
+                        anchors.verticalCenter: parent.verticalCenter
+                        text: "Report  <font color='" + Theme.text + "'>"
+                              + (page.job.report || "—") + "</font>"
+                        textFormat: Text.StyledText
+                        elide: Text.ElideLeft
+                        color: Theme.textFaint
+                        font.family: Theme.font
+                        font.pixelSize: Theme.small
+                    }
+                }
+            }
+
+            Rectangle {
+                SplitView.fillWidth: true
+                color: Theme.sunken
+                border.color: Theme.border
+
+                Rectangle {
+                    id: logHeader
+                    width: parent.width
+                    height: 26
+                    color: Theme.well
+                    border.color: Theme.border
+                    Text {
+                        x: 8
+                        anchors.verticalCenter: parent.verticalCenter
+                        text: "<b>Log</b>  <font color='" + Theme.textFaint + "'>"
+                              + (page.jobState === "running" ? "live · " : "")
+                              + (page.job.jobId ? "job " + page.job.jobId.slice(0, 8) : "")
+                              + "</font>"
+                        textFormat: Text.StyledText
+                        color: Theme.text
+                        font.family: Theme.font
+                        font.pixelSize: Theme.normal
+                    }
+                    Row {
+                        anchors.right: parent.right
+                        anchors.rightMargin: 4
+                        anchors.verticalCenter: parent.verticalCenter
+                        spacing: 4
+                        Choice {
+                            implicitHeight: 22
+                            value: Queue.logLevel
+                            choices: [
+                                { value: "", text: "All levels" },
+                                { value: "INFO", text: "Info and up" },
+                                { value: "WARNING", text: "Warnings and up" },
+                                { value: "ERROR", text: "Errors" }
+                            ]
+                            onPicked: value => Queue.setLogLevel(value)
+                        }
+                        ActionButton {
+                            id: follow
+                            implicitHeight: 22
+                            text: "Following"
+                            mark: "⤓"
+                            checkable: true
+                            checked: true
+                        }
+                    }
+                }
+                ListView {
+                    id: logView
+                    anchors.fill: parent
+                    anchors.topMargin: logHeader.height
+                    anchors.margins: 1
+                    clip: true
+                    model: Queue.log
+                    boundsBehavior: Flickable.StopAtBounds
+                    ScrollBar.vertical: ScrollBar {}
+                    delegate: LogLine {}
+                    onCountChanged: if (follow.checked) positionViewAtEnd()
+                }
+            }
+        }
+
+        StatusBar {
+            Layout.fillWidth: true
+            dot: !Queue.hasExecutor ? Theme.idle : Queue.paused ? Theme.warning : Theme.running
+            text: (!Queue.hasExecutor ? "Queue not running in this app"
+                   : Queue.paused ? "Queue paused" : "Queue running")
+                  + (Queue.hasExecutor ? "  ·  workers " + Queue.busyWorkers + " / "
+                                         + Queue.workerSlots + " busy" : "")
+                  + "  ·  " + (Queue.nextTitle ? "next up: " + Queue.nextTitle
+                                               : "nothing queued")
+                  + (App.message ? "  ·  " + App.message : "")
+
+            ActionButton {
+                text: Queue.paused ? "Resume" : "Pause"
+                mark: Queue.paused ? "▶" : "❚❚"
+                enabled: Queue.hasExecutor
+                onClicked: Queue.paused ? Queue.resume() : Queue.pause()
+            }
+        }
+    }
+
+    function stepSummary() {
+        const c = job.stepCounts || {}
+        const total = job.total || 0
+        if (!total)
+            return ""
+        const parts = [(job.done || 0) + " / " + total + " done"]
+        if (c.running)
+            parts.push(c.running + " running")
+        if (c.pending)
+            parts.push(c.pending + " queued")
+        if (c.waiting)
+            parts.push(c.waiting + " waiting for farm")
+        if (c.failed)
+            parts.push(c.failed + " failed")
+        return parts.join(" · ")
+    }
+}

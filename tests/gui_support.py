@@ -1,0 +1,83 @@
+"""Shared pieces of the GUI tests: Qt message capture, app building, item lookup."""
+
+import time
+
+import pytest
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+from pyblish_qml_queue.gui.app import build_app, session_of, shut_down
+
+#: Qt messages that are not about our code (offscreen platform chatter).
+IGNORED = ("This plugin does not support", "propagateSizeHints")
+
+
+class Messages(list):
+    """Qt warnings and errors seen while installed, as ``"<kind>: <text>"``."""
+
+    def problems(self):
+        return [m for m in self if not any(i in m for i in IGNORED)]
+
+
+@pytest.fixture
+def qt_messages(qapp):
+    messages = Messages()
+
+    def handler(mode, context, text):
+        if mode != QtMsgType.QtDebugMsg and mode != QtMsgType.QtInfoMsg:
+            messages.append(f"{mode.name}: {text}")
+
+    previous = qInstallMessageHandler(handler)
+    yield messages
+    qInstallMessageHandler(previous)
+
+
+@pytest.fixture
+def make_gui(qapp):
+    """Build apps (shut down and closed at teardown): ``make_gui(store, hub, executor)``."""
+    built = []
+
+    def make(store, hub=False, executor=False, **kwargs):
+        app, engine, root = build_app(["test"], store=store, hub=hub, executor=executor, **kwargs)
+        built.append((engine, root))
+        return session_of(engine), root
+
+    yield make
+    for engine, root in built:
+        shut_down(engine)
+        root.close()
+        root.deleteLater()
+        engine.deleteLater()
+    qapp.processEvents()
+
+
+def items(root, prefix):
+    """QML items under ``root`` whose objectName starts with ``prefix``."""
+    found = []
+    stack = [root.contentItem()]
+    while stack:
+        item = stack.pop()
+        if item.objectName().startswith(prefix):
+            found.append(item)
+        stack.extend(item.childItems())
+    return found
+
+
+def settle(qapp, session, rounds=3):
+    """Drain the event bridge and let QML update and render."""
+    for _ in range(rounds):
+        session.bridge.drain()
+        qapp.processEvents()
+
+
+def wait_until(predicate, timeout=30.0, what="condition", qapp=None):
+    """Poll ``predicate`` (processing Qt events) until true; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if qapp is not None:
+            qapp.processEvents()
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)

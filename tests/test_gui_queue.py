@@ -1,0 +1,217 @@
+"""The Queue page drives the real store and executor; a restart brings the page back."""
+
+import json
+import os
+
+import gui_support
+import pytest
+from executor_plugins import Plugins
+from gui_support import items, settle, wait_until
+
+from pyblish_qml_queue.gui import sample
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.executor import Executor
+from pyblish_qml_queue.queue.model import Job
+from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+
+make_gui = gui_support.make_gui  # a shared fixture
+qt_messages = gui_support.qt_messages  # a shared fixture
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def plugins(tmp_path):
+    return Plugins(tmp_path)
+
+
+@pytest.fixture
+def executor(store):
+    executor = Executor(store, poll=0.05, grace=1.0)
+    yield executor
+    executor.stop(timeout=2.0)
+
+
+def add(store, payload):
+    job = Job.from_payload(payload)
+    store.add(job)
+    return job.id
+
+
+def row_state(session, job_id):
+    settle_once(session)
+    return session.jobs.summary(job_id)["state"]
+
+
+def settle_once(session):
+    session.bridge.drain()
+
+
+def test_cancel_on_the_queue_page_stops_the_running_worker(
+    qapp, store, plugins, executor, make_gui
+):
+    job_id = add(store, plugins.payload(["Hold", "Mark"], key="held"))
+    session, root = make_gui(store, executor=executor)
+    executor.start()
+    wait_until(lambda: plugins.pid("held"), what="the Hold step to start", qapp=qapp)
+    wait_until(
+        lambda: row_state(session, job_id) == model.RUNNING,
+        qapp=qapp,
+        what="the row to show the job running",
+    )
+    session.queue.select(job_id)
+
+    session.queue.cancel()
+
+    wait_until(
+        lambda: store.get(job_id).state == model.CANCELLED,
+        timeout=5.0,
+        qapp=qapp,
+        what="the job to be cancelled",
+    )
+    wait_until(
+        lambda: row_state(session, job_id) == model.CANCELLED,
+        timeout=5.0,
+        qapp=qapp,
+        what="the row to show the job cancelled",
+    )
+    assert session.queue.selected["state"] == model.CANCELLED
+
+
+def test_retry_failed_steps_on_the_queue_page_runs_only_what_failed(
+    qapp, store, plugins, executor, make_gui
+):
+    job_id = add(store, plugins.payload(["Mark", "FailUnlessFixed"], key="r"))
+    session, root = make_gui(store, executor=executor)
+    executor.start()
+    wait_until(
+        lambda: row_state(session, job_id) == model.FAILED, qapp=qapp, what="the job to fail"
+    )
+    session.queue.select(job_id)
+    assert session.queue.selected["failedSteps"] == 1
+
+    plugins.fix()
+    session.queue.retryFailed()
+
+    wait_until(
+        lambda: row_state(session, job_id) == model.SUCCEEDED,
+        qapp=qapp,
+        what="the retried job to succeed",
+    )
+    assert plugins.runs("r", "Mark") == 1
+    assert plugins.runs("r", "FailUnlessFixed") == 2
+
+
+def test_move_up_and_down_reorder_the_queue_in_the_store_and_on_the_page(qapp, store, make_gui):
+    ids = [add(store, sample.sample_payload(n)) for n in range(3)]
+    session, root = make_gui(store)
+    session.app.showQueue()
+    session.queue.select(ids[0])
+
+    session.queue.moveDown()
+    session.queue.moveDown()
+
+    expected = [ids[1], ids[2], ids[0]]
+    assert [j.id for j in store.jobs()] == expected
+    assert [r["jobId"] for r in session.jobs.rows()] == expected
+    session.queue.moveUp()
+    assert [r["jobId"] for r in session.jobs.rows()] == [ids[1], ids[0], ids[2]]
+    settle(qapp, session)
+    rows = sorted(items(root, "jobRow:"), key=lambda item: item.y())
+    assert [item.property("jobId") for item in rows] == [ids[1], ids[0], ids[2]]
+
+
+def test_an_action_the_store_refuses_shows_one_line_and_changes_nothing(qapp, store, make_gui):
+    job_id = add(store, sample.sample_payload(0))
+    session, root = make_gui(store)
+    session.queue.select(job_id)
+
+    session.queue.retryAll()  # a queued job cannot be retried
+
+    assert "Could not retry job" in session.app.message
+    assert "\n" not in session.app.message
+    assert store.get(job_id).state == model.QUEUED
+
+
+def test_remove_deletes_the_selected_job_from_store_and_page(qapp, store, make_gui):
+    ids = [add(store, sample.sample_payload(n)) for n in range(2)]
+    store.cancel(ids[0])
+    session, root = make_gui(store)
+    session.queue.select(ids[0])
+
+    session.queue.remove()
+
+    assert [j.id for j in store.jobs()] == [ids[1]]
+    assert [r["jobId"] for r in session.jobs.rows()] == [ids[1]]
+    assert session.queue.selected == {}
+
+
+def test_open_report_writes_json_and_html_next_to_the_store(qapp, home, store, make_gui):
+    (job_id,) = sample.fill_store(store, 1, running=0)
+    session, root = make_gui(store)
+    opened = []
+    session.queue.openUrlRequested.connect(opened.append)
+    session.queue.select(job_id)
+
+    session.queue.openReport()
+
+    with open(home / "reports" / f"{job_id}.json") as f:
+        report = json.load(f)
+    assert report["id"] == job_id and report["steps"]
+    assert opened == [f"file://{home}/reports/{job_id}.html"]
+
+
+def test_pause_and_resume_reach_the_executor_and_the_footer(qapp, store, executor, make_gui):
+    session, root = make_gui(store, executor=executor)
+    session.queue.pause()
+    assert executor.paused and session.queue.paused
+    session.queue.resume()
+    assert not executor.paused and not session.queue.paused
+
+
+def test_a_restart_on_the_same_store_restores_the_queue_page(qapp, tmp_path, make_gui):
+    path = str(tmp_path / "restart.db")
+    first = SQLiteJobStore(path)
+    sample.fill_store(first, 30)
+    session, root = make_gui(first)
+    before = [
+        (r["jobId"], r["state"], r["done"], r["total"], r["queueNumber"])
+        for r in session.jobs.rows()
+    ]
+    first.close()
+
+    again = SQLiteJobStore(path)
+    try:
+        session2, root2 = make_gui(again)
+        after = [
+            (r["jobId"], r["state"], r["done"], r["total"], r["queueNumber"])
+            for r in session2.jobs.rows()
+        ]
+    finally:
+        again.close()
+    assert after == before
+    assert {state for _, state, *_ in after} == set(model.JOB_STATES)
+
+
+def test_jobs_changed_by_another_process_show_up_without_an_event(qapp, store, make_gui):
+    """As `pyblish-qml-queue cancel` from a terminal: the page catches up by itself."""
+    ids = [add(store, sample.sample_payload(n)) for n in range(3)]
+    session, root = make_gui(store)
+    other = SQLiteJobStore(store.path)
+    try:
+        other.cancel(ids[1])
+        add(other, sample.sample_payload(9))
+    finally:
+        other.close()
+
+    session.sync_if_stale()  # first look: maybe events are on their way
+    session.sync_if_stale()  # second look: read the store
+
+    assert session.jobs.summary(ids[1])["state"] == model.CANCELLED
+    assert session.jobs.rowCount() == 4
+    assert os.path.exists(store.path)
