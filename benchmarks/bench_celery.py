@@ -1,0 +1,175 @@
+"""Round trip of N one-step jobs through Celery + Redis against the local executor.
+
+Both run the same jobs (one no-op plugin step each) from a fresh SQLite store to
+"succeeded" in the store: the local :class:`Executor` with ``--concurrency``
+workers, and the :class:`CeleryExecutor` with one farm node on this machine
+(``pyblish-qml-queue worker``, same concurrency) and a redis-server started for
+the run. Both spawn one worker process per job, so the ratio shows what the
+broker, the event stream and the mirroring add. Prints jobs/s for both and the
+ratio (celery / local), measured in the same run.
+
+    python benchmarks/bench_celery.py [--jobs 40] [--concurrency 2]
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from pyblish_qml_queue.queue import model  # noqa: E402
+from pyblish_qml_queue.queue.celery_app import redis_client  # noqa: E402
+from pyblish_qml_queue.queue.celery_executor import CeleryExecutor  # noqa: E402
+from pyblish_qml_queue.queue.executor import Executor  # noqa: E402
+from pyblish_qml_queue.queue.model import Job  # noqa: E402
+from pyblish_qml_queue.queue.sqlite import SQLiteJobStore  # noqa: E402
+
+PLUGIN = """
+import pyblish.api
+
+
+class Noop(pyblish.api.InstancePlugin):
+    order = pyblish.api.ExtractorOrder
+
+    def process(self, instance):
+        pass
+"""
+
+LAUNCH = (
+    "import sys; from pyblish_qml_queue import cli; "
+    "'pyblish_qml_queue.cli_celery' in cli.COMMANDS or "
+    "cli.COMMANDS.append('pyblish_qml_queue.cli_celery'); "
+    "sys.exit(cli.main(sys.argv[1:]))"
+)
+
+
+def payload(plugin_dir):
+    return {
+        "schema": 1,
+        "id": uuid.uuid4().hex,
+        "title": "bench",
+        "host": {"application": "python", "machine": "ws01", "user": "ben", "pid": 1},
+        "targets": [],
+        "plugins": {"paths": [plugin_dir], "modules": []},
+        "env": {},
+        "context": {"data": {}},
+        "instances": [{"id": "i1", "name": "ben01", "families": ["pointcache"], "data": {}}],
+        "steps": [{"plugin": "Noop", "module": "noop", "order": 2.0, "instance_id": "i1"}],
+    }
+
+
+def run(store_path, plugin_dir, jobs, make_executor):
+    """Seconds from start to every job succeeded."""
+    store = SQLiteJobStore(store_path)
+    ids = []
+    for _ in range(jobs):
+        job = Job.from_payload(payload(plugin_dir))
+        store.add(job)
+        ids.append(job.id)
+    executor = make_executor(store)
+    started = time.perf_counter()
+    executor.start()
+    pending = set(ids)
+    deadline = time.monotonic() + 600
+    while pending and time.monotonic() < deadline:
+        done = {i for i in pending if store.get(i).state in model.FINISHED}
+        for job_id in done:
+            if store.get(job_id).state != model.SUCCEEDED:
+                raise SystemExit(f"job {job_id} did not succeed: {store.get(job_id).error}")
+        pending -= done
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    executor.stop(timeout=5)
+    store.close()
+    if pending:
+        raise SystemExit(f"{len(pending)} jobs did not finish in time")
+    return elapsed
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+    redis_server = shutil.which("redis-server")
+    if not redis_server:
+        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
+    tmp = tempfile.mkdtemp(prefix="bench-celery-")
+    plugin_dir = os.path.join(tmp, "plugins")
+    os.makedirs(plugin_dir)
+    with open(os.path.join(plugin_dir, "noop.py"), "w") as f:
+        f.write(PLUGIN)
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    redis = subprocess.Popen(
+        [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--dir", tmp],
+        stdout=subprocess.DEVNULL,
+    )
+    node = None
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis_client(url).ping()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        node_log = os.path.join(tmp, "node.log")
+        with open(node_log, "wb") as log_file:
+            node = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, "worker", "--broker", url]
+                + ["--concurrency", str(args.concurrency)],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, PYTHONPATH=ROOT, PYBLISH_QML_QUEUE_HOME=tmp),
+            )
+        while b" ready." not in open(node_log, "rb").read():
+            if node.poll() is not None:
+                raise SystemExit("the farm node exited:\n" + open(node_log).read())
+            time.sleep(0.05)
+
+        local = run(
+            os.path.join(tmp, "local.db"),
+            plugin_dir,
+            args.jobs,
+            lambda store: Executor(store, concurrency=args.concurrency, poll=0.02),
+        )
+        celery = run(
+            os.path.join(tmp, "celery.db"),
+            plugin_dir,
+            args.jobs,
+            lambda store: CeleryExecutor(store, url, concurrency=args.concurrency * 2, poll=0.02),
+        )
+    finally:
+        if node is not None:
+            node.terminate()
+            node.wait(30)
+        redis.terminate()
+        redis.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    local_rate = args.jobs / local
+    celery_rate = args.jobs / celery
+    print(f"jobs: {args.jobs}, concurrency {args.concurrency}, one worker process per job")
+    print(f"local executor : {local_rate:7.2f} jobs/s ({local:.2f} s)")
+    print(f"celery + redis : {celery_rate:7.2f} jobs/s ({celery:.2f} s)")
+    print(f"ratio celery/local: {celery_rate / local_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""Scale-out through Celery: a real redis-server, real Celery worker processes
+(``pyblish-qml-queue worker``), real plugins, and the local SQLite store mirroring
+what the farm nodes do."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("celery", reason="the celery extra is not installed")
+pytest.importorskip("redis", reason="the celery extra is not installed")
+
+from executor_plugins import Plugins
+from test_executor import add, finished, wait_finished, wait_until
+
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.celery_app import Keys, redis_client
+from pyblish_qml_queue.queue.celery_executor import CeleryExecutor
+from pyblish_qml_queue.queue.executor import pid_alive
+from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REDIS = shutil.which("redis-server")
+
+#: Runs the CLI with the worker verb, whether or not cli.COMMANDS lists it yet.
+LAUNCH = (
+    "import sys; from pyblish_qml_queue import cli; "
+    "'pyblish_qml_queue.cli_celery' in cli.COMMANDS or "
+    "cli.COMMANDS.append('pyblish_qml_queue.cli_celery'); "
+    "sys.exit(cli.main(sys.argv[1:]))"
+)
+
+#: A plugin telling which farm node ran it (the node's FARM_NODE variable).
+WHERE = r"""
+import os
+import pyblish.api
+
+
+class Where(pyblish.api.InstancePlugin):
+    order = pyblish.api.ExtractorOrder
+
+    def process(self, instance):
+        key = instance.context.data.get("marker_key", "job")
+        path = os.path.join(os.environ["QUEUE_TEST_MARKERS"], key + ".node")
+        with open(path, "a") as f:
+            f.write(os.environ.get("FARM_NODE", "?") + "\n")
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(folder, port):
+    if REDIS is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    os.makedirs(folder, exist_ok=True)
+    proc = subprocess.Popen(
+        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        + ["--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def answers():
+        try:
+            return redis_client(url).ping()
+        except Exception:
+            return False
+
+    wait_until(answers, 10, "redis-server to answer")
+    return proc
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A real redis-server on a free port of 127.0.0.1, killed at teardown."""
+    port = free_port()
+    proc = start_redis(tmp_path / "redis", port)
+    yield f"redis://127.0.0.1:{port}/0"
+    stop(proc)
+
+
+@pytest.fixture
+def plugins(tmp_path):
+    return Plugins(tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
+    yield store
+    store.close()
+
+
+class Farm:
+    """Celery worker processes (``pyblish-qml-queue worker``) on this machine."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.nodes = {}
+
+    def start(self, broker, queues, name):
+        log_path = self.tmp_path / f"node-{name}.log"
+        env = dict(os.environ, FARM_NODE=name, PYTHONPATH=ROOT)
+        env["PYBLISH_QML_QUEUE_HOME"] = str(self.tmp_path / f"node-{name}-home")
+        with open(log_path, "wb") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, "worker", "--queues", queues, "--broker", broker]
+                + ["--concurrency", "1", "--name", f"{name}@%h", "--node-lease", "2"]
+                + ["--redeliver-after", "3"],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        self.nodes[name] = proc
+        wait_until(lambda: self._ready(proc, log_path), 30, f"farm node {name} to be ready")
+        return proc
+
+    def _ready(self, proc, log_path):
+        if proc.poll() is not None:
+            raise AssertionError(f"the farm node exited: {log_path.read_text()}")
+        return b" ready." in log_path.read_bytes()
+
+    def wait(self, predicate, timeout, what):
+        """wait_until, with the tail of every node's log in the failure message."""
+        try:
+            return wait_until(predicate, timeout, what)
+        except AssertionError as exc:
+            tails = [
+                f"--- node {name}:\n" + (self.tmp_path / f"node-{name}.log").read_text()[-3000:]
+                for name in self.nodes
+            ]
+            raise AssertionError("\n".join([str(exc), *tails])) from None
+
+    def stop_all(self):
+        for proc in self.nodes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+@pytest.fixture
+def farm(tmp_path):
+    farm = Farm(tmp_path)
+    yield farm
+    farm.stop_all()
+
+
+@pytest.fixture
+def start_app(store):
+    """Start a CeleryExecutor on ``store`` (stopped at teardown)."""
+    started = []
+
+    def start(broker, **kwargs):
+        kwargs.setdefault("poll", 0.05)
+        executor = CeleryExecutor(store, broker, **kwargs)
+        executor.start()
+        started.append(executor)
+        return executor
+
+    yield start
+    for executor in started:
+        executor.stop(timeout=2.0)
+
+
+def test_jobs_run_on_a_farm_node_and_the_store_mirrors_their_steps(
+    broker, farm, plugins, store, start_app
+):
+    farm.start(broker, "pyblish.python", "py")
+    ids = [add(store, plugins.payload(["Mark", ("Mark", 1)], key=key)) for key in ("a", "b")]
+    events = []
+    start_app(broker, on_event=events.append)
+
+    for job_id, key in zip(ids, ("a", "b")):
+        job = wait_finished(store, job_id)
+        assert job.state == model.SUCCEEDED
+        assert [s.state for s in job.steps] == [model.STEP_SUCCEEDED] * 2
+        assert all(s.runs == 1 and s.duration is not None for s in job.steps)
+        assert job.steps[0].changes["instances"]["inst-00"]["set"] == {"marked": True}
+        assert [plugins.runs(key, "Mark", i) for i in ("ben01", "ben02")] == [1, 1]
+        assert any("running on farm node" in line["message"] for line in store.log(job_id))
+    ended = [e for e in events if e["event"] == "job_ended"]
+    assert sorted(e["job_id"] for e in ended) == sorted(ids)
+    assert {e["event"] for e in events} >= {"job_started", "step_started", "step_finished"}
+    keys = Keys(ids[0])  # cleaned once finished (the end marker expires by itself)
+    assert redis_client(broker).exists(keys.events, keys.checkpoints, keys.current) == 0
+
+
+def test_a_failing_step_fails_the_remote_job_and_nothing_after_it_runs(
+    broker, farm, plugins, store, start_app
+):
+    farm.start(broker, "pyblish.python", "py")
+    job_id = add(store, plugins.payload(["Mark", "Fail", ("Mark", 1)], key="bad"))
+    start_app(broker)
+
+    job = wait_finished(store, job_id)
+
+    assert job.state == model.FAILED
+    assert [s.state for s in job.steps] == ["succeeded", "failed", "pending"]
+    assert "on purpose" in job.steps[1].error
+    assert plugins.runs("bad", "Mark", "ben02") == 0
+
+
+def test_a_node_killed_mid_job_has_its_job_redelivered_without_rerunning_done_steps(
+    broker, farm, plugins, store, start_app
+):
+    first = farm.start(broker, "pyblish.python", "first")
+    job_id = add(store, plugins.payload(["Mark", "Hold", ("Mark", 1)], key="k"))
+    start_app(broker)
+    held = farm.wait(lambda: plugins.pid("k"), 30, "Hold to start on the first node")
+    farm.wait(lambda: store.get(job_id).steps[0].state == model.STEP_SUCCEEDED, 10, "mirror")
+
+    os.kill(first.pid, signal.SIGKILL)  # the Celery worker only; its children follow it
+    wait_until(lambda: not pid_alive(held), 10, "the first node's job worker to die")
+    plugins.release()
+    farm.start(broker, "pyblish.python", "second")
+
+    job = farm.wait(lambda: finished(store, job_id), 40, "the job to finish")
+    assert job.state == model.SUCCEEDED
+    assert plugins.runs("k", "Mark", "ben01") == 1  # done before the kill: not run again
+    assert plugins.runs("k", "Hold") == 2  # interrupted: runs again
+    assert plugins.runs("k", "Mark", "ben02") == 1
+    assert job.attempts == 1  # the broker redelivered it; the app did not resend it
+    assert any("resumed on farm node" in line["message"] for line in store.log(job_id))
+
+
+def test_cancel_revokes_the_farm_task_and_records_the_job_cancelled(
+    broker, farm, plugins, store, start_app
+):
+    farm.start(broker, "pyblish.python", "py")
+    job_id = add(store, plugins.payload(["Hold", ("Mark", 1)], key="c"))
+    app = start_app(broker)
+    held = wait_until(lambda: plugins.pid("c"), 30, "Hold to start on the node")
+
+    assert app.cancel(job_id) == model.CANCELLED
+
+    assert store.get(job_id).state == model.CANCELLED
+    wait_until(lambda: not pid_alive(held), 10, "the node's job worker to be terminated")
+    assert plugins.runs("c", "Mark", "ben02") == 0
+    assert app.running() == []
+
+
+def test_a_cancel_requested_through_the_store_reaches_the_farm(
+    broker, farm, plugins, store, start_app
+):
+    farm.start(broker, "pyblish.python", "py")
+    job_id = add(store, plugins.payload(["Hold", ("Mark", 1)], key="s"))
+    start_app(broker)
+    held = wait_until(lambda: plugins.pid("s"), 30, "Hold to start on the node")
+
+    store.cancel(job_id)  # as `pyblish-qml-queue cancel` does from another process
+
+    wait_until(lambda: store.get(job_id).state == model.CANCELLED, 10, "the job to be cancelled")
+    wait_until(lambda: not pid_alive(held), 10, "the node's job worker to be terminated")
+
+
+def test_workers_on_two_family_queues_get_only_their_own_jobs(
+    broker, farm, plugins, store, start_app, tmp_path
+):
+    where_dir = tmp_path / "where"
+    where_dir.mkdir()
+    (where_dir / "where_plugin.py").write_text(WHERE)
+    farm.start(broker, "pyblish.maya", "maya")
+    farm.start(broker, "pyblish.python", "python")
+    jobs = {}
+    for key, application in (("m1", "maya"), ("p1", "python"), ("m2", "maya"), ("p2", "python")):
+        payload = plugins.payload([], key=key, host={"application": application, "user": "ben"})
+        where = {"plugin": "Where", "module": "where_plugin", "order": 2.0, "instance": "ben01"}
+        payload["steps"] = [dict(where, instance_id="inst-00")]
+        payload["plugins"]["paths"].append(str(where_dir))
+        jobs[key] = (add(store, payload), application)
+    start_app(broker)
+
+    for key, (job_id, application) in jobs.items():
+        assert wait_finished(store, job_id).state == model.SUCCEEDED
+        with open(os.path.join(plugins.markers, key + ".node")) as f:
+            assert f.read().split() == [application]
+
+
+def test_a_broker_that_is_down_leaves_jobs_queued_and_they_run_once_it_is_up(
+    tmp_path, farm, plugins, store, start_app
+):
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    job_id = add(store, plugins.payload(["Mark"], key="late"))
+    events = []
+    app = start_app(url, on_event=events.append)
+
+    wait_until(lambda: app.broker_error, 15, "the broker error")
+    assert app.broker_error.startswith(f"cannot reach the broker at {url}: ")
+    assert app.broker_error.endswith("; local jobs are unaffected")
+    assert store.get(job_id).state in model.CLAIMABLE
+    assert [e["event"] for e in events if e["event"].startswith("broker")] == ["broker_down"]
+
+    redis = start_redis(tmp_path / "redis", port)
+    try:
+        farm.start(url, "pyblish.python", "py")
+        assert wait_finished(store, job_id, timeout=60).state == model.SUCCEEDED
+        assert app.broker_error is None
+        assert plugins.runs("late", "Mark") == 1
+    finally:
+        farm.stop_all()
+        stop(redis)
+
+
+def test_the_worker_verb_says_in_one_line_when_the_broker_is_unreachable(home):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCH, "worker", "--broker", url],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"pyblish-qml-queue: error: cannot reach the broker at {url}: ")
