@@ -7,10 +7,20 @@ The public facade, safe to import inside a DCC: it loads only the host side
     job_id = pyblish_qml_queue.submit()  # collect, validate, hand off the rest
 """
 
+from .host.farm import NotInWorker, expect_signal
 from .host.job import NotJsonSafe
 from .host.show import show
 from .host.submit import HandOffRefused, ValidationFailed, submit
 
 __version__ = "0.1.0"
 
-__all__ = ["HandOffRefused", "NotJsonSafe", "ValidationFailed", "__version__", "show", "submit"]
+__all__ = [
+    "HandOffRefused",
+    "NotInWorker",
+    "NotJsonSafe",
+    "ValidationFailed",
+    "__version__",
+    "expect_signal",
+    "show",
+    "submit",
+]

@@ -29,7 +29,10 @@ PROG = "pyblish-qml-queue"
 COMMANDS = [
     "pyblish_qml_queue.cli_serve",
     "pyblish_qml_queue.cli_jobs",
+    "pyblish_qml_queue.cli_signal",
     "pyblish_qml_queue.hub_cli",
+    "pyblish_qml_queue.cli_demo",
+    "pyblish_qml_queue.cli_celery",
 ]
 
 OK, FAILED, USAGE, TIMED_OUT = 0, 1, 2, 3

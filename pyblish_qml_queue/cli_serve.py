@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 
@@ -36,6 +37,25 @@ def add_parsers(subparsers) -> None:
         help="seconds workers get to finish their step when stopping "
         "(default 10); then they are killed and the step runs again",
     )
+    parser.add_argument(
+        "--signals",
+        metavar="HOST:PORT",
+        help="accept farm signals over HTTP (POST /v1/signal) at this address, e.g. "
+        "127.0.0.1:8765 (port 0: any free port); off by default",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("local", "celery"),
+        default="local",
+        help="where jobs run: worker processes on this machine (default), or farm nodes "
+        "through Celery (docs/farm.md)",
+    )
+    parser.add_argument(
+        "--broker",
+        default=None,
+        help="Redis URL for --backend celery (default $PYBLISH_QML_QUEUE_BROKER or "
+        "redis://127.0.0.1:6379/0)",
+    )
     parser.set_defaults(func=serve, log_level=logging.INFO)
 
 
@@ -46,7 +66,7 @@ def serve(args) -> int:
     from .queue.spool import SpoolIngester
 
     store = open_store()
-    executor = Executor(store, concurrency=args.concurrency, lease=args.lease)
+    executor = _executor(args, store, Executor)
     ingester = SpoolIngester(store, on_added=lambda ids: executor.wake())
     stop = threading.Event()
 
@@ -55,7 +75,7 @@ def serve(args) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in _stop_signals()}
-    hub = None
+    hub = signals = None
     try:
         ingester.start(interval=SPOOL_INTERVAL)
         executor.start()
@@ -63,10 +83,21 @@ def serve(args) -> int:
             hub = run_hub_for_serve(store, on_added=lambda job_id: executor.wake())
         except HubRunning as error:
             log.warning("%s; this serve runs queued jobs but does not accept hosts", error)
-        print(f"serving {store.path}, concurrency {args.concurrency}", flush=True)
+        if args.signals:
+            signals = _serve_signals(store, args.signals, executor)
+        where = (
+            "jobs run on farm nodes through Celery"
+            if args.backend == "celery"
+            else f"concurrency {args.concurrency}"
+        )
+        print(f"serving {store.path}, {where}", flush=True)
+        if signals is not None:
+            print(f"farm signals at {signals.url}", flush=True)
         while not stop.wait(1.0):
             pass
     finally:
+        if signals is not None:
+            signals.close()
         if hub is not None:
             hub.close()
         ingester.stop()
@@ -76,6 +107,40 @@ def serve(args) -> int:
             signal.signal(sig, handler)
     print("stopped; unfinished jobs resume at the next start", flush=True)
     return 0
+
+
+def _serve_signals(store, address: str, executor):
+    """The farm-signal endpoint at ``address``; a CliError saying why it cannot start."""
+    from .cli import USAGE, CliError
+    from .signals_http import serve_signals
+
+    try:
+        return serve_signals(store, address, on_applied=lambda job_id: executor.wake())
+    except ValueError as exc:
+        raise CliError(f"--signals: {exc}", USAGE)
+    except OSError as exc:
+        raise CliError(
+            f"cannot accept farm signals at {address}: {exc.strerror or exc}; "
+            "choose another address or port"
+        )
+
+
+def _executor(args, store, local):
+    """The local executor, or the Celery one for ``--backend celery``."""
+    if args.backend != "celery":
+        return local(store, concurrency=args.concurrency, lease=args.lease)
+    from .cli import CliError
+
+    try:
+        from .queue.celery_app import BROKER_ENV, DEFAULT_BROKER
+        from .queue.celery_executor import CeleryExecutor
+    except ImportError as error:
+        raise CliError(
+            f"the celery backend needs Celery ({error}); "
+            "install it with: pip install 'pyblish-qml-queue[celery]'"
+        ) from None
+    broker = args.broker or os.environ.get(BROKER_ENV) or DEFAULT_BROKER
+    return CeleryExecutor(store, broker, lease=args.lease)
 
 
 def _stop_signals() -> list:

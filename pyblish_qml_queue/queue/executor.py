@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Callable, Optional
 
+from ..host.farm import JOB_ID_VAR, SECRET_VAR
 from . import model
 from .store import LeaseLost, StoreError
 
@@ -108,6 +109,20 @@ def worker_env(job_env: Optional[dict] = None, base: Optional[dict] = None) -> d
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(folders))
     env["PYTHONIOENCODING"] = "utf-8"
     return env
+
+
+def _farm_details(event: dict, state: str, now: float) -> tuple:
+    """``(farm, deadline)`` of a step_finished event: a waiting step's farm job and
+    timeout, its deadline on the executor's clock."""
+    if state != model.STEP_WAITING:
+        return None, None
+    sent = event.get("farm") if isinstance(event.get("farm"), dict) else {}
+    farm = {"farm_job": sent.get("farm_job"), "timeout": sent.get("timeout")}
+    timeout = farm["timeout"]
+    ok = isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
+    if not ok:
+        farm["timeout"] = None
+    return farm, (now + timeout if ok else None)
 
 
 def describe_exit(returncode: int) -> str:
@@ -290,6 +305,7 @@ class Executor:
         now = time.monotonic()
         if self._recovered_at is None or now - self._recovered_at >= RECOVER_EVERY:
             self._recover()
+        self._expire_waiting()
         self._renew_all()
         while not self._paused and not self._stopping.is_set():
             with self._lock:
@@ -307,6 +323,21 @@ class Executor:
             return
         if ids:
             log.info("recovered %d job(s) of stopped executors: %s", len(ids), ", ".join(ids))
+
+    def _expire_waiting(self) -> None:
+        """Fail waiting jobs whose farm signal is overdue."""
+        try:
+            ids = self.store.expire_waiting()
+        except StoreError as exc:
+            log.warning("could not check waiting jobs for overdue farm signals: %s", exc)
+            return
+        for job_id in ids:
+            error = None
+            try:
+                error = self.store.get(job_id).error
+            except StoreError:
+                pass
+            self._emit(job_id, {"event": "job_ended", "state": model.FAILED, "error": error})
 
     def _renew_all(self) -> None:
         with self._lock:
@@ -371,13 +402,16 @@ class Executor:
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         else:
             kwargs["start_new_session"] = True
+        env = worker_env(job.payload.get("env"))
+        env[JOB_ID_VAR] = job.id
+        env[SECRET_VAR] = job.secret or ""
         try:
             run.proc = subprocess.Popen(
                 [python, "-m", "pyblish_qml_queue.worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=worker_env(job.payload.get("env")),
+                env=env,
                 **kwargs,
             )
         except OSError as exc:
@@ -440,6 +474,7 @@ class Executor:
                     state,
                 )
                 state = model.STEP_FAILED
+            farm, deadline = _farm_details(event, state, self.clock())
             self.store.finish_step(
                 job_id,
                 self.owner,
@@ -450,6 +485,8 @@ class Executor:
                 traceback=event.get("traceback"),
                 records=event.get("records") or (),
                 changes=event.get("changes") or {},
+                farm=farm,
+                deadline=deadline,
             )
             step = run.job.steps[index]
             step.state = state
@@ -477,6 +514,14 @@ class Executor:
         elif outcome == "failed":
             self._finish(run, model.FAILED, run.outcome.get("error") or "a step failed")
         elif outcome == "waiting":
+            waiting = [run.step_name(i) for i in run.outcome.get("waiting") or []]
+            self._log(
+                job.id,
+                "info",
+                "waiting for the farm"
+                + (f" ({', '.join(waiting)})" if waiting else "")
+                + "; no worker runs until its signal comes",
+            )
             self._finish(run, model.WAITING)
         elif run.cancelling:
             self._finish(run, model.CANCELLED, "cancelled")
@@ -516,10 +561,16 @@ class Executor:
     def _finish(self, run: _Run, state: str, error: Optional[str] = None) -> None:
         job = run.job
         try:
-            self.store.finish_job(job.id, self.owner, state, error=error)
+            recorded = self.store.finish_job(job.id, self.owner, state, error=error)
         except LeaseLost:
             log.warning("job %s: lease lost before it could be recorded %s", job.id, state)
             return
+        if recorded and recorded != state:  # a farm signal came in while it ran
+            state = recorded
+            error = self.store.get(job.id).error if recorded == model.FAILED else None
+            log.info("job %s: a farm signal arrived while it ran; it is %s", job.id, state)
+            if recorded == model.QUEUED:
+                self._wake.set()
         if error and state != model.SUCCEEDED:
             self._log(job.id, "error" if state == model.FAILED else "info", f"{state}: {error}")
         log.info("job %s %s%s", job.id, state, f": {error}" if error else "")

@@ -16,16 +16,26 @@ from typing import Callable, Iterable, Optional
 from . import model
 from .model import Job
 from .store import (
+    ALREADY_APPLIED,
+    APPLIED,
     MIN_PREFIX,
     JobStore,
+    NonceSeen,
     ambiguous,
+    apply_signal,
     check_action,
     check_run_end,
+    check_signal,
     check_step_state,
+    expire,
+    expired_steps,
+    find_signal_step,
     lease_lost,
     lost_reason,
+    new_secret,
     not_found,
     recovered_state,
+    run_end,
 )
 
 log = logging.getLogger(__name__)
@@ -47,6 +57,7 @@ class MemoryJobStore(JobStore):
         self._jobs = {}  # id -> Job
         self._logs = {}  # id -> [{"time", "level", "message"}]
         self._last_position = 0
+        self._nonces = {}  # nonce -> time sent
 
     # -- adding and reading ------------------------------------------------------
 
@@ -56,6 +67,7 @@ class MemoryJobStore(JobStore):
                 return False
             job = copy.deepcopy(job)
             job.step_counts = None
+            job.secret = job.secret or new_secret()
             job.position = self._next_position()
             self._jobs[job.id] = job
             self._logs[job.id] = []
@@ -141,6 +153,8 @@ class MemoryJobStore(JobStore):
         traceback: Optional[str] = None,
         records: Iterable = (),
         changes: Optional[dict] = None,
+        farm: Optional[dict] = None,
+        deadline: Optional[float] = None,
     ) -> None:
         check_step_state(state)
         with self._lock:
@@ -154,20 +168,26 @@ class MemoryJobStore(JobStore):
             step.traceback = traceback
             step.records = copy.deepcopy(list(records))
             step.changes = copy.deepcopy(dict(changes or {}))
+            step.farm = copy.deepcopy(dict(farm or {}))
+            step.deadline = deadline
             job.updated = now
 
-    def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> None:
+    def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> str:
         check_run_end(state)
         with self._lock:
             job = self._fenced(job_id, owner)
             now = self._clock()
             _reset_running_steps(job)
+            state, error = run_end(job, state, error)
+            if state == model.QUEUED:
+                job.attempts = 0
             job.state = state
             job.error = error
             job.owner = job.lease_until = None
-            job.cancel_requested = False
-            job.finished = None if state in model.UNFINISHED_ENDS else now
+            job.cancel_requested = job.resume = False
+            job.finished = None if state in model.UNFINISHED_ENDS + (model.QUEUED,) else now
             job.updated = now
+            return state
 
     def release(self, job_id: str, owner: str, reason: str) -> None:
         with self._lock:
@@ -194,16 +214,71 @@ class MemoryJobStore(JobStore):
                 state, error, line = recovered_state(
                     job.attempts, job.max_attempts, job.cancel_requested, reason
                 )
+                if job.resume and state == model.INTERRUPTED:
+                    state, error = run_end(job, state, error)
+                    line = error if state == model.FAILED else line
                 job.state = state
                 job.error = error
                 job.owner = job.lease_until = None
-                job.cancel_requested = False
+                job.cancel_requested = job.resume = False
                 job.finished = None if state == model.INTERRUPTED else now
                 job.updated = now
                 self._append_log(job.id, "WARNING", line)
                 log.warning("Job %s: %s", job.id, line)
                 recovered.append(job.id)
             return recovered
+
+    # -- farm signals ------------------------------------------------------------------
+
+    def signal_step(
+        self,
+        job_id: str,
+        plugin: str,
+        instance: str,
+        status: str,
+        message: str = "",
+        nonce: Optional[str] = None,
+        sent: Optional[float] = None,
+        forget_before: Optional[float] = None,
+    ) -> tuple:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                raise not_found(job_id)
+            if forget_before is not None:
+                for old in [n for n, t in self._nonces.items() if t < forget_before]:
+                    del self._nonces[old]
+            if nonce is not None and nonce in self._nonces:
+                raise NonceSeen(f"nonce {nonce} was used before")
+            step = find_signal_step(job, plugin, instance)
+            changed = copy.deepcopy(job)
+            if not check_signal(changed, changed.steps[step.index], status):
+                outcome = ALREADY_APPLIED
+            else:
+                line = apply_signal(
+                    changed, changed.steps[step.index], status, message, self._clock()
+                )
+                self._jobs[job.id] = job = changed
+                self._append_log(job.id, "INFO" if status == "success" else "ERROR", line)
+                outcome = APPLIED
+            if nonce is not None:
+                self._nonces[nonce] = self._clock() if sent is None else sent
+            return outcome, job.state
+
+    def expire_waiting(self) -> list:
+        with self._lock:
+            now = self._clock()
+            failed = []
+            for job in self._jobs.values():
+                if job.state != model.WAITING:
+                    continue
+                steps = expired_steps(job, now)
+                if steps:
+                    error = expire(job, steps, now)
+                    self._append_log(job.id, "ERROR", error)
+                    log.error("Job %s: %s", job.id, error)
+                    failed.append(job.id)
+            return failed
 
     # -- the user's side ----------------------------------------------------------
 
@@ -232,7 +307,7 @@ class MemoryJobStore(JobStore):
             job.state = model.QUEUED
             job.attempts = 0
             job.error = job.owner = job.lease_until = job.finished = None
-            job.cancel_requested = False
+            job.cancel_requested = job.resume = False
             job.position = self._next_position()
             job.updated = self._clock()
             which = "failed steps" if failed_only else "all steps"
@@ -304,6 +379,7 @@ def _queue_order(job: Job) -> tuple:
 def _summary(job: Job) -> Job:
     out = copy.copy(job)
     out.payload = {"host": copy.deepcopy(job.host)}
+    out.secret = None
     out.steps = []
     out.step_counts = (job.steps_done, len(job.steps))
     return out
@@ -321,6 +397,8 @@ def _reset_step(step) -> None:
     step.error = step.traceback = None
     step.records = []
     step.changes = {}
+    step.farm = {}
+    step.deadline = None
 
 
 def _reset_running_steps(job: Job) -> None:

@@ -45,6 +45,11 @@ STEP_STATES = (PENDING, STEP_RUNNING, STEP_SUCCEEDED, STEP_FAILED, STEP_SKIPPED,
 #: Step states that count as done: a resumed job never runs them again.
 STEP_DONE = (STEP_SUCCEEDED, STEP_SKIPPED)
 
+# Farm signal statuses (see pyblish_qml_queue.signals)
+SIGNAL_SUCCESS = "success"
+SIGNAL_FAILURE = "failure"
+SIGNAL_STATUSES = (SIGNAL_SUCCESS, SIGNAL_FAILURE)
+
 
 class JobPayloadError(ValueError):
     """A job payload is malformed; the message names the offending field."""
@@ -72,6 +77,12 @@ class Step:
     #: replayed by a resumed worker so later steps see it.
     changes: dict = dataclasses.field(default_factory=dict)
     runs: int = 0
+    #: A step handed to a render farm (``expect_signal``): ``{"farm_job", "timeout"}``
+    #: while it waits, then ``"status"``, ``"message"`` and ``"signalled"`` (time) once
+    #: the farm's signal arrived. Empty for other steps.
+    farm: dict = dataclasses.field(default_factory=dict)
+    #: When a waiting step gives up on its signal (seconds since the epoch), or None.
+    deadline: Optional[float] = None
 
     @property
     def done(self) -> bool:
@@ -101,6 +112,12 @@ class Job:
     lease_until: Optional[float] = None
     error: Optional[str] = None
     cancel_requested: bool = False
+    #: The job's HMAC key for farm signals, made by the store when the job is added.
+    #: Never part of :meth:`to_dict` (``show``/``jobs`` never print it) nor of listings.
+    secret: Optional[str] = dataclasses.field(default=None, repr=False)
+    #: A farm signal arrived while the job ran: when this run ends, the job runs again
+    #: (or fails, for a failure signal) instead of parking as waiting.
+    resume: bool = False
     #: ``(done, total)`` when the steps were not loaded (``JobStore.jobs()`` listings);
     #: None when ``steps`` holds them all.
     step_counts: Optional[tuple] = None

@@ -8,6 +8,7 @@ write made for a running job is fenced by its owner and lease.
 
 from __future__ import annotations
 
+import copy
 import logging
 import sqlite3  # noqa: F401 - kept in this module's namespace: tests reach sqlite3 through it
 import time
@@ -20,16 +21,26 @@ from .model import Job
 from .sqlite_file import SQLiteFile
 from .sqlite_schema import CLAIMABLE_SQL, DONE_SQL, MIGRATIONS, MIN_SQLITE
 from .store import (
+    ALREADY_APPLIED,
+    APPLIED,
     MIN_PREFIX,
     JobStore,
+    NonceSeen,
     ambiguous,
+    apply_signal,
     check_action,
     check_run_end,
+    check_signal,
     check_step_state,
+    expire,
+    expired_steps,
+    find_signal_step,
     lease_lost,
     lost_reason,
+    new_secret,
     not_found,
     recovered_state,
+    run_end,
 )
 
 __all__ = ["MIGRATIONS", "MIN_PREFIX", "MIN_SQLITE", "SQLiteJobStore"]
@@ -70,6 +81,9 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def add(self, job: Job) -> bool:
         now = self._clock()
+        if not job.secret:
+            job = copy.copy(job)
+            job.secret = new_secret()
         columns = rows.JOB_INSERT_COLUMNS
         with self.transaction() as conn:
             cursor = conn.execute(
@@ -178,10 +192,13 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         traceback: Optional[str] = None,
         records: Iterable = (),
         changes: Optional[dict] = None,
+        farm: Optional[dict] = None,
+        deadline: Optional[float] = None,
     ) -> None:
         check_step_state(state)
         records_json = rows.dumps(list(records))
         changes_json = rows.dumps(dict(changes or {}))
+        farm_json = rows.dumps(dict(farm or {}))
         with self.transaction() as conn:
             now = self._fence(conn, job_id, owner)
             self._update_step(
@@ -189,21 +206,36 @@ class SQLiteJobStore(SQLiteFile, JobStore):
                 job_id,
                 index,
                 "state = ?, finished = ?, duration = ?, error = ?, traceback = ?, "
-                "records = ?, changes = ?",
-                (state, now, duration, error, traceback, records_json, changes_json),
+                "records = ?, changes = ?, farm = ?, deadline = ?",
+                (
+                    state,
+                    now,
+                    duration,
+                    error,
+                    traceback,
+                    records_json,
+                    changes_json,
+                    farm_json,
+                    deadline,
+                ),
             )
             self._count_steps(conn, job_id)
 
-    def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> None:
+    def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> str:
         check_run_end(state)
         with self.transaction() as conn:
             now = self._fence(conn, job_id, owner)
             self._reset_running_steps(conn, job_id)
+            if conn.execute("SELECT resume FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]:
+                state, error = run_end(self._load(conn, job_id), state, error)
+            unfinished = state in model.UNFINISHED_ENDS or state == model.QUEUED
             conn.execute(
                 "UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = NULL, "
-                "cancel_requested = 0, finished = ? WHERE id = ?",
-                (state, error, None if state in model.UNFINISHED_ENDS else now, job_id),
+                "cancel_requested = 0, resume = 0, finished = ?, "
+                "attempts = CASE WHEN ? = 'queued' THEN 0 ELSE attempts END WHERE id = ?",
+                (state, error, None if unfinished else now, state, job_id),
             )
+            return state
 
     def release(self, job_id: str, owner: str, reason: str) -> None:
         with self.transaction() as conn:
@@ -221,20 +253,21 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         with self.transaction() as conn:
             now = self._clock()
             running = conn.execute(
-                "SELECT id, owner, lease_until, attempts, max_attempts, cancel_requested "
+                "SELECT id, owner, lease_until, attempts, max_attempts, cancel_requested, resume "
                 "FROM jobs WHERE state = 'running' ORDER BY position"
             ).fetchall()
-            for job_id, owner, lease_until, attempts, max_attempts, cancel_requested in running:
+            for job_id, owner, lease_until, attempts, max_attempts, cancel, resume in running:
                 reason = lost_reason(owner, lease_until, now, alive)
                 if reason is None:
                     continue
-                state, error, line = recovered_state(
-                    attempts, max_attempts, bool(cancel_requested), reason
-                )
+                state, error, line = recovered_state(attempts, max_attempts, bool(cancel), reason)
+                if resume and state == model.INTERRUPTED:
+                    state, error = run_end(self._load(conn, job_id), state, error)
+                    line = error if state == model.FAILED else line
                 self._reset_running_steps(conn, job_id)
                 conn.execute(
                     "UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = NULL, "
-                    "cancel_requested = 0, finished = ?, updated = ? WHERE id = ?",
+                    "cancel_requested = 0, resume = 0, finished = ?, updated = ? WHERE id = ?",
                     (state, error, None if state == model.INTERRUPTED else now, now, job_id),
                 )
                 self._log(conn, job_id, "WARNING", line)
@@ -242,6 +275,94 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         for job_id, line in recovered:
             log.warning("Job %s: %s", job_id, line)
         return [job_id for job_id, _ in recovered]
+
+    # -- farm signals ------------------------------------------------------------------
+
+    def signal_step(
+        self,
+        job_id: str,
+        plugin: str,
+        instance: str,
+        status: str,
+        message: str = "",
+        nonce: Optional[str] = None,
+        sent: Optional[float] = None,
+        forget_before: Optional[float] = None,
+    ) -> tuple:
+        with self.transaction() as conn:
+            if not conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
+                raise not_found(job_id)
+            if forget_before is not None:
+                conn.execute("DELETE FROM signal_nonces WHERE sent < ?", (forget_before,))
+            if (
+                nonce is not None
+                and conn.execute("SELECT 1 FROM signal_nonces WHERE nonce = ?", (nonce,)).fetchone()
+            ):
+                raise NonceSeen(f"nonce {nonce} was used before")
+            job = self._load(conn, job_id)
+            step = find_signal_step(job, plugin, instance)
+            outcome = ALREADY_APPLIED
+            if check_signal(job, step, status):
+                line = apply_signal(job, step, status, message, self._clock())
+                self._write_signalled(conn, job, step)
+                self._log(conn, job_id, "INFO" if status == "success" else "ERROR", line)
+                outcome = APPLIED
+            if nonce is not None:
+                conn.execute(
+                    "INSERT INTO signal_nonces (nonce, job_id, sent) VALUES (?, ?, ?)",
+                    (nonce, job_id, self._clock() if sent is None else sent),
+                )
+            return outcome, job.state
+
+    def expire_waiting(self) -> list:
+        now = self._clock()
+        due = [
+            row[0]
+            for row in self._read(
+                "SELECT DISTINCT jobs.id FROM jobs JOIN steps ON steps.job_id = jobs.id "
+                "WHERE jobs.state = 'waiting' AND steps.state = 'waiting' "
+                "AND steps.deadline < ?",
+                (now,),
+            )
+        ]
+        failed = []
+        for job_id in due:
+            with self.transaction() as conn:
+                job = self._load(conn, job_id)
+                steps = expired_steps(job, now) if job.state == model.WAITING else []
+                if not steps:
+                    continue  # signalled or cancelled meanwhile
+                error = expire(job, steps, now)
+                for step in steps:
+                    self._write_signalled(conn, job, step)
+                self._log(conn, job_id, "ERROR", error)
+            log.error("Job %s: %s", job_id, error)
+            failed.append(job_id)
+        return failed
+
+    def _write_signalled(self, conn, job: Job, step) -> None:
+        """Write back what :func:`.store.apply_signal` or :func:`.store.expire` changed."""
+        self._update_step(
+            conn,
+            job.id,
+            step.index,
+            "state = ?, finished = ?, error = ?, farm = ?, deadline = ?",
+            (step.state, step.finished, step.error, rows.dumps(step.farm), step.deadline),
+        )
+        self._count_steps(conn, job.id)
+        conn.execute(
+            "UPDATE jobs SET state = ?, error = ?, finished = ?, attempts = ?, resume = ?, "
+            "updated = ? WHERE id = ?",
+            (
+                job.state,
+                job.error,
+                job.finished,
+                job.attempts,
+                int(bool(job.resume)),
+                job.updated,
+                job.id,
+            ),
+        )
 
     # -- the user's side ----------------------------------------------------------
 
@@ -271,7 +392,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             sql = (
                 "UPDATE steps SET state = 'pending', started = NULL, finished = NULL, "
                 "duration = NULL, error = NULL, traceback = NULL, records = '[]', "
-                "changes = '{}' WHERE job_id = ?"
+                "changes = '{}', farm = '{}', deadline = NULL WHERE job_id = ?"
             )
             if failed_only:
                 sql += f" AND state NOT IN {DONE_SQL}"
@@ -279,8 +400,8 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             self._count_steps(conn, job_id)
             conn.execute(
                 "UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, owner = NULL, "
-                "lease_until = NULL, finished = NULL, cancel_requested = 0, updated = ?, "
-                "position = (SELECT MAX(position) + 1 FROM jobs) WHERE id = ?",
+                "lease_until = NULL, finished = NULL, cancel_requested = 0, resume = 0, "
+                "updated = ?, position = (SELECT MAX(position) + 1 FROM jobs) WHERE id = ?",
                 (self._clock(), job_id),
             )
             which = "failed steps" if failed_only else "all steps"

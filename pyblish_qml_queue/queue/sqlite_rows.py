@@ -14,12 +14,12 @@ from .model import Job, Step
 JOB_INSERT_COLUMNS = (
     "id, title, state, payload, host, host_application, host_machine, created, updated, "
     "started, finished, attempts, max_attempts, owner, lease_until, error, cancel_requested, "
-    "steps_done, steps_total"
+    "steps_done, steps_total, secret, resume"
 )
 #: The columns :func:`job_from_row` reads, with the payload at 3.
 JOB_COLUMNS = (
     "id, title, state, payload, created, updated, started, finished, position, attempts, "
-    "max_attempts, owner, lease_until, error, cancel_requested"
+    "max_attempts, owner, lease_until, error, cancel_requested, secret, resume"
 )
 #: The columns :func:`summary_from_row` reads: as JOB_COLUMNS with the host in place of
 #: the payload, then the step counts.
@@ -30,7 +30,7 @@ SUMMARY_COLUMNS = (
 #: The columns :func:`step_from_row` reads and :func:`step_values` fills (after job_id).
 STEP_COLUMNS = (
     "idx, plugin, module, plugin_order, label, instance, instance_id, state, started, "
-    "finished, duration, error, traceback, records, changes, runs"
+    "finished, duration, error, traceback, records, changes, runs, farm, deadline"
 )
 
 
@@ -66,6 +66,8 @@ def job_values(job: Job, now: float) -> tuple:
         int(bool(job.cancel_requested)),
         sum(1 for s in job.steps if s.done),
         len(job.steps),
+        job.secret,
+        int(bool(job.resume)),
     )
 
 
@@ -90,6 +92,8 @@ def step_values(job: Job) -> list:
             dumps(s.records),
             dumps(s.changes),
             s.runs,
+            dumps(s.farm),
+            s.deadline,
         )
         for n, s in enumerate(job.steps)
     ]
@@ -97,7 +101,10 @@ def step_values(job: Job) -> list:
 
 def job_from_row(row, steps: list) -> Job:
     """A whole job from a JOB_COLUMNS row and its steps' STEP_COLUMNS rows."""
-    return _job(row, json.loads(row[3]), [step_from_row(s) for s in steps])
+    job = _job(row, json.loads(row[3]), [step_from_row(s) for s in steps])
+    job.secret = row[15]
+    job.resume = bool(row[16])
+    return job
 
 
 def summary_from_row(row) -> Job:
@@ -145,4 +152,6 @@ def step_from_row(row) -> Step:
         records=json.loads(row[13]),
         changes=json.loads(row[14]),
         runs=row[15],
+        farm=json.loads(row[16]),
+        deadline=row[17],
     )

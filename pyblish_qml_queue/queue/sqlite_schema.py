@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 import sqlite3
 import time
@@ -90,10 +91,33 @@ SCHEMA_V1 = (
     "CREATE INDEX job_log_job ON job_log (job_id, id)",
 )
 
+
+def schema_v2(conn: sqlite3.Connection) -> None:
+    """Farm signals: each job's secret (made now for the jobs already stored), the
+    ``resume`` flag, each step's farm details and deadline, and the nonces seen."""
+    for statement in (
+        "ALTER TABLE jobs ADD COLUMN secret TEXT",
+        "ALTER TABLE jobs ADD COLUMN resume INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE steps ADD COLUMN farm TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE steps ADD COLUMN deadline REAL",
+        """CREATE TABLE signal_nonces (
+            nonce TEXT PRIMARY KEY,
+            job_id TEXT NOT NULL,
+            sent REAL NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX signal_nonces_sent ON signal_nonces (sent)",
+    ):
+        conn.execute(statement)
+    ids = [row[0] for row in conn.execute("SELECT id FROM jobs WHERE secret IS NULL")]
+    conn.executemany(
+        "UPDATE jobs SET secret = ? WHERE id = ?", [(secrets.token_hex(32), i) for i in ids]
+    )
+
+
 #: Schema migrations, applied in order at open: entry ``n`` takes a file from schema
 #: ``n`` to ``n + 1``. Each is a sequence of SQL statements or a callable taking the
 #: connection; all run in one transaction. Append, never edit.
-MIGRATIONS = (SCHEMA_V1,)
+MIGRATIONS = (SCHEMA_V1, schema_v2)
 
 
 class Corrupt(Exception):

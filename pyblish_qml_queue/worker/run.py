@@ -1,5 +1,10 @@
 """The step loop: one job's remaining steps, run in order; a failed step stops the job.
 
+A step handed to a farm (``expect_signal``) ends ``waiting``; the steps that depend
+on it are *held*: later steps on the same instance, and every context step after
+it (and everything after a held context step). The others run. When any step is
+waiting or held the job ends ``waiting`` and the worker exits.
+
 Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
 """
 
@@ -9,7 +14,7 @@ import traceback
 
 import pyblish.plugin
 
-from ..host import progress
+from ..host import farm, progress
 from .changes import Snapshots
 from .plugins import load_plugins, not_found
 from .rebuild import rebuild_context, replay
@@ -49,19 +54,43 @@ class Run(object):
 
     def run(self):
         """Run the remaining steps; returns the job_finished event it emitted."""
+        waiting, held = [], []
+        held_instances = set()
+        context_held = False
         for step in self.steps:
             if step.get("state") in DONE:
                 continue
             if self.control.stop.is_set():
                 return self._emit({"event": "job_finished", "state": "stopped"})
-            outcome = self.run_step(step)
-            if outcome["state"] == "failed":
-                error = "%s on %s failed: %s" % (
-                    step.get("label") or step["plugin"],
-                    step.get("instance") or "context",
-                    outcome["error"],
-                )
-                return self._emit({"event": "job_finished", "state": "failed", "error": error})
+            instance_id = step.get("instance_id")
+            if step.get("state") == "waiting":
+                state = "waiting"
+            elif (
+                context_held
+                or instance_id in held_instances
+                or (instance_id is None and (waiting or held))
+            ):
+                state = "held"
+            else:
+                outcome = self.run_step(step)
+                state = outcome["state"]
+                if state == "failed":
+                    error = "%s on %s failed: %s" % (
+                        step.get("label") or step["plugin"],
+                        step.get("instance") or "context",
+                        outcome["error"],
+                    )
+                    return self._emit({"event": "job_finished", "state": "failed", "error": error})
+            if state in ("waiting", "held"):
+                (waiting if state == "waiting" else held).append(step["index"])
+                if instance_id is None:
+                    context_held = True
+                else:
+                    held_instances.add(instance_id)
+        if waiting or held:
+            return self._emit(
+                {"event": "job_finished", "state": "waiting", "waiting": waiting, "held": held}
+            )
         return self._emit({"event": "job_finished", "state": "succeeded"})
 
     def run_step(self, step):
@@ -98,6 +127,8 @@ class Run(object):
                 {"event": "progress", "index": index, "fraction": fraction, "message": message}
             )
         )
+        expected = {}
+        farm.bind(lambda *args: self._expect(step, instance, expected, *args))
         try:
             result = pyblish.plugin.process(plugin, self.context, instance)
         except (Exception, SystemExit) as exc:  # pyblish failed, or a plugin called sys.exit
@@ -108,6 +139,7 @@ class Run(object):
                 error = str(exc) or type(exc).__name__
             return self._finished(step, started, "failed", error, traceback.format_exc())
         finally:
+            farm.bind(None)
             progress.bind(None)
             root.removeHandler(live)
         warnings = []
@@ -115,6 +147,10 @@ class Run(object):
         records = [record_dict(r) for r in result.get("records") or []]
         records += [note("WARNING", w) for w in warnings]
         error = result.get("error")
+        if error is None and expected:
+            return self._finished(
+                step, started, "waiting", records=records, changes=changes, sent=expected
+            )
         if error is None:
             return self._finished(step, started, "succeeded", records=records, changes=changes)
         return self._finished(
@@ -127,19 +163,45 @@ class Run(object):
             changes,
         )
 
-    def _finished(self, step, started, state, error=None, tb=None, records=None, changes=None):
-        return self._emit(
-            {
-                "event": "step_finished",
-                "index": step["index"],
-                "state": state,
-                "duration": time.time() - started,
-                "error": error,
-                "traceback": tb,
-                "records": capped(records),
-                "changes": changes or {},
-            }
+    def _expect(self, step, instance, expected, wanted, farm_job, timeout):
+        """``expect_signal`` during ``step``: remember the farm details in ``expected``."""
+        if instance is None:
+            if wanted is not None and wanted is not self.context:
+                raise ValueError(
+                    "expect_signal() got %r, but %s is a context step; pass the context"
+                    % (getattr(wanted, "name", wanted), step["plugin"])
+                )
+        elif wanted is not instance:
+            raise ValueError(
+                "expect_signal() got %r, but this step processes instance %r; pass it"
+                % (getattr(wanted, "name", wanted), instance.name)
+            )
+        expected["timeout"] = timeout
+        expected["farm_job"] = farm_job
+
+        def on_farm_job(value):
+            expected["farm_job"] = value
+
+        return farm.FarmSignal(
+            farm.signal_values(step["plugin"], step.get("instance")), on_farm_job
         )
+
+    def _finished(
+        self, step, started, state, error=None, tb=None, records=None, changes=None, sent=None
+    ):
+        event = {
+            "event": "step_finished",
+            "index": step["index"],
+            "state": state,
+            "duration": time.time() - started,
+            "error": error,
+            "traceback": tb,
+            "records": capped(records),
+            "changes": changes or {},
+        }
+        if sent is not None:
+            event["farm"] = dict(sent)
+        return self._emit(event)
 
     def _emit(self, event):
         self.events.emit(event)

@@ -59,12 +59,3 @@ class ExtractDemoPointcache(pyblish.api.InstancePlugin):
 
     def process(self, instance):
         _write_frames(self, instance, "abc")
-
-
-class ExtractDemoRender(pyblish.api.InstancePlugin):
-    order = pyblish.api.ExtractorOrder + 0.1
-    label = "Render frames"
-    families = ["render"]
-
-    def process(self, instance):
-        _write_frames(self, instance, "exr")

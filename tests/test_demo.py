@@ -1,0 +1,60 @@
+"""`pyblish-qml-queue demo` runs end to end: real demo hosts, the real app offscreen, the queue."""
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def _cli(home, *args, timeout=180):
+    env = dict(os.environ, PYBLISH_QML_QUEUE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    return subprocess.run(
+        [sys.executable, "-m", "pyblish_qml_queue", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_demo_hands_work_to_the_queue_and_publishes_versions(home, tmp_path):
+    shots = tmp_path / "shots"
+    result = _cli(
+        home,
+        "demo",
+        "--hosts",
+        "maya,houdini",
+        "--seconds",
+        "0.5",
+        "--exit-when-done",
+        "--quit-after",
+        "150",
+        "--screenshots",
+        str(shots),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+    jobs = json.loads(_cli(home, "jobs", "--json").stdout)
+    # maya hands its extraction to the queue; houdini publishes in its own session
+    assert [j["state"] for j in jobs] == ["succeeded"]
+    assert jobs[0]["host"]["application"] == "maya"
+
+    publish = home / "demo" / "publish"
+    assert sorted(os.listdir(publish / "sh0140")) == [
+        "CHAR_ben01",
+        "CHAR_ben01_cache",
+        "CHAR_tom01_cache",
+        "beauty",
+    ]
+    assert os.listdir(publish / "sh0170" / "splash") == ["v001"]
+    assert sorted(os.listdir(shots)) == ["demo-overview.png", "demo-queue.png"]
+
+
+def test_demo_refuses_an_unknown_host_in_one_line(home):
+    result = _cli(home, "demo", "--hosts", "blender")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown demo host blender" in result.stderr
