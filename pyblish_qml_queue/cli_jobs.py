@@ -163,6 +163,8 @@ def show(args) -> int:
     for step in job.steps:
         duration = f"{step.duration:.2f} s" if step.duration is not None else ""
         print(f"  {step.index:>3}  {step.state:<9}  {duration:>9}  {_step_name(step)}")
+        if step.state == model.STEP_WAITING:
+            print(f"       {_farm_line(step)}")
         if step.error:
             print(f"       error: {step.error}")
     if job_log:
@@ -287,6 +289,15 @@ def _current_step(job):
 def _step_name(step) -> str:
     name = step.label or step.plugin
     return f"{name} on {step.instance}" if step.instance else name
+
+
+def _farm_line(step) -> str:
+    """What a waiting step waits for: its farm job and the deadline of its signal."""
+    farm = step.farm or {}
+    job = f"farm job {farm['farm_job']}" if farm.get("farm_job") else "farm job not named"
+    if step.deadline is None:
+        return f"{job}; waiting for its signal, no time limit"
+    return f"{job}; waiting for its signal until {_when(step.deadline, seconds=True)}"
 
 
 def _host_name(host: dict) -> str:

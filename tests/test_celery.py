@@ -8,20 +8,25 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
 pytest.importorskip("celery", reason="the celery extra is not installed")
 pytest.importorskip("redis", reason="the celery extra is not installed")
 
-from executor_plugins import Plugins
+from executor_plugins import MODULE, Plugins
+from signals_fixture import FARM_JOB, in_state
+from signals_fixture import Farm as FarmPlugins
 from test_executor import add, finished, wait_finished, wait_until
 
+from pyblish_qml_queue.host.farm import JOB_ID_VAR, SECRET_VAR
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery_app import Keys, redis_client
 from pyblish_qml_queue.queue.celery_executor import CeleryExecutor
 from pyblish_qml_queue.queue.executor import pid_alive
 from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+from pyblish_qml_queue.signals import SignalReceiver, make_signal
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REDIS = shutil.which("redis-server")
@@ -331,3 +336,99 @@ def test_the_worker_verb_says_in_one_line_when_the_broker_is_unreachable(home):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"pyblish-qml-queue: error: cannot reach the broker at {url}: ")
+
+
+def park(farm, store, job_id):
+    """Wait until the job parks waiting for the farm; returns it."""
+    job = farm.wait(
+        lambda: in_state(store, job_id, model.WAITING, *model.FINISHED), 40, "the job to park"
+    )
+    assert job.state == model.WAITING, job.error
+    return job
+
+
+def signal_success(store, job_id, secret):
+    """Apply a signed success for SubmitFarm on ben01, as ``pyblish-qml-queue signal`` does."""
+    body = make_signal(job_id, "SubmitFarm", "ben01", "success", secret, message="rendered")
+    return SignalReceiver(store).apply(body)["state"]
+
+
+def test_a_farm_step_on_a_node_parks_the_job_and_a_signal_resumes_it_on_the_farm(
+    broker, farm, store, start_app, tmp_path
+):
+    plugins = FarmPlugins(tmp_path)
+    farm.start(broker, "pyblish.python", "py")
+    job_id = add(store, plugins.payload(FARM_JOB, timeout=3600))
+    sent = time.time()
+    start_app(broker)
+
+    job = park(farm, store, job_id)
+    states = [s.state for s in job.steps]
+    assert states == ["waiting", "succeeded", "pending", "succeeded", "pending"]
+    assert job.steps[0].farm == {"farm_job": "dl-ben01", "timeout": 3600.0}
+    assert sent + 3600 <= job.steps[0].deadline <= time.time() + 3600  # on the app's clock
+    given = plugins.signal_info("ben01")  # what the node's worker gave SubmitFarm
+    assert (given[JOB_ID_VAR], given[SECRET_VAR]) == (job_id, store.get(job_id).secret)
+    keys = Keys(job_id)  # nothing of the parked run stays behind in Redis
+    assert redis_client(broker).exists(keys.checkpoints, keys.secret, keys.current) == 0
+
+    assert signal_success(store, job_id, given[SECRET_VAR]) == model.QUEUED
+
+    job = farm.wait(lambda: finished(store, job_id), 40, "the job to finish")
+    assert job.state == model.SUCCEEDED, job.error
+    assert [s.state for s in job.steps] == [model.STEP_SUCCEEDED] * 5
+    assert plugins.runs("SubmitFarm") == 1
+    assert plugins.runs("Integrate", "ben01") == 1  # and it saw SubmitFarm's data
+    assert plugins.runs("IntegrateContext", "context") == 1
+    assert sum("running on farm node" in line["message"] for line in store.log(job_id)) == 2
+
+
+def test_a_node_dying_after_a_farm_step_neither_submits_it_again_nor_undoes_its_signal(
+    broker, farm, store, start_app, tmp_path
+):
+    plugins = FarmPlugins(tmp_path)
+    hold = Plugins(tmp_path)
+    payload = hold.payload([], key="w")
+    payload["steps"] = plugins.payload(FARM_JOB[:1] + [("Integrate", 0)])["steps"]
+    payload["steps"].insert(1, dict(payload["steps"][0], plugin="Hold", module=MODULE))
+    payload["steps"][1].update(instance="ben02", instance_id="inst-01")
+    payload["plugins"]["paths"].append(plugins.plugin_dir)
+    payload["env"]["FARM_TEST_MARKERS"] = plugins.markers
+    job_id = add(store, payload)  # SubmitFarm on ben01, Hold on ben02, Integrate on ben01
+    first = farm.start(broker, "pyblish.python", "first")
+    start_app(broker)
+    held = farm.wait(lambda: hold.pid("w"), 30, "Hold to start on the first node")
+    farm.wait(lambda: store.get(job_id).steps[0].state == model.STEP_WAITING, 10, "mirror")
+
+    os.kill(first.pid, signal.SIGKILL)
+    wait_until(lambda: not pid_alive(held), 10, "the first node's job worker to die")
+    # The farm answers while no node runs the job: the store takes it at once.
+    assert signal_success(store, job_id, plugins.signal_info()[SECRET_VAR]) == model.RUNNING
+    hold.release()
+    farm.start(broker, "pyblish.python", "second")
+
+    job = farm.wait(lambda: finished(store, job_id), 60, "the job to finish")
+    assert job.state == model.SUCCEEDED, job.error
+    assert plugins.runs("SubmitFarm") == 1  # the redelivery did not submit it again
+    assert hold.runs("w", "Hold", "ben02") == 2  # interrupted: runs again
+    assert plugins.runs("Integrate", "ben01") == 1
+    assert job.steps[0].farm["status"] == "success"
+    assert any("resumed on farm node" in line["message"] for line in store.log(job_id))
+
+
+def test_a_farm_step_on_a_node_whose_signal_is_overdue_fails_the_job(
+    broker, farm, store, start_app, tmp_path
+):
+    plugins = FarmPlugins(tmp_path)
+    farm.start(broker, "pyblish.python", "py")
+    job_id = add(store, plugins.payload(FARM_JOB, timeout=0.5))
+    events = []
+    start_app(broker, on_event=events.append)
+
+    job = farm.wait(lambda: finished(store, job_id), 40, "the job to time out")
+    assert job.state == model.FAILED
+    assert "timed out waiting for the farm" in job.error
+    assert "no signal from the farm within 0.5 s (farm job dl-ben01)" in job.steps[0].error
+    assert plugins.runs("Integrate", "ben01") == 0
+    ended = [e for e in events if e["event"] == "job_ended"]
+    assert [e["state"] for e in ended] == [model.WAITING, model.FAILED]

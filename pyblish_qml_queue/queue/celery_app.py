@@ -9,9 +9,13 @@ node only runs what it is sent and reports back through Redis:
   store, so the worker process is started exactly as on a workstation
   (``python -m pyblish_qml_queue.worker``, same input line, same events);
 - every event goes to the job's Redis stream (``XADD``), each finished step
-  also into the job's checkpoint hash, in one transaction: a task redelivered
-  after its node died merges the checkpoints into the steps it was sent and
-  resumes at the interrupted step, without running completed ones again;
+  (done, or waiting for a render farm) also into the job's checkpoint hash, in
+  one transaction: a task redelivered after its node died merges the checkpoints
+  into the steps it was sent and resumes at the interrupted step, without
+  running completed ones again nor submitting a waiting one to the farm twice;
+- the job's farm-signal secret is a Redis key the app sets with the task
+  (never in the task message, which monitors show): the node's worker gets it
+  as ``PYBLISH_QML_QUEUE_JOB_SECRET``, as on a workstation;
 - a lock per job (``SET NX PX``, renewed while the job runs) lets only one
   delivery run a job; another delivery of it retries later, so it takes over
   once the lock holder's node is dead, or finds the job ended and drops itself;
@@ -79,9 +83,18 @@ class Keys:
         self.lock = base + "lock"  # the node token running it
         self.ended = base + "ended"  # the task id whose run ended
         self.runs = base + "runs"  # how many deliveries of the current task started
+        self.secret = base + "secret"  # the job's farm-signal secret, for its worker
 
     def all(self) -> tuple:
-        return (self.events, self.checkpoints, self.current, self.lock, self.ended, self.runs)
+        return (
+            self.events,
+            self.checkpoints,
+            self.current,
+            self.lock,
+            self.ended,
+            self.runs,
+            self.secret,
+        )
 
 
 def make_app(broker: Optional[str] = None, **conf) -> Celery:
@@ -160,6 +173,11 @@ def describe_broker(url: str) -> str:
 
 #: Seconds between two looks of a waiting delivery at a job another node holds.
 WATCH_EVERY = 2.0
+#: Step states a checkpoint keeps: a redelivery neither runs these steps again
+#: nor submits a waiting one to the farm again.
+_CHECKPOINTED = model.STEP_DONE + (model.STEP_WAITING,)
+#: Step states of a sent step that a checkpoint may replace.
+_TO_RUN = (model.PENDING, model.STEP_RUNNING)
 
 # Renew the lock only while it is ours; drop it only if it is ours.
 _RENEW = (
@@ -182,7 +200,7 @@ def run_job(task, message: dict) -> dict:
     task_id = task.request.id
     client = redis_client(task.app.conf.broker_url)
     keys = Keys(job_id)
-    current, ended = client.mget(keys.current, keys.ended)
+    current, ended, secret = client.mget(keys.current, keys.ended, keys.secret)
     if current != task_id:
         log.info("job %s: task %s is superseded or cancelled; dropped", job_id, task_id)
         return {"dropped": "superseded or cancelled"}
@@ -195,7 +213,7 @@ def run_job(task, message: dict) -> dict:
         holder = client.get(keys.lock)
         log.info("job %s runs on %s; looking again in %.0f s", job_id, holder, WATCH_EVERY)
         raise task.retry(countdown=WATCH_EVERY)
-    run = NodeRun(client, keys, task_id, token, lease, message)
+    run = NodeRun(client, keys, task_id, token, lease, message, secret)
     try:
         return run.run()
     except RedisError as exc:
@@ -214,13 +232,23 @@ def run_job(task, message: dict) -> dict:
 class NodeRun:
     """One delivery of a job running on this node, holding the job's lock."""
 
-    def __init__(self, client, keys: Keys, task_id: str, token: str, lease: float, message: dict):
+    def __init__(
+        self,
+        client,
+        keys: Keys,
+        task_id: str,
+        token: str,
+        lease: float,
+        message: dict,
+        secret: Optional[str] = None,
+    ):
         self.client = client
         self.keys = keys
         self.task_id = task_id
         self.token = token
         self.lease = lease
         self.message = message
+        self.secret = secret
         self.job_id = message["job_id"]
         self.ended = threading.Event()
         self.heartbeat_stop = threading.Event()
@@ -271,23 +299,32 @@ class NodeRun:
             payload=payload,
             steps=[model.Step(**{k: v for k, v in s.items() if k in fields}) for s in steps],
             max_attempts=2,  # one run here; a dead worker ends it as interrupted, not failed
+            secret=self.secret,  # its worker's PYBLISH_QML_QUEUE_JOB_SECRET, for farm signals
         )
 
     def _merge_checkpoints(self) -> list:
-        """The steps sent, with the steps done by earlier deliveries marked done.
+        """The steps sent, with what earlier deliveries did: steps they finished
+        are done, steps they handed to a farm are waiting (not submitted again).
 
-        Each merged step is announced as ``step_finished`` (``"replayed": true``)
-        so the app's store catches up with what a dead node did.
+        Only steps the app sent as still to run (pending, running) take a
+        checkpoint: the app's store knows better about the others (a farm signal
+        may have made a waiting step succeed since). Each merged step is announced
+        as ``step_finished`` (``"replayed": true``) so the app's store catches up
+        with what a dead node did.
         """
         steps = [dict(s) for s in self.message["steps"]]
         saved = self.client.hgetall(self.keys.checkpoints)
         for raw_index, raw in sorted(saved.items(), key=lambda kv: int(kv[0])):
             index = int(raw_index)
-            if not 0 <= index < len(steps) or steps[index].get("state") in model.STEP_DONE:
+            if not 0 <= index < len(steps) or steps[index].get("state") not in _TO_RUN:
                 continue
             done = json.loads(raw)
             steps[index].update(
-                state=done["state"], changes=done.get("changes") or {}, error=None, traceback=None
+                state=done["state"],
+                changes=done.get("changes") or {},
+                farm=done.get("farm") or {},
+                error=None,
+                traceback=None,
             )
             self._emit(dict(done, event="step_finished", index=index, replayed=True))
         return steps
@@ -298,14 +335,15 @@ class NodeRun:
         if kind == "job_started":
             return  # the node's own bookkeeping; node_started said where it runs
         if kind == "job_ended":
-            self.outcome = event
-            self.ended.set()
+            if not self.ended.is_set():  # the first end counts (not a later expiry)
+                self.outcome = event
+                self.ended.set()
             return  # sent by _end, together with the end marker
         checkpoint = None
-        if kind == "step_finished" and event.get("state") in model.STEP_DONE:
+        if kind == "step_finished" and event.get("state") in _CHECKPOINTED:
             checkpoint = {
                 k: event.get(k)
-                for k in ("state", "duration", "error", "traceback", "records", "changes")
+                for k in ("state", "duration", "error", "traceback", "records", "changes", "farm")
             }
         self._emit(event, checkpoint)
 

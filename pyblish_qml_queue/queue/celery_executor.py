@@ -10,6 +10,13 @@ job's Redis stream into the store with the same fenced calls (``start_step``,
 ``finish_step``, ``finish_job``), so the Queue page and the CLI show remote jobs
 exactly like local ones.
 
+A step that hands its work to a render farm (``expect_signal``) on a node is
+mirrored as waiting, with its farm job and a deadline on this executor's clock,
+and the job parks as waiting in the store, as a local one does (the node's
+worker got the job's id and secret). The farm's signal, applied to the store,
+queues the job again; it is sent to the farm again and resumes after the
+waiting step. Overdue waiting jobs are failed here as by the local executor.
+
 Cancel revokes the task (terminate) and records the job cancelled. A retried
 job (``JobStore.retry``) is claimed again and sent with its remaining steps. A
 node that dies mid-job is the broker's business: the task is redelivered
@@ -30,7 +37,17 @@ from typing import Callable, Optional
 
 from . import model
 from .celery_app import TASK_NAME, Keys, describe_broker, make_app, queue_for, redis_client
-from .executor import RECOVER_EVERY, RENEW_AT_MOST, STDERR_CAP, make_owner, owner_alive
+from .executor import (
+    RECOVER_EVERY,
+    RENEW_AT_MOST,
+    STDERR_CAP,
+    expire_waiting,
+    farm_details,
+    forget_owner,
+    make_owner,
+    owner_alive,
+    register_owner,
+)
 from .store import LeaseLost, StoreError
 
 log = logging.getLogger(__name__)
@@ -131,10 +148,7 @@ class CeleryExecutor:
 
     def start(self) -> None:
         """Recover jobs of dead owners, then run the loop in a thread."""
-        from . import executor
-
-        with executor._live_lock:
-            executor._live_owners.add(self.owner)
+        register_owner(self.owner)
         self._recover()
         self._thread = threading.Thread(target=self._loop, name="celery-executor", daemon=True)
         self._thread.start()
@@ -192,10 +206,7 @@ class CeleryExecutor:
                 self.store.release(run.job.id, self.owner, "the app stopped following the farm")
             except StoreError as exc:
                 log.warning("job %s: could not give it back: %s", run.job.id, exc)
-        from . import executor
-
-        with executor._live_lock:
-            executor._live_owners.discard(self.owner)
+        forget_owner(self.owner)
         log.info("celery executor %s stopped", self.owner)
 
     # -- the loop ---------------------------------------------------------------
@@ -216,6 +227,8 @@ class CeleryExecutor:
         now = time.monotonic()
         if self._recovered_at is None or now - self._recovered_at >= RECOVER_EVERY:
             self._recover()
+        for job_id, error in expire_waiting(self.store):
+            self._emit(job_id, {"event": "job_ended", "state": model.FAILED, "error": error})
         self._renew_all()
         if self.broker_error:
             if now < self._retry_at:
@@ -294,6 +307,7 @@ class CeleryExecutor:
         }
         pipe = self.client.pipeline(transaction=True)
         pipe.set(run.keys.current, task_id)
+        pipe.set(run.keys.secret, job.secret or "")
         pipe.delete(run.keys.events, run.keys.ended, run.keys.runs)
         pipe.execute()
         self.app.send_task(TASK_NAME, args=[message], task_id=task_id, queue=queue)
@@ -377,6 +391,9 @@ class CeleryExecutor:
             state = event.get("state")
             if state not in model.STEP_STATES:
                 state = model.STEP_FAILED
+            if event.get("replayed") and self._mirrored(job_id, index, state):
+                return  # the store has it, or a farm signal settled the step since
+            farm, deadline = farm_details(event, state, self.clock())
             self.store.finish_step(
                 job_id,
                 self.owner,
@@ -387,6 +404,8 @@ class CeleryExecutor:
                 traceback=event.get("traceback"),
                 records=event.get("records") or (),
                 changes=event.get("changes") or {},
+                farm=farm,
+                deadline=deadline,
             )
             run.job.steps[index].state = state
         elif kind == "node_started":
@@ -405,6 +424,12 @@ class CeleryExecutor:
             return
         self._emit(job_id, event)
 
+    def _mirrored(self, job_id: str, index: int, state: str) -> bool:
+        """Whether the store's step ``index`` is already ``state`` or done: a replayed
+        checkpoint must not undo what the store knows (a farm signal's success)."""
+        step = self.store.get(job_id).steps[index]
+        return step.state == state or step.state in model.STEP_DONE
+
     def _conclude(self, run: _Remote, state: Optional[str], error: Optional[str]) -> None:
         if not self._take(run):
             return
@@ -418,16 +443,32 @@ class CeleryExecutor:
             state, error = model.FAILED, f"gave up after {job.attempts} attempts: {error}"
         elif state not in model.RUN_ENDS:
             state, error = model.FAILED, error or f"the farm reported the unknown end {state!r}"
+        if state == model.WAITING:
+            waiting = [_step_name(s) for s in job.steps if s.state == model.STEP_WAITING]
+            self._log(
+                job.id,
+                "info",
+                "waiting for the farm"
+                + (f" ({', '.join(waiting)})" if waiting else "")
+                + "; no worker runs until its signal comes",
+            )
         try:
-            self.store.finish_job(job.id, self.owner, state, error=error)
+            recorded = self.store.finish_job(job.id, self.owner, state, error=error)
         except LeaseLost:
             log.warning("job %s: lease lost before it could be recorded %s", job.id, state)
             return
+        if recorded and recorded != state:  # a farm signal came in while it ran
+            state = recorded
+            error = self.store.get(job.id).error if recorded == model.FAILED else None
+            log.info("job %s: a farm signal arrived while it ran; it is %s", job.id, state)
         if error and state != model.SUCCEEDED:
             level = {model.FAILED: "error", model.INTERRUPTED: "warning"}.get(state, "info")
             self._log(job.id, level, f"{state}: {error}")
         log.info("job %s %s on the farm%s", job.id, state, f": {error}" if error else "")
-        self._forget(run, finished=state in model.FINISHED)
+        # A parked job's steps are all in the store now, and its next run may be
+        # long off (the user may fail, cancel or retry it meanwhile): its
+        # checkpoints must not outlive the run.
+        self._forget(run, finished=state in model.FINISHED or state == model.WAITING)
         self._emit(job.id, {"event": "job_ended", "state": state, "error": error})
 
     def _cancel_remote(self, run: _Remote) -> bool:
@@ -446,13 +487,15 @@ class CeleryExecutor:
                 self._down(exc),
             )
         try:
-            self.store.finish_job(job_id, self.owner, model.CANCELLED, error="cancelled")
+            state = self.store.finish_job(job_id, self.owner, model.CANCELLED, error="cancelled")
         except LeaseLost:
             log.warning("job %s: lease lost before it could be recorded cancelled", job_id)
             return False
-        log.info("job %s cancelled; its farm task %s revoked", job_id, run.task_id)
+        state = state or model.CANCELLED
+        error = "cancelled" if state == model.CANCELLED else self.store.get(job_id).error
+        log.info("job %s %s; its farm task %s revoked", job_id, state, run.task_id)
         self._forget(run, finished=True)
-        self._emit(job_id, {"event": "job_ended", "state": model.CANCELLED, "error": "cancelled"})
+        self._emit(job_id, {"event": "job_ended", "state": state, "error": error})
         return True
 
     def _take(self, run: _Remote) -> bool:
@@ -465,13 +508,17 @@ class CeleryExecutor:
         return True
 
     def _forget(self, run: _Remote, finished: bool) -> None:
-        """Drop the job's Redis keys: all of them once it finished (a later retry
-        starts from the store's steps), else its events only (checkpoints stay for
-        the next run)."""
+        """Drop the job's Redis keys: all of them once it finished or parked (its
+        next run starts from the store's steps), else its events only (checkpoints
+        stay for the next run, which comes at once)."""
         try:
             if finished:
                 self.client.delete(
-                    run.keys.events, run.keys.checkpoints, run.keys.current, run.keys.runs
+                    run.keys.events,
+                    run.keys.checkpoints,
+                    run.keys.current,
+                    run.keys.runs,
+                    run.keys.secret,
                 )
             else:
                 self.client.delete(run.keys.events)
@@ -500,3 +547,8 @@ class CeleryExecutor:
             self.on_event(dict(event, job_id=job_id))
         except Exception:
             log.exception("on_event callback failed for job %s", job_id)
+
+
+def _step_name(step) -> str:
+    name = step.label or step.plugin
+    return f"{name} on {step.instance}" if step.instance else name

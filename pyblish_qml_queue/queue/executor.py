@@ -41,6 +41,23 @@ _live_owners = set()  # owners of executors running in this process
 _live_lock = threading.Lock()
 
 
+def register_owner(owner: str) -> None:
+    """Count ``owner`` as a live executor of this process (see :func:`owner_alive`).
+
+    An executor calls this when it starts, before it recovers or claims jobs, so
+    its own jobs are never taken back from it by another executor here.
+    """
+    with _live_lock:
+        _live_owners.add(owner)
+
+
+def forget_owner(owner: str) -> None:
+    """Stop counting ``owner`` as live: an executor calls this once it stopped, so
+    the jobs it still holds are recovered by the next executor (here or elsewhere)."""
+    with _live_lock:
+        _live_owners.discard(owner)
+
+
 def make_owner() -> str:
     """A unique owner id: ``<machine>:<pid>:<random hex>``."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -111,9 +128,10 @@ def worker_env(job_env: Optional[dict] = None, base: Optional[dict] = None) -> d
     return env
 
 
-def _farm_details(event: dict, state: str, now: float) -> tuple:
-    """``(farm, deadline)`` of a step_finished event: a waiting step's farm job and
-    timeout, its deadline on the executor's clock."""
+def farm_details(event: dict, state: str, now: float) -> tuple:
+    """``(farm, deadline)`` to record with a step_finished event (``finish_step``):
+    a waiting step's farm job and timeout, and its deadline on the clock ``now``
+    comes from; ``(None, None)`` for other steps."""
     if state != model.STEP_WAITING:
         return None, None
     sent = event.get("farm") if isinstance(event.get("farm"), dict) else {}
@@ -123,6 +141,29 @@ def _farm_details(event: dict, state: str, now: float) -> tuple:
     if not ok:
         farm["timeout"] = None
     return farm, (now + timeout if ok else None)
+
+
+def expire_waiting(store) -> list:
+    """Fail the waiting jobs of ``store`` whose farm signal is overdue
+    (``JobStore.expire_waiting``); a store error is logged, not raised.
+
+    Returns:
+        ``[(job id, its error)]`` of the jobs failed.
+    """
+    try:
+        ids = store.expire_waiting()
+    except StoreError as exc:
+        log.warning("could not check waiting jobs for overdue farm signals: %s", exc)
+        return []
+    out = []
+    for job_id in ids:
+        error = None
+        try:
+            error = store.get(job_id).error
+        except StoreError:
+            pass
+        out.append((job_id, error))
+    return out
 
 
 def describe_exit(returncode: int) -> str:
@@ -219,8 +260,7 @@ class Executor:
 
     def start(self) -> None:
         """Recover jobs of dead owners, then run the loop in a thread."""
-        with _live_lock:
-            _live_owners.add(self.owner)
+        register_owner(self.owner)
         self._recover()
         self._thread = threading.Thread(target=self._loop, name="executor", daemon=True)
         self._thread.start()
@@ -286,8 +326,7 @@ class Executor:
                 )
                 self._signal(run, signal.SIGKILL if hasattr(signal, "SIGKILL") else None)
                 run.thread.join(self.grace + 5.0)
-        with _live_lock:
-            _live_owners.discard(self.owner)
+        forget_owner(self.owner)
         log.info("executor %s stopped", self.owner)
 
     # -- the loop ---------------------------------------------------------------
@@ -326,17 +365,7 @@ class Executor:
 
     def _expire_waiting(self) -> None:
         """Fail waiting jobs whose farm signal is overdue."""
-        try:
-            ids = self.store.expire_waiting()
-        except StoreError as exc:
-            log.warning("could not check waiting jobs for overdue farm signals: %s", exc)
-            return
-        for job_id in ids:
-            error = None
-            try:
-                error = self.store.get(job_id).error
-            except StoreError:
-                pass
+        for job_id, error in expire_waiting(self.store):
             self._emit(job_id, {"event": "job_ended", "state": model.FAILED, "error": error})
 
     def _renew_all(self) -> None:
@@ -474,7 +503,7 @@ class Executor:
                     state,
                 )
                 state = model.STEP_FAILED
-            farm, deadline = _farm_details(event, state, self.clock())
+            farm, deadline = farm_details(event, state, self.clock())
             self.store.finish_step(
                 job_id,
                 self.owner,
