@@ -31,6 +31,7 @@ COMMANDS = [
     "pyblish_qml_queue.cli_jobs",
     "pyblish_qml_queue.cli_signal",
     "pyblish_qml_queue.hub_cli",
+    "pyblish_qml_queue.cli_app",
     "pyblish_qml_queue.cli_demo",
     "pyblish_qml_queue.cli_celery",
 ]

@@ -161,6 +161,12 @@ class _Watch:
         if running:
             self.session.queue.select(running[0].id)
         self._grab("demo-queue.png")
+        busy = [h for h in self.session.hub.hosts() if h["state"] in ("extracting", "integrating")]
+        if busy:
+            app.openHost(busy[0]["id"])
+            self._grab("demo-publish.png")
+        app.showConsole()
+        self._grab("demo-console.png")
         app.showOverview()
 
     def _grab(self, name: str) -> None:

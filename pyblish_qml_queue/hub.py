@@ -54,6 +54,7 @@ class Hub:
             "hosts": lambda peer, params: self.hosts(),
             "host": self._host_request,
             "drive": self._drive,
+            "raise": self._raise,
         }
 
     # -- life ---------------------------------------------------------------------------
@@ -277,6 +278,14 @@ class Hub:
             return self.host(params["id"])
         except KeyError as error:
             raise protocol.RemoteError(protocol.FAILED, str(error.args[0]))
+
+    def _raise(self, peer, params) -> dict:
+        """A second ``app`` asks this one to come to the front. ``raised`` is False
+        when no window listens (``serve``), so the caller can say so."""
+        with self._lock:
+            listening = bool(self._subscribers)
+        self._emit({"type": "raise"})
+        return {"raised": listening}
 
     def _drive(self, peer, params) -> dict:
         action = params["action"]

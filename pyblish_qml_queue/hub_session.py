@@ -429,7 +429,8 @@ class HostSession:
 
     def items(self) -> dict:
         """Instances and plugins for a Publish page, each with its state:
-        idle, processing, success, warning or error."""
+        idle, processing, success, warning or error; the context; and the
+        pyblish_qml settings the host registered with (WindowTitle, ...)."""
         with self._lock:
             marks: dict = {}
             for result in self.results:
@@ -462,7 +463,13 @@ class HostSession:
                 busy = current["instance"] == inst["name"] and current["plugin"] is not None
                 item["state"] = "processing" if busy else marks.get(inst["id"], "idle")
                 instances.append(item)
-            return {"instances": instances, "plugins": plugins, "context": dict(self.context)}
+            settings = self.info.get("settings")
+            return {
+                "instances": instances,
+                "plugins": plugins,
+                "context": dict(self.context),
+                "settings": dict(settings) if isinstance(settings, dict) else {},
+            }
 
     def results_copy(self) -> list:
         with self._lock:

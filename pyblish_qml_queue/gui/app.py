@@ -17,7 +17,8 @@ from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
 from PySide6.QtWidgets import QApplication
 
-from . import viewmodels
+from . import tray, viewmodels
+from .publish import Publish
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,14 @@ class AppError(RuntimeError):
 
 
 def build_app(
-    argv=None, store=None, hub=None, executor=None, spool=True, interval=50, concurrency=1
+    argv=None,
+    store=None,
+    hub=None,
+    executor=None,
+    spool=True,
+    interval=50,
+    concurrency=1,
+    tray_options=None,
 ):
     """Build the app and load its window.
 
@@ -51,6 +59,8 @@ def build_app(
         spool: ingest spooled jobs while the app runs (only with an executor built here).
         concurrency: jobs running at once, for an executor built here.
         interval: the event bridge's drain period in ms.
+        tray_options: keyword arguments for :func:`pyblish_qml_queue.gui.tray.attach`
+            (``available``, ``ask``, ``log_buffer``), for tests.
 
     Returns:
         ``(application, engine, root window)``.
@@ -61,7 +71,8 @@ def build_app(
     app = QApplication.instance() or QApplication(list(sys.argv if argv is None else argv))
     app.setApplicationName("pyblish-qml-queue")
     app.setOrganizationName("pyblish")
-    QQuickStyle.setStyle(STYLE)
+    if QQuickStyle.name() != STYLE:  # once per process: Qt warns once QML has loaded
+        QQuickStyle.setStyle(STYLE)
 
     owned = []  # things we started, stopped in reverse order at quit
     if store is None:
@@ -97,6 +108,7 @@ def build_app(
             owned.append(_start_spool(store, job_added))
 
     session = Session(store, hub or None, executor or None, interval=interval)
+    session.publish = Publish(session, session, interval=interval)
     session_ref.append(session)
     if executor:
         _chain_events(executor, session.bridge.push_job)
@@ -105,11 +117,13 @@ def build_app(
     engine.addImportPath(QML_DIR)
     engine.warnings.connect(_log_qml_warnings)
     viewmodels.attach(engine, session)
+    desktop = tray.attach(engine, app, session, **(tray_options or {}))
     session.queue.openUrlRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
     engine.loadFromModule(MODULE, "Main")
     roots = engine.rootObjects()
     if not roots:
         viewmodels.detach(engine)
+        tray.detach(engine)
         session.close()
         for stop in reversed(owned):
             stop()
@@ -118,9 +132,12 @@ def build_app(
             "Reinstall pyblish-qml-queue or run 'pyblish-qml-queue doctor'."
         )
     root = roots[0]
+    desktop.set_window(root)
     session.app.raiseRequested.connect(lambda: (root.show(), root.raise_(), root.requestActivate()))
 
     def shut_down():
+        tray.detach(engine)
+        session.publish.close()
         session.close()
         if executor and getattr(executor, "on_event", None) is not None:
             executor.on_event = None

@@ -75,7 +75,7 @@ class App(QObject):
     #: A message for the status line (errors from actions included).
     messageChanged = Signal()
 
-    PAGES = ("overview", "queue", "publish")
+    PAGES = ("overview", "queue", "publish", "console")
 
     def __init__(self, session=None, parent=None):
         super().__init__(parent)
@@ -147,6 +147,10 @@ class App(QObject):
     @Slot()
     def showQueue(self):
         self._go("queue")
+
+    @Slot()
+    def showConsole(self):
+        self._go("console")
 
     @Slot(str)
     def openHost(self, host_id):

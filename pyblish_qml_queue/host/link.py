@@ -130,7 +130,7 @@ def call_in_main_thread(func, **kwargs):
 def host_info(service, token):
     """What the host registers with: id (machine, pid and a token this process
     keeps, so the app knows it again after a reconnect), application, version,
-    pid, machine, user, scene, targets, python."""
+    pid, machine, user, scene, targets, python, and pyblish_qml settings."""
     from . import job
 
     info = job.host_info(service.context)
@@ -145,7 +145,28 @@ def host_info(service, token):
         "scene": str(info.get("scene") or ""),
         "targets": list(service.targets or []),
         "python": sys.executable or "",
+        "settings": qml_settings(),
     }
+
+
+#: pyblish_qml.settings the app's Publish page honours.
+QML_SETTINGS = ("WindowTitle", "WindowSize", "WindowPosition", "ContextLabel", "HiddenSections")
+
+
+def qml_settings():
+    """This host's ``pyblish_qml.settings`` (the keys the page honours), when the
+    DCC imported pyblish_qml; else {} and the app uses its own."""
+    settings = sys.modules.get("pyblish_qml.settings")
+    if settings is None:
+        return {}
+    out = {}
+    for key in QML_SETTINGS:
+        value = getattr(settings, key, None)
+        if isinstance(value, (list, tuple)):
+            value = [v for v in value if isinstance(v, (str, int, float))]
+        if isinstance(value, (str, list)):
+            out[key] = value
+    return out
 
 
 class Link(object):

@@ -109,6 +109,17 @@ def _args(func):
         return []
 
 
+def _own_doc(plugin):
+    """The plugin's own docstring: not pyblish's base classes' (discover's copies
+    and Plugin/InstancePlugin/ContextPlugin live in pyblish.plugin)."""
+    for cls in inspect.getmro(plugin):
+        if cls.__module__ == "pyblish.plugin" or cls is object:
+            continue
+        if cls.__doc__:
+            return inspect.cleandoc(cls.__doc__)
+    return ""
+
+
 def format_plugin(plugin):
     kind = "Other"
     for order, name in _PLUGIN_TYPES:
@@ -126,7 +137,7 @@ def format_plugin(plugin):
         "type": kind,
         "module": module,
         "path": path,
-        "doc": inspect.getdoc(plugin) or "",
+        "doc": _own_doc(plugin),
         "version": jsonable(getattr(plugin, "version", None)),
         "category": getattr(plugin, "category", None),
         "families": list(plugin.families or []),

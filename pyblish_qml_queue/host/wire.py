@@ -85,6 +85,7 @@ APP_METHODS = {
     "submit": {"job": ((dict,), True)},
     "hosts": {},
     "host": {"id": ((str,), True)},
+    "raise": {},
     "drive": {
         "id": ((str,), True),
         "action": ((str,), True),
@@ -108,6 +109,7 @@ HOST_FIELDS = {
     "scene": (str,),
     "targets": (list,),
     "python": (str,),
+    "settings": (dict,),
 }
 
 

@@ -12,10 +12,12 @@ ApplicationWindow {
     minimumWidth: 760
     minimumHeight: 480
     visible: true
-    title: "Pyblish Queue"
+    title: App.page === "publish" && Publish.windowTitle ? Publish.windowTitle : "Pyblish Queue"
     color: Theme.background
     font.family: Theme.font
     font.pixelSize: Theme.normal
+    // With a tray the app goes on in it; without one, running jobs ask before quitting.
+    onClosing: close => close.accepted = Tray.closeWindow()
 
     palette.window: Theme.background
     palette.windowText: Theme.text
@@ -48,6 +50,12 @@ ApplicationWindow {
                 current: App.page === "queue"
                 onClicked: App.showQueue()
             }
+            PageTab {
+                text: "Console"
+                mark: "▤"
+                current: App.page === "console"
+                onClicked: App.showConsole()
+            }
         }
 
         Row {
@@ -64,6 +72,7 @@ ApplicationWindow {
                 delegate: Row {
                     required property var modelData
                     spacing: 6
+                    anchors.verticalCenter: parent ? parent.verticalCenter : undefined
                     Rectangle {
                         width: 8
                         height: 8
@@ -79,15 +88,32 @@ ApplicationWindow {
                     }
                 }
             }
+            TrayMenuButton {
+                visible: !Tray.available
+                anchors.verticalCenter: parent.verticalCenter
+            }
+        }
+    }
+
+    // pyblish_qml.settings WindowPosition / WindowSize a host registered with
+    Connections {
+        target: Publish
+        function onGeometryRequested(x, y, w, h) {
+            window.x = x
+            window.y = y
+            window.width = w
+            window.height = h
         }
     }
 
     StackLayout {
         anchors.fill: parent
-        currentIndex: App.page === "queue" ? 1 : App.page === "publish" ? 2 : 0
+        currentIndex: App.page === "queue" ? 1 : App.page === "publish" ? 2
+                      : App.page === "console" ? 3 : 0
 
         OverviewPage {}
         QueuePage {}
-        HostPage {}
+        PublishPage {}
+        ConsolePage {}
     }
 }
