@@ -19,17 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from support import ROOT, one_step_payload
 
-from pyblish_qml_queue.queue import model  # noqa: E402
-from pyblish_qml_queue.queue.celery_app import redis_client  # noqa: E402
-from pyblish_qml_queue.queue.celery_executor import CeleryExecutor  # noqa: E402
-from pyblish_qml_queue.queue.executor import Executor  # noqa: E402
-from pyblish_qml_queue.queue.model import Job  # noqa: E402
-from pyblish_qml_queue.queue.sqlite import SQLiteJobStore  # noqa: E402
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.celery_app import redis_client
+from pyblish_qml_queue.queue.celery_executor import CeleryExecutor
+from pyblish_qml_queue.queue.executor import Executor
+from pyblish_qml_queue.queue.model import Job
+from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
 
 PLUGIN = """
 import pyblish.api
@@ -51,18 +49,9 @@ LAUNCH = (
 
 
 def payload(plugin_dir):
-    return {
-        "schema": 1,
-        "id": uuid.uuid4().hex,
-        "title": "bench",
-        "host": {"application": "python", "machine": "ws01", "user": "ben", "pid": 1},
-        "targets": [],
-        "plugins": {"paths": [plugin_dir], "modules": []},
-        "env": {},
-        "context": {"data": {}},
-        "instances": [{"id": "i1", "name": "ben01", "families": ["pointcache"], "data": {}}],
-        "steps": [{"plugin": "Noop", "module": "noop", "order": 2.0, "instance_id": "i1"}],
-    }
+    return one_step_payload(
+        {"plugin": "Noop", "module": "noop", "order": 2.0}, plugin_paths=[plugin_dir]
+    )
 
 
 def run(store_path, plugin_dir, jobs, make_executor):

@@ -17,52 +17,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-PLUGINS = textwrap.dedent(
-    """
-    import os
-    import pyblish.api
-
-    class CollectBench(pyblish.api.ContextPlugin):
-        order = pyblish.api.CollectorOrder
-
-        def process(self, context):
-            for n in range(int(os.environ["BENCH_INSTANCES"])):
-                instance = context.create_instance("item%04d" % n)
-                instance.data["family"] = "bench"
-
-    def _plugin(name, order):
-        def process(self, instance):
-            pass
-        return type(name, (pyblish.api.InstancePlugin,),
-                    {"order": order, "families": ["bench"], "process": process})
-
-    for _n in range(3):
-        globals()["Validate%d" % _n] = _plugin("Validate%d" % _n, pyblish.api.ValidatorOrder)
-    for _n in range(4):
-        globals()["Extract%d" % _n] = _plugin("Extract%d" % _n, pyblish.api.ExtractorOrder)
-    for _n in range(3):
-        globals()["Integrate%d" % _n] = _plugin("Integrate%d" % _n, pyblish.api.IntegratorOrder)
-    """
-)
-
-HOST = textwrap.dedent(
-    """
-    import sys, time
-    import pyblish.api
-    pyblish.api.deregister_all_paths()
-    pyblish.api.register_plugin_path(sys.argv[1])
-    from pyblish_qml_queue.host.show import show
-    show()
-    while True:
-        time.sleep(1)
-    """
-)
+from support import INSTANCES_ENV, host_env, write_host, write_plugins
 
 
 def baseline(folder, instances, repeat):
@@ -70,7 +27,7 @@ def baseline(folder, instances, repeat):
     import pyblish.api
     import pyblish.util
 
-    os.environ["BENCH_INSTANCES"] = str(instances)
+    os.environ[INSTANCES_ENV] = str(instances)
     pyblish.api.deregister_all_paths()
     pyblish.api.register_plugin_path(folder)
     times = []
@@ -94,9 +51,9 @@ def over_the_link(folder, script, instances, repeat):
     hub = Hub()
     hub.subscribe(lambda event: None)  # a subscriber, as the GUI would be
     hub.start()
-    env = dict(os.environ, BENCH_INSTANCES=str(instances))
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    host = subprocess.Popen([sys.executable, script, folder], env=env)
+    host = subprocess.Popen(
+        [sys.executable, script, folder], env=host_env(instances), stdout=subprocess.DEVNULL
+    )
     try:
         deadline = time.time() + 60
         while not hub.hosts() or hub.hosts()[0]["progress"]["done"] < 1:
@@ -137,13 +94,8 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["PYBLISH_QML_QUEUE_HOME"] = os.path.join(tmp, "home")
-        folder = os.path.join(tmp, "plugins")
-        os.makedirs(folder)
-        with open(os.path.join(folder, "bench_plugins.py"), "w") as f:
-            f.write(PLUGINS)
-        script = os.path.join(tmp, "host.py")
-        with open(script, "w") as f:
-            f.write(HOST)
+        folder = write_plugins(os.path.join(tmp, "plugins"))
+        script = write_host(tmp)
         overhead = {}
         print(
             f"{'instances':>9} {'steps':>6} {'trips/step':>10} {'pyblish.util ms/step':>21} "

@@ -23,76 +23,16 @@ import resource
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-PLUGINS = textwrap.dedent(
-    """
-    import os
-    import pyblish.api
-
-
-    class CollectMany(pyblish.api.ContextPlugin):
-        order = pyblish.api.CollectorOrder
-
-        def process(self, context):
-            for n in range(int(os.environ["N_INSTANCES"])):
-                context.create_instance("item%04d" % n).data["family"] = "thing"
-
-
-    def _plugin(name, order):
-        return type(name, (pyblish.api.InstancePlugin,), {
-            "order": order, "families": ["thing"], "process": lambda self, instance: None})
-
-
-    ValidateA = _plugin("ValidateA", pyblish.api.ValidatorOrder)
-    ValidateB = _plugin("ValidateB", pyblish.api.ValidatorOrder + 0.1)
-    ValidateC = _plugin("ValidateC", pyblish.api.ValidatorOrder + 0.2)
-    ExtractA = _plugin("ExtractA", pyblish.api.ExtractorOrder)
-    ExtractB = _plugin("ExtractB", pyblish.api.ExtractorOrder + 0.1)
-    ExtractC = _plugin("ExtractC", pyblish.api.ExtractorOrder + 0.2)
-    ExtractD = _plugin("ExtractD", pyblish.api.ExtractorOrder + 0.3)
-    IntegrateA = _plugin("IntegrateA", pyblish.api.IntegratorOrder)
-    IntegrateB = _plugin("IntegrateB", pyblish.api.IntegratorOrder + 0.1)
-    IntegrateC = _plugin("IntegrateC", pyblish.api.IntegratorOrder + 0.2)
-    """
-)
-
-HOST = textwrap.dedent(
-    """
-    import sys
-    import time
-
-    import pyblish.api
-
-    pyblish.api.deregister_all_paths()
-    pyblish.api.register_plugin_path(sys.argv[1])
-    from pyblish_qml_queue.host.show import show
-
-    sys.stdout.write("show %r\\n" % time.time())
-    sys.stdout.flush()
-    show()
-    while True:
-        time.sleep(1)
-    """
-)
+from support import INSTANCES_ENV, host_env, write_host, write_plugins
 
 
 def peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def write_plugins(folder):
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "bench_plugins.py"), "w") as f:
-        f.write(PLUGINS)
-    return folder
 
 
 # -- children ----------------------------------------------------------------------------
@@ -103,7 +43,7 @@ def child_baseline(n, plugins):
     import pyblish.api
     import pyblish.util
 
-    os.environ["N_INSTANCES"] = str(n)
+    os.environ[INSTANCES_ENV] = str(n)
     pyblish.api.deregister_all_paths()
     pyblish.api.register_plugin_path(plugins)
     started = time.perf_counter()
@@ -132,13 +72,9 @@ def child_gui(n, plugins):
     pump(app, lambda: frames)
     app_ready = frames[0] - started_app
 
-    script = os.path.join(home, "host.py")
-    with open(script, "w") as f:
-        f.write(HOST)
-    env = dict(os.environ, N_INSTANCES=str(n))
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    script = write_host(home)
     host = subprocess.Popen(
-        [sys.executable, script, plugins], stdout=subprocess.PIPE, env=env, text=True
+        [sys.executable, script, plugins], stdout=subprocess.PIPE, env=host_env(n), text=True
     )
     try:
         shown_at = float(host.stdout.readline().split()[1])

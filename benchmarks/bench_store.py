@@ -16,9 +16,8 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from support import one_step_payload
 
 from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
@@ -28,26 +27,10 @@ OWNER = "bench:1:x"
 
 
 def payload():
-    return {
-        "schema": 1,
-        "id": uuid.uuid4().hex,
-        "title": "Publish shot010",
-        "host": {"application": "python", "machine": "ws01", "user": "ben", "pid": 1},
-        "targets": [],
-        "plugins": {"paths": [], "modules": []},
-        "env": {},
-        "context": {"data": {}},
-        "instances": [{"id": "i1", "name": "ben01", "families": ["pointcache"], "data": {}}],
-        "steps": [
-            {
-                "plugin": "ExtractAbc",
-                "module": "extract_abc",
-                "order": 2.0,
-                "instance": "ben01",
-                "instance_id": "i1",
-            }
-        ],
-    }
+    return one_step_payload(
+        {"plugin": "ExtractAbc", "module": "extract_abc", "order": 2.0, "instance": "ben01"},
+        title="Publish shot010",
+    )
 
 
 def run_store(folder, payloads):

@@ -1,8 +1,9 @@
 """The host <-> app protocol, as the app's core uses it (no Qt).
 
-The schema, the frame format and the peer live in :mod:`pyblish_qml_queue.host.wire`
+The schema, the frame format and the peer live in :mod:`pyblish_qml_queue.host.schema`,
+:mod:`~pyblish_qml_queue.host.frames` and :mod:`~pyblish_qml_queue.host.peer`
 (the host needs them too and must not import the core); this module re-exports
-them and adds the app's dispatcher: an explicit table from allow-listed method
+the schema and the peer, and adds the app's dispatcher: an explicit table from allow-listed method
 names to handlers, so nothing a peer sends can name code to run.
 See docs/protocol.md.
 """
@@ -12,73 +13,23 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Optional
 
+from .host import schema
 from .host.peer import Peer
-from .host.wire import (
+from .host.schema import *  # noqa: F403 - the schema's names are the protocol's too
+from .host.schema import (
     APP_METHODS,
-    DISCONNECTED,
-    DRIVE_ACTIONS,
     EVENTS,
     FAILED,
-    HOST_METHODS,
     INTERNAL,
-    INVALID_MESSAGE,
-    INVALID_PARAMS,
-    MAX_FRAME,
-    NOT_ALLOWED,
-    PARSE_ERROR,
-    PROTOCOL_VERSION,
-    TIMEOUT,
-    TOO_LARGE,
     UNKNOWN_METHOD,
-    UNSUPPORTED_VERSION,
-    ConnectionLost,
     ProtocolError,
     RemoteError,
-    check_envelope,
-    check_host,
-    check_params,
-    decode,
     encode,
-    event,
     parse_frame,
-    request,
     response,
 )
 
-__all__ = [
-    "APP_METHODS",
-    "DISCONNECTED",
-    "DRIVE_ACTIONS",
-    "EVENTS",
-    "FAILED",
-    "HOST_METHODS",
-    "INTERNAL",
-    "INVALID_MESSAGE",
-    "INVALID_PARAMS",
-    "MAX_FRAME",
-    "NOT_ALLOWED",
-    "PARSE_ERROR",
-    "PROTOCOL_VERSION",
-    "TIMEOUT",
-    "TOO_LARGE",
-    "UNKNOWN_METHOD",
-    "UNSUPPORTED_VERSION",
-    "ConnectionLost",
-    "Dispatcher",
-    "Peer",
-    "ProtocolError",
-    "RemoteError",
-    "check_envelope",
-    "check_host",
-    "check_params",
-    "decode",
-    "encode",
-    "event",
-    "handle_frame",
-    "parse_frame",
-    "request",
-    "response",
-]
+__all__ = [*schema.__all__, "Dispatcher", "Peer", "handle_frame"]
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,16 @@
 A host script registers the plugins in a tmp folder, calls
 ``pyblish_qml_queue.show()`` (the drop-in) and serves the app until killed.
 Its collector makes ``N_INSTANCES`` instances; its extractor sleeps
-``STEP_DELAY`` seconds, so a test can catch a publish in the middle.
+``STEP_DELAY`` seconds, so a test can catch a publish in the middle. A host
+exits by itself once the process that started it is gone, so a test run that
+dies leaves no host behind; the ``hosts`` fixture (conftest.py) kills them at
+teardown.
 """
 
 import os
 import subprocess
 import sys
 import textwrap
-import time
 
 from conftest import ROOT
 
@@ -62,6 +64,7 @@ PLUGINS = textwrap.dedent(
 HOST = textwrap.dedent(
     """
     import logging
+    import os
     import sys
     import time
 
@@ -72,11 +75,12 @@ HOST = textwrap.dedent(
     pyblish.api.register_plugin_path(sys.argv[1])
     from pyblish_qml_queue.host.show import show
 
+    parent = os.getppid()
     link = show()
     sys.stdout.write("shown %s %s\\n" % (link.host_id, link.connected))
     sys.stdout.flush()
-    while True:
-        time.sleep(1)
+    while os.getppid() == parent:  # the test run died: leave no orphan behind
+        time.sleep(0.2)
     """
 )
 
@@ -113,19 +117,8 @@ def start_host(folder, instances=3, delay=0.0, fail_validation=False, env=None):
     )
 
 
-def wait_until(predicate, timeout=20.0, message="condition"):
-    """Poll ``predicate`` until it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        time.sleep(0.02)
-
-
 def stop(process):
+    """Kill a host process (if it still runs) and reap it."""
     if process.poll() is None:
         process.kill()
     process.wait(10)

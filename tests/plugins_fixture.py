@@ -187,6 +187,16 @@ def write_plugins(folder):
     return folder
 
 
+def write_plugin(folder, filename, source):
+    """Write one plugin file ``filename`` of ``source`` (dedented) into ``folder``
+    (created); returns the folder's path as str."""
+    folder = str(folder)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, filename), "w") as f:
+        f.write(textwrap.dedent(source))
+    return folder
+
+
 def markers(folder):
     """``{marker name: [lines]}`` of what the plugins wrote."""
     out = {}

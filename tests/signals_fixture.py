@@ -7,7 +7,6 @@ every plugin appends a line per run to ``<markers>/<Plugin>.<instance or context
 
 import json
 import os
-import time
 
 from factories import make_payload
 
@@ -130,19 +129,3 @@ FARM_JOB = [
     ("Integrate", 1),
     ("IntegrateContext", None),
 ]
-
-
-def wait_until(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-def in_state(store, job_id, *states):
-    job = store.get(job_id)
-    return job if job.state in states else None

@@ -3,9 +3,7 @@
 what the farm nodes do."""
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,29 +13,20 @@ import pytest
 pytest.importorskip("celery", reason="the celery extra is not installed")
 pytest.importorskip("redis", reason="the celery extra is not installed")
 
+from celery_fixture import LAUNCH, Farm, free_port, start_redis, stop
+from conftest import ROOT
 from executor_plugins import MODULE, Plugins
-from signals_fixture import FARM_JOB, in_state
+from queue_support import add, finished, in_state, wait_finished
+from signals_fixture import FARM_JOB
 from signals_fixture import Farm as FarmPlugins
-from test_executor import add, finished, wait_finished, wait_until
+from waiting import wait_until
 
 from pyblish_qml_queue.host.farm import JOB_ID_VAR, SECRET_VAR
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery_app import Keys, redis_client
 from pyblish_qml_queue.queue.celery_executor import CeleryExecutor
 from pyblish_qml_queue.queue.executor import pid_alive
-from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
 from pyblish_qml_queue.signals import SignalReceiver, make_signal
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REDIS = shutil.which("redis-server")
-
-#: Runs the CLI with the worker verb, whether or not cli.COMMANDS lists it yet.
-LAUNCH = (
-    "import sys; from pyblish_qml_queue import cli; "
-    "'pyblish_qml_queue.cli_celery' in cli.COMMANDS or "
-    "cli.COMMANDS.append('pyblish_qml_queue.cli_celery'); "
-    "sys.exit(cli.main(sys.argv[1:]))"
-)
 
 #: A plugin telling which farm node ran it (the node's FARM_NODE variable).
 WHERE = r"""
@@ -56,40 +45,6 @@ class Where(pyblish.api.InstancePlugin):
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_redis(folder, port):
-    if REDIS is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    os.makedirs(folder, exist_ok=True)
-    proc = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-
-    def answers():
-        try:
-            return redis_client(url).ping()
-        except Exception:
-            return False
-
-    wait_until(answers, 10, "redis-server to answer")
-    return proc
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(10)
-
-
 @pytest.fixture
 def broker(tmp_path):
     """A real redis-server on a free port of 127.0.0.1, killed at teardown."""
@@ -100,66 +55,6 @@ def broker(tmp_path):
 
 
 @pytest.fixture
-def plugins(tmp_path):
-    return Plugins(tmp_path)
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
-    yield store
-    store.close()
-
-
-class Farm:
-    """Celery worker processes (``pyblish-qml-queue worker``) on this machine."""
-
-    def __init__(self, tmp_path):
-        self.tmp_path = tmp_path
-        self.nodes = {}
-
-    def start(self, broker, queues, name):
-        log_path = self.tmp_path / f"node-{name}.log"
-        env = dict(os.environ, FARM_NODE=name, PYTHONPATH=ROOT)
-        env["PYBLISH_QML_QUEUE_HOME"] = str(self.tmp_path / f"node-{name}-home")
-        with open(log_path, "wb") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", LAUNCH, "worker", "--queues", queues, "--broker", broker]
-                + ["--concurrency", "1", "--name", f"{name}@%h", "--node-lease", "2"]
-                + ["--redeliver-after", "3"],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
-        self.nodes[name] = proc
-        wait_until(lambda: self._ready(proc, log_path), 30, f"farm node {name} to be ready")
-        return proc
-
-    def _ready(self, proc, log_path):
-        if proc.poll() is not None:
-            raise AssertionError(f"the farm node exited: {log_path.read_text()}")
-        return b" ready." in log_path.read_bytes()
-
-    def wait(self, predicate, timeout, what):
-        """wait_until, with the tail of every node's log in the failure message."""
-        try:
-            return wait_until(predicate, timeout, what)
-        except AssertionError as exc:
-            tails = [
-                f"--- node {name}:\n" + (self.tmp_path / f"node-{name}.log").read_text()[-3000:]
-                for name in self.nodes
-            ]
-            raise AssertionError("\n".join([str(exc), *tails])) from None
-
-    def stop_all(self):
-        for proc in self.nodes.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-
-
-@pytest.fixture
 def farm(tmp_path):
     farm = Farm(tmp_path)
     yield farm
@@ -167,20 +62,13 @@ def farm(tmp_path):
 
 
 @pytest.fixture
-def start_app(store):
+def start_app(start_executor):
     """Start a CeleryExecutor on ``store`` (stopped at teardown)."""
-    started = []
 
     def start(broker, **kwargs):
-        kwargs.setdefault("poll", 0.05)
-        executor = CeleryExecutor(store, broker, **kwargs)
-        executor.start()
-        started.append(executor)
-        return executor
+        return start_executor(None, broker, kind=CeleryExecutor, **kwargs)
 
-    yield start
-    for executor in started:
-        executor.stop(timeout=2.0)
+    return start
 
 
 def test_jobs_run_on_a_farm_node_and_the_store_mirrors_their_steps(

@@ -8,7 +8,8 @@ import threading
 import time
 
 import pytest
-from executor_plugins import Plugins
+from queue_support import add, finished, wait_finished
+from waiting import wait_until
 
 from pyblish_qml_queue.host.spool import write_job
 from pyblish_qml_queue.queue import model
@@ -16,61 +17,6 @@ from pyblish_qml_queue.queue.executor import Executor, owner_alive, pid_alive
 from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.spool import SpoolIngester
 from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
-
-
-def wait_until(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-
-
-@pytest.fixture
-def plugins(tmp_path):
-    return Plugins(tmp_path)
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def start_executor(store):
-    """Start an executor (stopped at teardown); keyword arguments go to Executor."""
-    started = []
-
-    def start(on=None, **kwargs):
-        kwargs.setdefault("poll", 0.05)
-        executor = Executor(on or store, **kwargs)
-        executor.start()
-        started.append(executor)
-        return executor
-
-    yield start
-    for executor in started:
-        executor.stop(timeout=2.0)
-
-
-def add(store, payload):
-    job = Job.from_payload(payload)
-    assert store.add(job)
-    return job.id
-
-
-def finished(store, job_id):
-    job = store.get(job_id)
-    return job if job.state in model.FINISHED else None
-
-
-def wait_finished(store, job_id, timeout=30.0):
-    return wait_until(lambda: finished(store, job_id), timeout, f"job {job_id} to finish")
 
 
 def test_a_job_runs_to_success_with_every_step_checkpointed(store, plugins, start_executor):

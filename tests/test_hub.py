@@ -6,7 +6,8 @@ import os
 import signal
 
 import pytest
-from host_fixtures import pairs, start_host, stop, wait_until
+from host_fixtures import pairs
+from waiting import wait_until
 
 from pyblish_qml_queue import hub_cli
 from pyblish_qml_queue.hub import Hub, HubRunning, run_hub_for_serve
@@ -29,20 +30,6 @@ def hub(home):
     hub.close()
 
 
-@pytest.fixture
-def hosts(tmp_path):
-    started = []
-
-    def start(n=1, **kwargs):
-        procs = [start_host(tmp_path / f"host{len(started) + i}", **kwargs) for i in range(n)]
-        started.extend(procs)
-        return procs
-
-    yield start
-    for process in started:
-        stop(process)
-
-
 def _by_pid(hub, pid):
     for host in hub.hosts():
         if host["pid"] == pid:
@@ -60,7 +47,7 @@ def _collected(hub, process, instances):
             and len(hub.items(h["id"])["instances"]) == instances
             and h
         ),
-        message=f"host {process.pid} collected",
+        what=f"host {process.pid} collected",
     )
 
 
@@ -94,7 +81,7 @@ def test_eight_hosts_publish_at_once_with_independent_progress(hub, hosts):
         final = wait_until(
             lambda h=host: hub.host(h["id"])["state"] == "finished" and hub.host(h["id"]),
             timeout=60,
-            message=f"host {n} finished",
+            what=f"host {n} finished",
         )
         published = 1 if n % 2 else 2
         assert final["progress"] == {"done": pairs(published), "total": pairs(published)}
@@ -118,11 +105,11 @@ def test_a_host_killed_mid_publish_stays_disconnected_with_its_progress(hub, hos
     (process,) = hosts(1, instances=4, delay=0.3)
     host = _collected(hub, process, 4)
     hub.publish(host["id"])
-    wait_until(lambda: hub.host(host["id"])["stage"] == "extract", message="extracting")
+    wait_until(lambda: hub.host(host["id"])["stage"] == "extract", what="extracting")
     os.kill(process.pid, signal.SIGKILL)
     final = wait_until(
         lambda: hub.host(host["id"])["state"] == "disconnected" and hub.host(host["id"]),
-        message="disconnected",
+        what="disconnected",
     )
     assert final["connected"] is False
     assert final["progress"]["done"] >= 5  # collector + 4 validations
@@ -135,14 +122,16 @@ def test_a_host_killed_mid_publish_stays_disconnected_with_its_progress(hub, hos
 def test_hosts_reconnect_after_the_hub_restarts_and_progress_is_restored(home, hosts):
     first = Hub()
     first.start()
-    procs = hosts(3, instances=4, delay=0.2)
-    ids = [_collected(first, p, 4)["id"] for p in procs]
-    for host_id in ids:
-        first.publish(host_id)
-    for host_id in ids:
-        wait_until(lambda h=host_id: first.host(h)["stage"] == "extract", message="extracting")
-    before = {h: first.host(h)["progress"]["done"] for h in ids}
-    first.close()
+    try:
+        procs = hosts(3, instances=4, delay=0.2)
+        ids = [_collected(first, p, 4)["id"] for p in procs]
+        for host_id in ids:
+            first.publish(host_id)
+        for host_id in ids:
+            wait_until(lambda h=host_id: first.host(h)["stage"] == "extract", what="extracting")
+        before = {h: first.host(h)["progress"]["done"] for h in ids}
+    finally:
+        first.close()
 
     second = Hub()
     second.start()
@@ -154,7 +143,7 @@ def test_hosts_reconnect_after_the_hub_restarts_and_progress_is_restored(home, h
                     and second.host(h)["progress"]["done"] >= before[h]
                     and second.host(h)
                 ),
-                message=f"{host_id} restored",
+                what=f"{host_id} restored",
             )
             assert restored["connected"] is True
             assert restored["progress"]["total"] == pairs(4)

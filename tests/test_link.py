@@ -10,7 +10,7 @@ import types
 
 import pyblish.api
 import pytest
-from host_fixtures import start_host, stop, wait_until
+from waiting import wait_until
 
 from pyblish_qml_queue import transport
 from pyblish_qml_queue.host import link, service, wire
@@ -90,56 +90,55 @@ def _dead_pid():
 # -- show() ------------------------------------------------------------------------------
 
 
-def test_show_connects_before_it_returns_when_the_app_runs(home, tmp_path):
+def test_show_connects_before_it_returns_when_the_app_runs(home, hosts):
     hub = Hub()
     shown = []
     hub.subscribe(lambda event: event["type"] == "show" and shown.append(event["host_id"]))
     hub.start()
-    process = start_host(tmp_path, instances=1)
     try:
+        (process,) = hosts(1, instances=1)
         line = process.stdout.readline().decode().split()
         assert line[0] == "shown"
         assert line[2] == "True"  # registered within show()'s own wait
-        wait_until(lambda: shown == [line[1]], message="show event")
+        wait_until(lambda: shown == [line[1]], what="show event")
         assert hub.host(line[1])["pid"] == process.pid
     finally:
-        stop(process)
         hub.close()
 
 
 APP = textwrap.dedent(
     """
-    import sys, time
+    import os, time
     from pyblish_qml_queue.hub import Hub
 
     hub = Hub()
     hub.start()
-    while True:
+    parent = os.getppid()
+    while os.getppid() == parent:  # its host died: leave no orphan behind
         time.sleep(0.1)
     """
 )
 
 
-def test_show_starts_the_app_when_none_runs_and_connects_once_it_listens(home, tmp_path):
+def test_show_starts_the_app_when_none_runs_and_connects_once_it_listens(home, tmp_path, hosts):
     app = tmp_path / "app.py"
     app.write_text(APP)
     command = f"{sys.executable} {app}"
-    process = start_host(tmp_path, instances=1, env={"PYBLISH_QML_QUEUE_APP_COMMAND": command})
     app_pid = None
     try:
+        (process,) = hosts(1, instances=1, env={"PYBLISH_QML_QUEUE_APP_COMMAND": command})
         line = process.stdout.readline().decode().split()
         assert line[0] == "shown"  # show() returned while the app was starting
-        info = wait_until(wire.read_runtime, message="the started app's runtime file")
+        info = wait_until(wire.read_runtime, what="the started app's runtime file")
         app_pid = info["pid"]
         assert app_pid != process.pid
         peer = Peer(wire.connect(), lambda m, p: None, {}, name="test").start()
         try:
-            hosts = wait_until(lambda: peer.request("hosts"), message="host registered")
-            assert hosts[0]["pid"] == process.pid
+            registered = wait_until(lambda: peer.request("hosts"), what="host registered")
+            assert registered[0]["pid"] == process.pid
         finally:
             peer.close()
     finally:
-        stop(process)
         if app_pid:
             os.kill(app_pid, 9)
 
@@ -268,7 +267,7 @@ def _from_a_thread(func):
 
 def test_calls_run_on_the_main_thread_when_the_script_serves_it():
     def call():
-        wait_until(lambda: link.dispatch_wrapper() is not None, message="the main thread serving")
+        wait_until(lambda: link.dispatch_wrapper() is not None, what="the main thread serving")
         return link.call_in_main_thread(lambda: threading.current_thread().name)
 
     thread, box = _from_a_thread(call)

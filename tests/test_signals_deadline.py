@@ -14,7 +14,6 @@ import pytest
 from factories import make_job
 
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
 from pyblish_qml_queue.signals import SignalReceiver
 from pyblish_qml_queue.signals_http import SignalServer
 
@@ -86,13 +85,6 @@ def deadline_plugin(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
-    yield store
-    store.close()
 
 
 @pytest.fixture

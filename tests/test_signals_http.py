@@ -10,7 +10,9 @@ import urllib.error
 import urllib.request
 
 import pytest
-from signals_fixture import Farm, in_state, wait_until
+from queue_support import in_state
+from signals_fixture import Farm
+from waiting import wait_until
 
 from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.sqlite import SQLiteJobStore

@@ -4,9 +4,9 @@ import sqlite3
 
 import pytest
 from factories import make_job
+from store_support import LEASE, OWNER
 
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.memory import MemoryJobStore
 from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
 from pyblish_qml_queue.queue.sqlite_schema import SCHEMA_V1
 from pyblish_qml_queue.queue.store import (
@@ -17,34 +17,11 @@ from pyblish_qml_queue.queue.store import (
     StepNotFound,
 )
 
-OWNER = "ws01:1234:aaaa"
-LEASE = 30.0
-
-
-class FakeClock:
-    def __init__(self, now=1_700_000_000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request, tmp_path, clock):
-    if request.param == "memory":
-        store = MemoryJobStore(clock=clock)
-    else:
-        store = SQLiteJobStore(str(tmp_path / "jobs.db"), clock=clock)
-    yield store
-    store.close()
+def store(each_store):
+    """Every test here runs against both stores (conftest.each_store)."""
+    return each_store
 
 
 def parked(store, clock, deadline_in=None, n_steps=3):

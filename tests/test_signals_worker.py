@@ -3,11 +3,12 @@
 import os
 
 import pytest
-from signals_fixture import FARM_JOB, Farm, in_state, wait_until
+from queue_support import add, in_state
+from signals_fixture import FARM_JOB, Farm
+from waiting import wait_until
 
 import pyblish_qml_queue
 from pyblish_qml_queue.queue.executor import Executor
-from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
 from pyblish_qml_queue.signals import SignalReceiver, make_signal
 
@@ -15,27 +16,6 @@ from pyblish_qml_queue.signals import SignalReceiver, make_signal
 @pytest.fixture
 def farm(tmp_path):
     return Farm(tmp_path)
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def executor(store):
-    executor = Executor(store, poll=0.05)
-    executor.start()
-    yield executor
-    executor.stop(timeout=2.0)
-
-
-def add(store, payload):
-    job = Job.from_payload(payload)
-    assert store.add(job)
-    return job.id
 
 
 def parked(store, executor, job_id):

@@ -100,12 +100,19 @@ def test_submit_checks_the_recorded_results_of_a_validated_context(marks, home, 
 
 
 def test_submit_fails_on_a_failed_collector(home, link, tmp_path):
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / "collect_broken.py").write_text(
-        "import pyblish.api\n\n\nclass CollectBroken(pyblish.api.ContextPlugin):\n"
-        "    order = pyblish.api.CollectorOrder\n\n"
-        "    def process(self, context):\n        raise OSError('scene not saved')\n"
+    folder = pf.write_plugin(
+        tmp_path / "plugins",
+        "collect_broken.py",
+        """
+        import pyblish.api
+
+
+        class CollectBroken(pyblish.api.ContextPlugin):
+            order = pyblish.api.CollectorOrder
+
+            def process(self, context):
+                raise OSError('scene not saved')
+        """,
     )
     pyblish.api.register_plugin_path(str(folder))
     with pytest.raises(pyblish_qml_queue.ValidationFailed, match="CollectBroken on context"):

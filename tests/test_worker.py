@@ -196,15 +196,21 @@ def test_job_env_is_applied_in_the_worker(marks, monkeypatch):
 
 
 def test_plugins_registered_by_module_are_imported_by_name(marks, tmp_path, monkeypatch):
-    lib = tmp_path / "lib"
-    lib.mkdir()
-    (lib / "studio_integrate.py").write_text(
-        "import os\nimport pyblish.api\n\n\n"
-        "class IntegrateStudio(pyblish.api.ContextPlugin):\n"
-        "    order = pyblish.api.IntegratorOrder + 0.1\n\n"
-        "    def process(self, context):\n"
-        "        path = os.path.join(os.environ['PQQ_TEST_MARKERS'], 'IntegrateStudio.context')\n"
-        "        open(path, 'w').write(','.join(context.data['summary']))\n"
+    lib = pf.write_plugin(
+        tmp_path / "lib",
+        "studio_integrate.py",
+        """
+        import os
+        import pyblish.api
+
+
+        class IntegrateStudio(pyblish.api.ContextPlugin):
+            order = pyblish.api.IntegratorOrder + 0.1
+
+            def process(self, context):
+                path = os.path.join(os.environ['PQQ_TEST_MARKERS'], 'IntegrateStudio.context')
+                open(path, 'w').write(','.join(context.data['summary']))
+        """,
     )
     monkeypatch.syspath_prepend(str(lib))
     monkeypatch.setenv("PYTHONPATH", str(lib))  # the host's path travels in the job's env
@@ -276,16 +282,22 @@ def test_a_plugin_module_that_cannot_be_imported_is_fatal(marks):
 
 
 def test_plugins_made_for_the_host_application_are_found(marks, tmp_path):
-    folder = tmp_path / "maya_plugins"
-    folder.mkdir()
-    (folder / "extract_maya.py").write_text(
-        "import os\nimport pyblish.api\n\n\n"
-        "class ExtractMayaScene(pyblish.api.ContextPlugin):\n"
-        "    order = pyblish.api.ExtractorOrder\n"
-        "    hosts = ['maya']\n\n"
-        "    def process(self, context):\n"
-        "        open(os.path.join(os.environ['PQQ_TEST_MARKERS'], 'ExtractMayaScene.context'),"
-        " 'w').close()\n"
+    folder = pf.write_plugin(
+        tmp_path / "maya_plugins",
+        "extract_maya.py",
+        """
+        import os
+        import pyblish.api
+
+
+        class ExtractMayaScene(pyblish.api.ContextPlugin):
+            order = pyblish.api.ExtractorOrder
+            hosts = ['maya']
+
+            def process(self, context):
+                path = os.path.join(os.environ['PQQ_TEST_MARKERS'], 'ExtractMayaScene.context')
+                open(path, 'w').close()
+        """,
     )
     pyblish.api.register_host("maya")
     pyblish.api.register_plugin_path(str(folder))
@@ -343,13 +355,20 @@ def test_worker_runs_under_another_interpreter(marks, python):
 
 
 def test_a_plugin_calling_sys_exit_fails_its_step_not_the_worker(marks, tmp_path):
-    folder = tmp_path / "exit_plugins"
-    folder.mkdir()
-    (folder / "extract_exit.py").write_text(
-        "import sys\nimport pyblish.api\n\n\n"
-        "class ExtractExit(pyblish.api.ContextPlugin):\n"
-        "    order = pyblish.api.ExtractorOrder - 0.45\n\n"
-        "    def process(self, context):\n        sys.exit(4)\n"
+    folder = pf.write_plugin(
+        tmp_path / "exit_plugins",
+        "extract_exit.py",
+        """
+        import sys
+        import pyblish.api
+
+
+        class ExtractExit(pyblish.api.ContextPlugin):
+            order = pyblish.api.ExtractorOrder - 0.45
+
+            def process(self, context):
+                sys.exit(4)
+        """,
     )
     pyblish.api.register_plugin_path(str(folder))
     events, code, _err = pf.run_worker(_payload())

@@ -16,9 +16,9 @@ from .wire import (
     ConnectionLost,
     ProtocolError,
     RemoteError,
-    _is_int,
     encode,
     event,
+    is_int,
     parse_frame,
     recv_frame,
     request,
@@ -242,7 +242,7 @@ class Peer(object):
     def _reply_error(self, msg_id, error):
         log.warning("%s: %s", self.name, error)
         try:
-            self.send(response(msg_id if _is_int(msg_id) else None, error=error.to_error()))
+            self.send(response(msg_id if is_int(msg_id) else None, error=error.to_error()))
         except (ConnectionLost, ProtocolError, ValueError):
             pass
 

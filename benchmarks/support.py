@@ -1,0 +1,111 @@
+"""What the benchmarks share: the repository on sys.path, the publish's plugins
+(a collector making ``BENCH_INSTANCES`` instances, 3 validators, 4 extractors and
+3 integrators, all no-ops), a plain-Python host script, and one-step job payloads.
+
+Not a benchmark itself: the ``bench_*.py`` scripts import it.
+"""
+
+import os
+import sys
+import textwrap
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+#: The environment variable the collector reads its instance count from.
+INSTANCES_ENV = "BENCH_INSTANCES"
+
+PLUGINS = textwrap.dedent(
+    """
+    import os
+    import pyblish.api
+
+
+    class CollectMany(pyblish.api.ContextPlugin):
+        order = pyblish.api.CollectorOrder
+
+        def process(self, context):
+            for n in range(int(os.environ["BENCH_INSTANCES"])):
+                context.create_instance("item%04d" % n).data["family"] = "thing"
+
+
+    def _plugin(name, order):
+        return type(name, (pyblish.api.InstancePlugin,), {
+            "order": order, "families": ["thing"], "process": lambda self, instance: None})
+
+
+    ValidateA = _plugin("ValidateA", pyblish.api.ValidatorOrder)
+    ValidateB = _plugin("ValidateB", pyblish.api.ValidatorOrder + 0.1)
+    ValidateC = _plugin("ValidateC", pyblish.api.ValidatorOrder + 0.2)
+    ExtractA = _plugin("ExtractA", pyblish.api.ExtractorOrder)
+    ExtractB = _plugin("ExtractB", pyblish.api.ExtractorOrder + 0.1)
+    ExtractC = _plugin("ExtractC", pyblish.api.ExtractorOrder + 0.2)
+    ExtractD = _plugin("ExtractD", pyblish.api.ExtractorOrder + 0.3)
+    IntegrateA = _plugin("IntegrateA", pyblish.api.IntegratorOrder)
+    IntegrateB = _plugin("IntegrateB", pyblish.api.IntegratorOrder + 0.1)
+    IntegrateC = _plugin("IntegrateC", pyblish.api.IntegratorOrder + 0.2)
+    """
+)
+
+HOST = textwrap.dedent(
+    """
+    import os
+    import sys
+    import time
+
+    import pyblish.api
+
+    pyblish.api.deregister_all_paths()
+    pyblish.api.register_plugin_path(sys.argv[1])
+    from pyblish_qml_queue.host.show import show
+
+    parent = os.getppid()
+    sys.stdout.write("show %r\\n" % time.time())
+    sys.stdout.flush()
+    show()
+    while os.getppid() == parent:  # the benchmark died: leave no orphan behind
+        time.sleep(0.5)
+    """
+)
+
+
+def write_plugins(folder):
+    """Write the plugins into ``folder`` (created); return it."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "bench_plugins.py"), "w") as f:
+        f.write(PLUGINS)
+    return folder
+
+
+def write_host(folder):
+    """Write the host script (argv[1]: its plugin folder) into ``folder``; return its path."""
+    script = os.path.join(folder, "host.py")
+    with open(script, "w") as f:
+        f.write(HOST)
+    return script
+
+
+def host_env(instances):
+    """The environment of a host process publishing ``instances`` instances."""
+    env = dict(os.environ)
+    env[INSTANCES_ENV] = str(instances)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def one_step_payload(step, plugin_paths=(), title="bench"):
+    """A job payload with one instance (ben01) and one step."""
+    return {
+        "schema": 1,
+        "id": uuid.uuid4().hex,
+        "title": title,
+        "host": {"application": "python", "machine": "ws01", "user": "ben", "pid": 1},
+        "targets": [],
+        "plugins": {"paths": list(plugin_paths), "modules": []},
+        "env": {},
+        "context": {"data": {}},
+        "instances": [{"id": "i1", "name": "ben01", "families": ["pointcache"], "data": {}}],
+        "steps": [dict(step, instance_id="i1")],
+    }

@@ -1,0 +1,112 @@
+"""A real redis-server and real Celery farm nodes (``pyblish-qml-queue worker``) for tests.
+
+Import only after ``pytest.importorskip("celery")`` and ``("redis")``.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from waiting import wait_until
+
+from pyblish_qml_queue.queue.celery_app import redis_client
+
+REDIS = shutil.which("redis-server")
+
+#: Runs the CLI with the worker verb, whether or not cli.COMMANDS lists it yet.
+LAUNCH = (
+    "import sys; from pyblish_qml_queue import cli; "
+    "'pyblish_qml_queue.cli_celery' in cli.COMMANDS or "
+    "cli.COMMANDS.append('pyblish_qml_queue.cli_celery'); "
+    "sys.exit(cli.main(sys.argv[1:]))"
+)
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(folder, port):
+    """Start redis-server on ``port`` and wait until it answers; skip without one."""
+    if REDIS is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    os.makedirs(folder, exist_ok=True)
+    proc = subprocess.Popen(
+        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        + ["--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def answers():
+        try:
+            return redis_client(url).ping()
+        except Exception:
+            return False
+
+    wait_until(answers, 10, "redis-server to answer")
+    return proc
+
+
+def stop(proc):
+    """Kill a process (if it still runs) and reap it."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+
+
+class Farm:
+    """Celery worker processes (``pyblish-qml-queue worker``) on this machine."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.nodes = {}
+
+    def start(self, broker, queues, name):
+        log_path = self.tmp_path / f"node-{name}.log"
+        env = dict(os.environ, FARM_NODE=name, PYTHONPATH=ROOT)
+        env["PYBLISH_QML_QUEUE_HOME"] = str(self.tmp_path / f"node-{name}-home")
+        with open(log_path, "wb") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, "worker", "--queues", queues, "--broker", broker]
+                + ["--concurrency", "1", "--name", f"{name}@%h", "--node-lease", "2"]
+                + ["--redeliver-after", "3"],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        self.nodes[name] = proc
+        wait_until(lambda: self._ready(proc, log_path), 30, f"farm node {name} to be ready")
+        return proc
+
+    def _ready(self, proc, log_path):
+        if proc.poll() is not None:
+            raise AssertionError(f"the farm node exited: {log_path.read_text()}")
+        return b" ready." in log_path.read_bytes()
+
+    def wait(self, predicate, timeout, what):
+        """wait_until, with the tail of every node's log in the failure message."""
+        try:
+            return wait_until(predicate, timeout, what)
+        except AssertionError as exc:
+            tails = [
+                f"--- node {name}:\n" + (self.tmp_path / f"node-{name}.log").read_text()[-3000:]
+                for name in self.nodes
+            ]
+            raise AssertionError("\n".join([str(exc), *tails])) from None
+
+    def stop_all(self):
+        for proc in self.nodes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
