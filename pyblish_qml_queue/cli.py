@@ -118,6 +118,29 @@ def main(argv: Optional[list] = None) -> int:
         return FAILED
 
 
+def positive(kind):
+    """An argparse ``type`` for numbers of ``kind`` (int, float) above 0."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def add_concurrency_argument(parser) -> None:
+    """``--concurrency``: jobs running at once, 1 by default."""
+    parser.add_argument(
+        "--concurrency", type=positive(int), default=1, help="jobs running at once (default 1)"
+    )
+
+
 def _error(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
 

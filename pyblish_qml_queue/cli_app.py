@@ -7,10 +7,11 @@ exits 0 instead of starting another. Qt is imported only once we know we start.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
+
+from .cli import positive
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def add_parsers(subparsers) -> None:
         "brought to the front). Closing its window keeps it in the system tray.",
     )
     app.add_argument(
-        "--concurrency", type=_positive_int, default=None, help="jobs running at once (default 1)"
+        "--concurrency", type=positive(int), default=None, help="jobs running at once (default 1)"
     )
     app.set_defaults(func=run_app_verb, log_level=logging.WARNING)
 
@@ -134,13 +135,3 @@ def _serve_nothing(method, params):
     from . import protocol
 
     raise protocol.ProtocolError(protocol.NOT_ALLOWED, "this command serves nothing")
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value

@@ -7,10 +7,12 @@ can run (``--queues pyblish.maya,pyblish.python``). See docs/farm.md.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
+
+from .cli import add_concurrency_argument, positive
+from .queue.celery_redis import BROKER_ENV, DEFAULT_BROKER
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +31,8 @@ def add_parsers(subparsers) -> None:
         help="comma-separated queues to serve, one per host family, e.g. "
         "pyblish.maya,pyblish.python (default pyblish.python)",
     )
-    parser.add_argument(
-        "--broker",
-        default=None,
-        help="Redis URL of the broker (default $PYBLISH_QML_QUEUE_BROKER or "
-        "redis://127.0.0.1:6379/0)",
-    )
-    parser.add_argument(
-        "--concurrency", type=_positive(int), default=1, help="jobs running at once (default 1)"
-    )
+    add_broker_argument(parser, "of the broker")
+    add_concurrency_argument(parser)
     parser.add_argument(
         "--name",
         default=None,
@@ -51,13 +46,13 @@ def add_parsers(subparsers) -> None:
     )
     parser.add_argument(
         "--node-lease",
-        type=_positive(float),
+        type=positive(float),
         default=None,
         help="seconds before a job held by a dead node may run elsewhere (default 30)",
     )
     parser.add_argument(
         "--redeliver-after",
-        type=_positive(float),
+        type=positive(float),
         default=None,
         help="seconds before the broker gives an unfinished job of a vanished node to "
         "another node (default 600)",
@@ -65,7 +60,17 @@ def add_parsers(subparsers) -> None:
     parser.set_defaults(func=worker, log_level=logging.INFO)
 
 
-def worker(args) -> int:
+def add_broker_argument(parser, what: str) -> None:
+    """``--broker``: the Redis URL ``what`` (e.g. "of the broker"), with its default."""
+    parser.add_argument(
+        "--broker",
+        default=None,
+        help=f"Redis URL {what} (default ${BROKER_ENV} or {DEFAULT_BROKER})",
+    )
+
+
+def celery_backend():
+    """The :mod:`~.queue.celery_app` module, or a CliError saying how to install Celery."""
     from .cli import CliError
 
     try:
@@ -73,9 +78,14 @@ def worker(args) -> int:
     except ImportError as exc:
         raise CliError(
             f"the celery backend is not installed ({exc}); "
-            "run: pip install 'pyblish-qml-queue[celery]'"
-        )
-    broker = args.broker or os.environ.get(celery_app.BROKER_ENV) or celery_app.DEFAULT_BROKER
+            "install it with: pip install 'pyblish-qml-queue[celery]'"
+        ) from None
+    return celery_app
+
+
+def worker(args) -> int:
+    celery_app = celery_backend()
+    broker = celery_app.broker_url(args.broker)
     check_broker(broker)
     conf = {}
     if args.node_lease is not None:
@@ -113,7 +123,7 @@ def worker(args) -> int:
 def check_broker(broker: str) -> None:
     """Raise CliError in one line unless the broker answers."""
     from .cli import CliError
-    from .queue.celery_app import describe_broker, redis_client
+    from .queue.celery_redis import describe_broker, redis_client
 
     try:
         redis_client(broker).ping()
@@ -123,17 +133,3 @@ def check_broker(broker: str) -> None:
             f"cannot reach the broker at {describe_broker(broker)}: {exc}; start Redis there "
             "or name another broker with --broker"
         )
-
-
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse

@@ -15,6 +15,7 @@ from .cli import FAILED, OK, PROG, TIMED_OUT, open_store
 from .host import paths
 from .host.spool import read_spooled
 from .queue import model
+from .queue.rules import MIN_PREFIX
 from .queue.store import JobNotFound
 
 #: Seconds between two looks at a job by ``wait``.
@@ -29,35 +30,31 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--host", help="only jobs from this application or machine")
     p.set_defaults(func=list_jobs)
 
-    p = subparsers.add_parser("show", help="show a job: steps, errors, log and records")
-    p.add_argument("job", help="job id or a unique prefix of it")
+    p = _job_verb(subparsers, "show", show, "show a job: steps, errors, log and records")
     p.add_argument("--json", action="store_true", help="print the job as JSON")
-    p.set_defaults(func=show)
-
-    p = subparsers.add_parser(
+    p = _job_verb(
+        subparsers,
         "wait",
-        help="wait for a job to finish",
+        wait,
+        "wait for a job to finish",
         description="Exit 0 when the job succeeded, 1 when it failed or was cancelled, "
         "3 when the timeout passed first.",
     )
-    p.add_argument("job", help="job id or a unique prefix of it")
     p.add_argument("--timeout", type=float, default=None, help="give up after this many seconds")
-    p.set_defaults(func=wait)
-
-    p = subparsers.add_parser("cancel", help="cancel a queued or running job")
-    p.add_argument("job", help="job id or a unique prefix of it")
-    p.set_defaults(func=cancel)
-
-    p = subparsers.add_parser("retry", help="queue a failed, cancelled or interrupted job again")
-    p.add_argument("job", help="job id or a unique prefix of it")
+    _job_verb(subparsers, "cancel", cancel, "cancel a queued or running job")
+    p = _job_verb(subparsers, "retry", retry, "queue a failed, cancelled or interrupted job again")
     p.add_argument(
         "--failed-only", action="store_true", help="keep the steps that succeeded; run the rest"
     )
-    p.set_defaults(func=retry)
+    _job_verb(subparsers, "remove", remove, "delete a job that is not running")
 
-    p = subparsers.add_parser("remove", help="delete a job that is not running")
-    p.add_argument("job", help="job id or a unique prefix of it")
-    p.set_defaults(func=remove)
+
+def _job_verb(subparsers, name: str, func, summary: str, **kwargs):
+    """A verb on one job, named by the ``job`` argument."""
+    parser = subparsers.add_parser(name, help=summary, **kwargs)
+    parser.add_argument("job", help="job id or a unique prefix of it")
+    parser.set_defaults(func=func)
+    return parser
 
 
 # -- finding jobs ------------------------------------------------------------------
@@ -86,7 +83,7 @@ def find_job(store, job_id: str):
     exact = [j for j in matches if j.id == job_id]
     if exact:
         return exact[0], True
-    if len(matches) == 1 and len(job_id) >= 4:
+    if len(matches) == 1 and len(job_id) >= MIN_PREFIX:
         return matches[0], True
     return store.get(job_id), False  # ingested meanwhile, or JobNotFound
 
@@ -162,7 +159,7 @@ def show(args) -> int:
     print("Steps")
     for step in job.steps:
         duration = f"{step.duration:.2f} s" if step.duration is not None else ""
-        print(f"  {step.index:>3}  {step.state:<9}  {duration:>9}  {_step_name(step)}")
+        print(f"  {step.index:>3}  {step.state:<9}  {duration:>9}  {step.name}")
         if step.state == model.STEP_WAITING:
             print(f"       {_farm_line(step)}")
         if step.error:
@@ -183,7 +180,7 @@ def show(args) -> int:
         last = None
         for step, record in records:
             if step is not last:
-                print(f"  step {step.index} {_step_name(step)}")
+                print(f"  step {step.index} {step.name}")
                 last = step
             print(f"    {str(record.get('level', '')).lower():<7}  {record.get('message', '')}")
     return OK
@@ -258,7 +255,7 @@ class _ProgressView:
     def update(self, job) -> None:
         done, total = job.progress
         step = _current_step(job)
-        current = _step_name(step) if step is not None and job.state == model.RUNNING else ""
+        current = step.name if step is not None and job.state == model.RUNNING else ""
         if self.tty:
             filled = BAR_WIDTH * done // total if total else BAR_WIDTH
             line = (
@@ -284,11 +281,6 @@ class _ProgressView:
 def _current_step(job):
     running = [s for s in job.steps if s.state == model.STEP_RUNNING]
     return running[0] if running else job.next_step
-
-
-def _step_name(step) -> str:
-    name = step.label or step.plugin
-    return f"{name} on {step.instance}" if step.instance else name
 
 
 def _farm_line(step) -> str:

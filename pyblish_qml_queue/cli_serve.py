@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import signal
 import threading
+
+from .cli import add_concurrency_argument, positive
+from .cli_celery import add_broker_argument
 
 log = logging.getLogger(__name__)
 
@@ -21,18 +22,16 @@ def add_parsers(subparsers) -> None:
         description="Run queued and spooled jobs until SIGINT/SIGTERM; unfinished jobs "
         "resume at the next start.",
     )
-    parser.add_argument(
-        "--concurrency", type=_positive(int), default=1, help="jobs running at once (default 1)"
-    )
+    add_concurrency_argument(parser)
     parser.add_argument(
         "--lease",
-        type=_positive(float),
+        type=positive(float),
         default=30.0,
         help="seconds a claim lasts unless renewed (default 30)",
     )
     parser.add_argument(
         "--stop-timeout",
-        type=_positive(float),
+        type=positive(float),
         default=10.0,
         help="seconds workers get to finish their step when stopping "
         "(default 10); then they are killed and the step runs again",
@@ -50,12 +49,7 @@ def add_parsers(subparsers) -> None:
         help="where jobs run: worker processes on this machine (default), or farm nodes "
         "through Celery (docs/farm.md)",
     )
-    parser.add_argument(
-        "--broker",
-        default=None,
-        help="Redis URL for --backend celery (default $PYBLISH_QML_QUEUE_BROKER or "
-        "redis://127.0.0.1:6379/0)",
-    )
+    add_broker_argument(parser, "for --backend celery")
     parser.set_defaults(func=serve, log_level=logging.INFO)
 
 
@@ -129,33 +123,13 @@ def _executor(args, store, local):
     """The local executor, or the Celery one for ``--backend celery``."""
     if args.backend != "celery":
         return local(store, concurrency=args.concurrency, lease=args.lease)
-    from .cli import CliError
+    from .cli_celery import celery_backend
 
-    try:
-        from .queue.celery_app import BROKER_ENV, DEFAULT_BROKER
-        from .queue.celery_executor import CeleryExecutor
-    except ImportError as error:
-        raise CliError(
-            f"the celery backend needs Celery ({error}); "
-            "install it with: pip install 'pyblish-qml-queue[celery]'"
-        ) from None
-    broker = args.broker or os.environ.get(BROKER_ENV) or DEFAULT_BROKER
-    return CeleryExecutor(store, broker, lease=args.lease)
+    celery_app = celery_backend()
+    from .queue.celery_executor import CeleryExecutor
+
+    return CeleryExecutor(store, celery_app.broker_url(args.broker), lease=args.lease)
 
 
 def _stop_signals() -> list:
     return [s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None]
-
-
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse

@@ -78,6 +78,11 @@ class SignalRefused(Exception):
         self.http_status = REASONS[reason]
 
 
+# canonical() and make_signal() have copies in assets/deadline/PyblishQmlQueue, on
+# purpose: that plug-in runs in Deadline's own Python, standard library only, and
+# cannot import this package. Change the signature format in both places.
+
+
 def canonical(body: dict) -> bytes:
     """The bytes a signal's signature covers: its seven fields as compact sorted JSON."""
     fields = {name: body.get(name) for name in FIELDS}

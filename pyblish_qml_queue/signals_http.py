@@ -154,6 +154,10 @@ def serve_signals(
     return SignalServer(SignalReceiver(store, window=window, on_applied=on_applied), host, port)
 
 
+# post_signal() has a copy in assets/deadline/PyblishQmlQueue (post), on purpose:
+# that plug-in runs in Deadline's own Python, standard library only.
+
+
 def post_signal(url: str, body: dict, timeout: float = 10.0) -> tuple:
     """POST a signal; ``(HTTP status, answer dict)``. A URL without a path gets
     ``/v1/signal``.

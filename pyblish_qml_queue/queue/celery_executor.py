@@ -31,23 +31,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 import time
 from typing import Callable, Optional
 
 from . import model
-from .celery_app import TASK_NAME, Keys, describe_broker, make_app, queue_for, redis_client
-from .executor import (
-    RECOVER_EVERY,
-    RENEW_AT_MOST,
-    STDERR_CAP,
-    expire_waiting,
-    farm_details,
-    forget_owner,
-    make_owner,
-    owner_alive,
-    register_owner,
-)
+from .celery_app import TASK_NAME, make_app, queue_for
+from .celery_redis import Keys, describe_broker, redis_client
+from .loop import ClaimLoop, Run, steps_to_send, waiting_line
 from .store import LeaseLost, StoreError
 
 log = logging.getLogger(__name__)
@@ -70,23 +60,19 @@ def _broker_errors() -> tuple:
     )
 
 
-class _Remote:
+class _Remote(Run):
     """One job sent to the farm."""
 
     def __init__(self, job: model.Job, task_id: str, queue: str, now: float):
-        self.job = job
+        super().__init__(job, now)
         self.task_id = task_id
         self.queue = queue
         self.keys = Keys(job.id)
         self.last_id = "0-0"
-        self.renewed = now
         self.node = None
-        self.stderr = []
-        self.stderr_size = 0
-        self.stderr_dropped = 0
 
 
-class CeleryExecutor:
+class CeleryExecutor(ClaimLoop):
     """Runs queued jobs of ``store`` on farm nodes through Celery.
 
     Args:
@@ -105,6 +91,8 @@ class CeleryExecutor:
             by default).
     """
 
+    thread_name = "celery-executor"
+
     def __init__(
         self,
         store,
@@ -116,27 +104,12 @@ class CeleryExecutor:
         on_event: Optional[Callable[[dict], None]] = None,
         app=None,
     ):
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        self.store = store
+        super().__init__(store, concurrency, lease, clock, poll, on_event)
         self.broker = broker
-        self.concurrency = concurrency
-        self.lease = float(lease)
-        self.clock = clock
-        self.poll = poll
-        self.on_event = on_event
         self.app = app or make_app(broker)
-        self.owner = make_owner()
         #: The one-line error while the broker cannot be reached, else None.
         self.broker_error = None
         self._errors = _broker_errors()
-        self._runs = {}
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._paused = False
-        self._thread = None
-        self._recovered_at = None
         self._backoff = 0.0
         self._retry_at = 0.0
 
@@ -148,90 +121,35 @@ class CeleryExecutor:
 
     def start(self) -> None:
         """Recover jobs of dead owners, then run the loop in a thread."""
-        register_owner(self.owner)
-        self._recover()
-        self._thread = threading.Thread(target=self._loop, name="celery-executor", daemon=True)
-        self._thread.start()
+        super().start()
         log.info("celery executor %s started, broker %s", self.owner, describe_broker(self.broker))
-
-    def wake(self) -> None:
-        """Look at the queue now (e.g. a job was just added)."""
-        self._wake.set()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    def pause(self) -> None:
-        """Send no new jobs; jobs on the farm go on."""
-        self._paused = True
-
-    def resume(self) -> None:
-        self._paused = False
-        self.wake()
-
-    def running(self) -> list:
-        """Ids of the jobs on the farm."""
-        with self._lock:
-            return list(self._runs)
-
-    def cancel(self, job_id: str) -> str:
-        """Cancel a job; one on the farm has its task revoked (terminate) and is
-        recorded cancelled. Returns the store's state.
-
-        Raises:
-            JobNotFound, InvalidState: as :meth:`JobStore.cancel`.
-        """
-        job_id = self.store.get(job_id).id
-        state = self.store.cancel(job_id)
-        with self._lock:
-            run = self._runs.get(job_id)
-        if run is not None and self._cancel_remote(run):
-            return model.CANCELLED
-        return state
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop following the farm. Jobs on it go on there; they are released
         here, and the next start sends them again, which resumes them from the
         nodes' checkpoints once their current run ends."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(self.poll + timeout)
+        runs = self._stop_loop(timeout)
         with self._lock:
-            runs = list(self._runs.values())
             self._runs.clear()
         for run in runs:
             try:
                 self.store.release(run.job.id, self.owner, "the app stopped following the farm")
             except StoreError as exc:
                 log.warning("job %s: could not give it back: %s", run.job.id, exc)
-        forget_owner(self.owner)
+        self._stopped()
         log.info("celery executor %s stopped", self.owner)
 
     # -- the loop ---------------------------------------------------------------
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._tick()
-            except Exception:
-                log.exception("celery executor loop: unexpected error; going on")
-            with self._lock:
-                idle = not self._runs
-            if idle or self.broker_error:
-                self._wake.wait(self.poll)
-                self._wake.clear()
+    def _idle(self) -> bool:
+        # a read of the streams waits for news itself while jobs are on the farm
+        with self._lock:
+            return not self._runs or bool(self.broker_error)
 
     def _tick(self) -> None:
-        now = time.monotonic()
-        if self._recovered_at is None or now - self._recovered_at >= RECOVER_EVERY:
-            self._recover()
-        for job_id, error in expire_waiting(self.store):
-            self._emit(job_id, {"event": "job_ended", "state": model.FAILED, "error": error})
-        self._renew_all()
+        self._look_after_store()
         if self.broker_error:
-            if now < self._retry_at:
+            if time.monotonic() < self._retry_at:
                 return
             try:
                 self.client.ping()
@@ -240,46 +158,23 @@ class CeleryExecutor:
                 return
             self._up()
         try:
-            while not self._paused and not self._stopping.is_set():
-                with self._lock:
-                    if len(self._runs) >= self.concurrency:
-                        break
-                if not self._claim():
-                    break
+            self._claim_while_room()
             if not self.broker_error:
                 self._read()
         except self._errors as exc:
             self._down(exc)
 
-    def _recover(self) -> None:
-        self._recovered_at = time.monotonic()
-        try:
-            ids = self.store.recover(owner_alive)
-        except StoreError as exc:
-            log.warning("could not recover jobs of stopped executors: %s", exc)
-            return
-        if ids:
-            log.info("recovered %d job(s) of stopped executors: %s", len(ids), ", ".join(ids))
+    def _cancel_run(self, run: _Remote, state: str) -> str:
+        # the task is revoked (terminate) and the job recorded cancelled at once
+        return model.CANCELLED if self._cancel_remote(run) else state
 
-    def _renew_all(self) -> None:
-        with self._lock:
-            runs = list(self._runs.values())
-        for run in runs:
-            if self.clock() - run.renewed < min(self.lease / 3.0, RENEW_AT_MOST):
-                continue
-            try:
-                cancel = self.store.renew(run.job.id, self.owner, self.lease)
-            except LeaseLost:
-                log.warning("job %s: its lease was lost; no longer following it", run.job.id)
-                self._take(run)
-                continue
-            except StoreError as exc:
-                log.warning("job %s: could not renew its lease: %s", run.job.id, exc)
-                continue
-            run.renewed = self.clock()
-            if cancel:
-                log.info("job %s: cancel requested; revoking its farm task", run.job.id)
-                self._cancel_remote(run)
+    def _lease_lost(self, run: _Remote, why: str) -> None:
+        log.warning("job %s: %s; no longer following it", run.job.id, why)
+        self._take(run)
+
+    def _cancel_requested(self, run: _Remote) -> None:
+        log.info("job %s: cancel requested; revoking its farm task", run.job.id)
+        self._cancel_remote(run)
 
     # -- sending ----------------------------------------------------------------
 
@@ -298,12 +193,11 @@ class CeleryExecutor:
         task_id = f"{job.id}-{job.attempts}-{secrets.token_hex(3)}"
         queue = queue_for(job.payload)
         run = _Remote(job, task_id, queue, self.clock())
-        steps = [dict(step.to_dict(), records=[]) for step in job.steps]
         message = {
             "job_id": job.id,
             "attempt": job.attempts,
             "payload": job.payload,
-            "steps": steps,
+            "steps": steps_to_send(job),
         }
         pipe = self.client.pipeline(transaction=True)
         pipe.set(run.keys.current, task_id)
@@ -372,42 +266,15 @@ class CeleryExecutor:
                 try:
                     self._handle(run, event)
                 except LeaseLost:
-                    log.warning("job %s: its lease was lost at a checkpoint", run.job.id)
-                    self._take(run)
+                    self._lease_lost(run, "its lease was lost at a checkpoint")
                     break
 
     def _handle(self, run: _Remote, event: dict) -> None:
         kind = event.get("event")
         job_id = run.job.id
-        index = event.get("index")
-        if kind in ("step_started", "step_finished") and not (
-            isinstance(index, int) and 0 <= index < len(run.job.steps)
-        ):
-            log.warning("job %s: ignoring %s for an unknown step %r", job_id, kind, index)
-            return
-        if kind == "step_started":
-            self.store.start_step(job_id, self.owner, index)
-        elif kind == "step_finished":
-            state = event.get("state")
-            if state not in model.STEP_STATES:
-                state = model.STEP_FAILED
-            if event.get("replayed") and self._mirrored(job_id, index, state):
-                return  # the store has it, or a farm signal settled the step since
-            farm, deadline = farm_details(event, state, self.clock())
-            self.store.finish_step(
-                job_id,
-                self.owner,
-                index,
-                state,
-                duration=event.get("duration"),
-                error=event.get("error"),
-                traceback=event.get("traceback"),
-                records=event.get("records") or (),
-                changes=event.get("changes") or {},
-                farm=farm,
-                deadline=deadline,
-            )
-            run.job.steps[index].state = state
+        if kind in ("step_started", "step_finished"):
+            if not self._record_step(run, event):
+                return
         elif kind == "node_started":
             run.node = event.get("node")
             again = event.get("run", 1) > 1
@@ -418,53 +285,38 @@ class CeleryExecutor:
                 + (" after its previous node stopped answering" if again else ""),
             )
         elif kind == "stderr":
-            self._keep_stderr(run, str(event.get("text", "")))
+            run.output.add((str(event.get("text", "")) + "\n").encode("utf-8"))
         elif kind == "job_ended":
             self._conclude(run, event.get("state"), event.get("error"))
             return
         self._emit(job_id, event)
 
-    def _mirrored(self, job_id: str, index: int, state: str) -> bool:
-        """Whether the store's step ``index`` is already ``state`` or done: a replayed
-        checkpoint must not undo what the store knows (a farm signal's success)."""
-        step = self.store.get(job_id).steps[index]
+    def _known_step_end(self, run: _Remote, event: dict, state: str) -> bool:
+        """Whether a replayed checkpoint finds the store's step already ``state`` or
+        done: it must not undo what the store knows (a farm signal's success)."""
+        if not event.get("replayed"):
+            return False
+        step = self.store.get(run.job.id).steps[event["index"]]
         return step.state == state or step.state in model.STEP_DONE
 
     def _conclude(self, run: _Remote, state: Optional[str], error: Optional[str]) -> None:
         if not self._take(run):
             return
         job = run.job
-        if run.stderr:
-            text = "\n".join(run.stderr)
-            if run.stderr_dropped:
-                text += f"\n[{run.stderr_dropped} more bytes of worker output dropped]"
+        text = run.output.text()
+        if text:
             self._log(job.id, "info", f"worker output on {run.node or 'the farm'}:\n{text}")
         if state == model.INTERRUPTED and job.attempts >= job.max_attempts:
             state, error = model.FAILED, f"gave up after {job.attempts} attempts: {error}"
         elif state not in model.RUN_ENDS:
             state, error = model.FAILED, error or f"the farm reported the unknown end {state!r}"
         if state == model.WAITING:
-            waiting = [_step_name(s) for s in job.steps if s.state == model.STEP_WAITING]
-            self._log(
-                job.id,
-                "info",
-                "waiting for the farm"
-                + (f" ({', '.join(waiting)})" if waiting else "")
-                + "; no worker runs until its signal comes",
-            )
-        try:
-            recorded = self.store.finish_job(job.id, self.owner, state, error=error)
-        except LeaseLost:
-            log.warning("job %s: lease lost before it could be recorded %s", job.id, state)
+            names = [s.name for s in job.steps if s.state == model.STEP_WAITING]
+            self._log(job.id, "info", waiting_line(names))
+        ended = self._record_end(job, state, error, " on the farm")
+        if ended is None:
             return
-        if recorded and recorded != state:  # a farm signal came in while it ran
-            state = recorded
-            error = self.store.get(job.id).error if recorded == model.FAILED else None
-            log.info("job %s: a farm signal arrived while it ran; it is %s", job.id, state)
-        if error and state != model.SUCCEEDED:
-            level = {model.FAILED: "error", model.INTERRUPTED: "warning"}.get(state, "info")
-            self._log(job.id, level, f"{state}: {error}")
-        log.info("job %s %s on the farm%s", job.id, state, f": {error}" if error else "")
+        state, error = ended
         # A parked job's steps are all in the store now, and its next run may be
         # long off (the user may fail, cancel or retry it meanwhile): its
         # checkpoints must not outlive the run.
@@ -524,31 +376,3 @@ class CeleryExecutor:
                 self.client.delete(run.keys.events)
         except self._errors as exc:
             log.warning("job %s: could not clean its farm keys: %s", run.job.id, exc)
-
-    def _keep_stderr(self, run: _Remote, line: str) -> None:
-        if run.stderr_size + len(line) <= STDERR_CAP:
-            run.stderr.append(line)
-            run.stderr_size += len(line) + 1
-        else:
-            run.stderr_dropped += len(line) + 1
-
-    # -- reporting ----------------------------------------------------------------
-
-    def _log(self, job_id: str, level: str, message: str) -> None:
-        try:
-            self.store.add_log(job_id, level, message)
-        except StoreError as exc:
-            log.warning("job %s: could not write its log: %s", job_id, exc)
-
-    def _emit(self, job_id: Optional[str], event: dict) -> None:
-        if self.on_event is None:
-            return
-        try:
-            self.on_event(dict(event, job_id=job_id))
-        except Exception:
-            log.exception("on_event callback failed for job %s", job_id)
-
-
-def _step_name(step) -> str:
-    name = step.label or step.plugin
-    return f"{name} on {step.instance}" if step.instance else name

@@ -11,32 +11,11 @@ import copy
 import logging
 import threading
 import time
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
-from . import model
+from . import model, rules
 from .model import Job
-from .store import (
-    ALREADY_APPLIED,
-    APPLIED,
-    MIN_PREFIX,
-    JobStore,
-    NonceSeen,
-    ambiguous,
-    apply_signal,
-    check_action,
-    check_run_end,
-    check_signal,
-    check_step_state,
-    expire,
-    expired_steps,
-    find_signal_step,
-    lease_lost,
-    lost_reason,
-    new_secret,
-    not_found,
-    recovered_state,
-    run_end,
-)
+from .store import ALREADY_APPLIED, APPLIED, FarmSignal, JobStore, NonceSeen
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +46,7 @@ class MemoryJobStore(JobStore):
                 return False
             job = copy.deepcopy(job)
             job.step_counts = None
-            job.secret = job.secret or new_secret()
+            job.secret = job.secret or rules.new_secret()
             job.position = self._next_position()
             self._jobs[job.id] = job
             self._logs[job.id] = []
@@ -141,44 +120,23 @@ class MemoryJobStore(JobStore):
             step.runs += 1
             job.updated = now
 
-    def finish_step(
-        self,
-        job_id: str,
-        owner: str,
-        index: int,
-        state: str,
-        *,
-        duration: Optional[float] = None,
-        error: Optional[str] = None,
-        traceback: Optional[str] = None,
-        records: Iterable = (),
-        changes: Optional[dict] = None,
-        farm: Optional[dict] = None,
-        deadline: Optional[float] = None,
-    ) -> None:
-        check_step_state(state)
+    def _finish_step(self, job_id: str, owner: str, index: int, outcome: dict) -> None:
         with self._lock:
             job = self._fenced(job_id, owner)
             step = _step(job, index)
             now = self._clock()
-            step.state = state
+            for name, value in copy.deepcopy(outcome).items():
+                setattr(step, name, value)
             step.finished = now
-            step.duration = duration
-            step.error = error
-            step.traceback = traceback
-            step.records = copy.deepcopy(list(records))
-            step.changes = copy.deepcopy(dict(changes or {}))
-            step.farm = copy.deepcopy(dict(farm or {}))
-            step.deadline = deadline
             job.updated = now
 
     def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> str:
-        check_run_end(state)
+        rules.check_run_end(state)
         with self._lock:
             job = self._fenced(job_id, owner)
             now = self._clock()
             _reset_running_steps(job)
-            state, error = run_end(job, state, error)
+            state, error = rules.run_end(job, state, error)
             if state == model.QUEUED:
                 job.attempts = 0
             job.state = state
@@ -207,15 +165,15 @@ class MemoryJobStore(JobStore):
             for job in sorted(self._jobs.values(), key=lambda j: j.position):
                 if job.state != model.RUNNING:
                     continue
-                reason = lost_reason(job.owner, job.lease_until, now, alive)
+                reason = rules.lost_reason(job.owner, job.lease_until, now, alive)
                 if reason is None:
                     continue
                 _reset_running_steps(job)
-                state, error, line = recovered_state(
+                state, error, line = rules.recovered_state(
                     job.attempts, job.max_attempts, job.cancel_requested, reason
                 )
                 if job.resume and state == model.INTERRUPTED:
-                    state, error = run_end(job, state, error)
+                    state, error = rules.run_end(job, state, error)
                     line = error if state == model.FAILED else line
                 job.state = state
                 job.error = error
@@ -230,40 +188,25 @@ class MemoryJobStore(JobStore):
 
     # -- farm signals ------------------------------------------------------------------
 
-    def signal_step(
-        self,
-        job_id: str,
-        plugin: str,
-        instance: str,
-        status: str,
-        message: str = "",
-        nonce: Optional[str] = None,
-        sent: Optional[float] = None,
-        forget_before: Optional[float] = None,
-    ) -> tuple:
+    def _signal_step(self, job_id: str, signal: FarmSignal) -> tuple:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None:
-                raise not_found(job_id)
-            if forget_before is not None:
-                for old in [n for n, t in self._nonces.items() if t < forget_before]:
+                raise rules.not_found(job_id)
+            if signal.forget_before is not None:
+                for old in [n for n, t in self._nonces.items() if t < signal.forget_before]:
                     del self._nonces[old]
-            if nonce is not None and nonce in self._nonces:
-                raise NonceSeen(f"nonce {nonce} was used before")
-            step = find_signal_step(job, plugin, instance)
+            if signal.nonce is not None and signal.nonce in self._nonces:
+                raise NonceSeen(f"nonce {signal.nonce} was used before")
             changed = copy.deepcopy(job)
-            if not check_signal(changed, changed.steps[step.index], status):
-                outcome = ALREADY_APPLIED
-            else:
-                line = apply_signal(
-                    changed, changed.steps[step.index], status, message, self._clock()
-                )
+            applied = rules.apply_farm_signal(changed, signal, self._clock())
+            if applied is not None:
+                _step, level, line = applied
                 self._jobs[job.id] = job = changed
-                self._append_log(job.id, "INFO" if status == "success" else "ERROR", line)
-                outcome = APPLIED
-            if nonce is not None:
-                self._nonces[nonce] = self._clock() if sent is None else sent
-            return outcome, job.state
+                self._append_log(job.id, level, line)
+            if signal.nonce is not None:
+                self._nonces[signal.nonce] = self._clock() if signal.sent is None else signal.sent
+            return (APPLIED if applied else ALREADY_APPLIED), job.state
 
     def expire_waiting(self) -> list:
         with self._lock:
@@ -272,9 +215,9 @@ class MemoryJobStore(JobStore):
             for job in self._jobs.values():
                 if job.state != model.WAITING:
                     continue
-                steps = expired_steps(job, now)
+                steps = rules.expired_steps(job, now)
                 if steps:
-                    error = expire(job, steps, now)
+                    error = rules.expire(job, steps, now)
                     self._append_log(job.id, "ERROR", error)
                     log.error("Job %s: %s", job.id, error)
                     failed.append(job.id)
@@ -285,7 +228,7 @@ class MemoryJobStore(JobStore):
     def cancel(self, job_id: str) -> str:
         with self._lock:
             job = self._find(job_id)
-            check_action("cancel", job.id, job.state)
+            rules.check_action("cancel", job.id, job.state)
             now = self._clock()
             if job.state == model.RUNNING:
                 job.cancel_requested = True
@@ -300,7 +243,7 @@ class MemoryJobStore(JobStore):
     def retry(self, job_id: str, failed_only: bool = False) -> None:
         with self._lock:
             job = self._find(job_id)
-            check_action("retry", job.id, job.state)
+            rules.check_action("retry", job.id, job.state)
             for step in job.steps:
                 if not (failed_only and step.done):
                     _reset_step(step)
@@ -316,7 +259,7 @@ class MemoryJobStore(JobStore):
     def move(self, job_id: str, delta: int) -> None:
         with self._lock:
             job = self._find(job_id)
-            check_action("move", job.id, job.state)
+            rules.check_action("move", job.id, job.state)
             queue = sorted(
                 (j for j in self._jobs.values() if j.state in model.CLAIMABLE),
                 key=lambda j: j.position,
@@ -331,14 +274,15 @@ class MemoryJobStore(JobStore):
     def remove(self, job_id: str) -> None:
         with self._lock:
             job = self._find(job_id)
-            check_action("remove", job.id, job.state)
+            rules.check_action("remove", job.id, job.state)
             del self._jobs[job.id]
             del self._logs[job.id]
 
     # -- inside ------------------------------------------------------------------
 
     def _next_position(self) -> int:
-        self._last_position = max([self._last_position] + [j.position for j in self._jobs.values()])
+        # positions only ever come from here (move() swaps existing ones), so the
+        # last one given is the highest
         self._last_position += 1
         return self._last_position
 
@@ -346,13 +290,13 @@ class MemoryJobStore(JobStore):
         job = self._jobs.get(job_id)
         if job is not None:
             return job
-        if len(job_id) >= MIN_PREFIX:
+        if len(job_id) >= rules.MIN_PREFIX:
             matches = [j for j in self._jobs.values() if j.id.startswith(job_id)]
             if len(matches) == 1:
                 return matches[0]
             if matches:
-                raise ambiguous(job_id, len(matches))
-        raise not_found(job_id)
+                raise rules.ambiguous(job_id, len(matches))
+        raise rules.not_found(job_id)
 
     def _fenced(self, job_id: str, owner: str) -> Job:
         job = self._jobs.get(job_id)
@@ -363,7 +307,7 @@ class MemoryJobStore(JobStore):
             or job.lease_until is None
             or job.lease_until < self._clock()
         ):
-            raise lease_lost(job_id, owner)
+            raise rules.lease_lost(job_id, owner)
         return job
 
     def _append_log(self, job_id: str, level: str, message: str) -> None:

@@ -88,6 +88,13 @@ class Step:
     def done(self) -> bool:
         return self.state in STEP_DONE
 
+    @property
+    def name(self) -> str:
+        """The step for people: ``"Extract Alembic on sh010"``, or the plugin alone
+        for a context step."""
+        name = self.label or self.plugin
+        return f"{name} on {self.instance}" if self.instance else name
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

@@ -12,42 +12,21 @@ import copy
 import logging
 import sqlite3  # noqa: F401 - kept in this module's namespace: tests reach sqlite3 through it
 import time
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from ..host import paths
-from . import model
+from . import model, rules
 from . import sqlite_rows as rows
+from . import sqlite_statements as sql
 from .model import Job
+from .rules import MIN_PREFIX
 from .sqlite_file import SQLiteFile
 from .sqlite_schema import CLAIMABLE_SQL, DONE_SQL, MIGRATIONS, MIN_SQLITE
-from .store import (
-    ALREADY_APPLIED,
-    APPLIED,
-    MIN_PREFIX,
-    JobStore,
-    NonceSeen,
-    ambiguous,
-    apply_signal,
-    check_action,
-    check_run_end,
-    check_signal,
-    check_step_state,
-    expire,
-    expired_steps,
-    find_signal_step,
-    lease_lost,
-    lost_reason,
-    new_secret,
-    not_found,
-    recovered_state,
-    run_end,
-)
+from .store import ALREADY_APPLIED, APPLIED, FarmSignal, JobStore, NonceSeen
 
 __all__ = ["MIGRATIONS", "MIN_PREFIX", "MIN_SQLITE", "SQLiteJobStore"]
 
 log = logging.getLogger(__name__)
-
-_FENCE = "id = ? AND owner = ? AND state = 'running' AND lease_until >= ?"
 
 
 class SQLiteJobStore(SQLiteFile, JobStore):
@@ -58,14 +37,8 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         clock: Seconds since the epoch; inject a fake to test leases.
         busy_timeout: Seconds to wait for another process's write lock.
 
-    Attributes:
-        path: The database file in use.
-        recovered_from: Where a corrupt store found at open was moved, else None.
-            Tell the user: the jobs in it are not in the queue.
-
-    Raises:
-        StoreError: SQLite is older than 3.35, or the file was written by a newer
-            version of this package.
+    Its attributes (``path``, ``recovered_from``) and the errors it raises at
+    open are :class:`~.sqlite_file.SQLiteFile`'s.
     """
 
     def __init__(
@@ -83,7 +56,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         now = self._clock()
         if not job.secret:
             job = copy.copy(job)
-            job.secret = new_secret()
+            job.secret = rules.new_secret()
         columns = rows.JOB_INSERT_COLUMNS
         with self.transaction() as conn:
             cursor = conn.execute(
@@ -102,7 +75,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def get(self, job_id: str) -> Job:
         with self.transaction(write=False) as conn:
-            return self._load(conn, self._resolve(conn, job_id))
+            return sql.load(conn, sql.resolve(conn, job_id))
 
     def jobs(self, state=None, host=None, limit=None) -> list:
         where, args = [], []
@@ -129,7 +102,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def log(self, job_id: str) -> list:
         with self.transaction(write=False) as conn:
-            job_id = self._resolve(conn, job_id)
+            job_id = sql.resolve(conn, job_id)
             lines = conn.execute(
                 "SELECT time, level, message FROM job_log WHERE job_id = ? ORDER BY id", (job_id,)
             ).fetchall()
@@ -137,7 +110,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def add_log(self, job_id: str, level: str, message: str) -> None:
         with self.transaction() as conn:
-            self._log(conn, self._resolve(conn, job_id), level, message)
+            self._log(conn, sql.resolve(conn, job_id), level, message)
 
     # -- the executor's side (fenced) ------------------------------------------------
 
@@ -154,80 +127,48 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             ).fetchone()
             if row is None:
                 return None
-            return self._load(conn, row[0])
+            return sql.load(conn, row[0])
 
     def renew(self, job_id: str, owner: str, lease: float) -> bool:
         now = self._clock()
         with self.transaction() as conn:
             row = conn.execute(
-                f"UPDATE jobs SET lease_until = ? WHERE {_FENCE} RETURNING cancel_requested",
+                f"UPDATE jobs SET lease_until = ? WHERE {sql.FENCE} RETURNING cancel_requested",
                 (now + lease, job_id, owner, now),
             ).fetchone()
             if row is None:
-                raise lease_lost(job_id, owner)
+                raise rules.lease_lost(job_id, owner)
             return bool(row[0])
 
     def start_step(self, job_id: str, owner: str, index: int) -> None:
-        with self.transaction() as conn:
-            now = self._fence(conn, job_id, owner)
-            self._update_step(
-                conn,
-                job_id,
-                index,
-                "state = 'running', started = ?, finished = NULL, duration = NULL, "
-                "error = NULL, traceback = NULL, runs = runs + 1",
-                (now,),
-            )
-            self._count_steps(conn, job_id)
+        self._write_step(
+            job_id,
+            owner,
+            index,
+            "started = ?, state = 'running', finished = NULL, duration = NULL, "
+            "error = NULL, traceback = NULL, runs = runs + 1",
+            (),
+        )
 
-    def finish_step(
-        self,
-        job_id: str,
-        owner: str,
-        index: int,
-        state: str,
-        *,
-        duration: Optional[float] = None,
-        error: Optional[str] = None,
-        traceback: Optional[str] = None,
-        records: Iterable = (),
-        changes: Optional[dict] = None,
-        farm: Optional[dict] = None,
-        deadline: Optional[float] = None,
-    ) -> None:
-        check_step_state(state)
-        records_json = rows.dumps(list(records))
-        changes_json = rows.dumps(dict(changes or {}))
-        farm_json = rows.dumps(dict(farm or {}))
-        with self.transaction() as conn:
-            now = self._fence(conn, job_id, owner)
-            self._update_step(
-                conn,
-                job_id,
-                index,
-                "state = ?, finished = ?, duration = ?, error = ?, traceback = ?, "
-                "records = ?, changes = ?, farm = ?, deadline = ?",
-                (
-                    state,
-                    now,
-                    duration,
-                    error,
-                    traceback,
-                    records_json,
-                    changes_json,
-                    farm_json,
-                    deadline,
-                ),
-            )
-            self._count_steps(conn, job_id)
+    def _finish_step(self, job_id: str, owner: str, index: int, outcome: dict) -> None:
+        values = dict(outcome)
+        for name in ("records", "changes", "farm"):
+            values[name] = rows.dumps(values[name])
+        self._write_step(
+            job_id,
+            owner,
+            index,
+            "finished = ?, " + ", ".join(f"{name} = ?" for name in values),
+            tuple(values.values()),
+        )
 
     def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> str:
-        check_run_end(state)
+        rules.check_run_end(state)
         with self.transaction() as conn:
             now = self._fence(conn, job_id, owner)
-            self._reset_running_steps(conn, job_id)
+            sql.reset_running_steps(conn, job_id)
             if conn.execute("SELECT resume FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]:
-                state, error = run_end(self._load(conn, job_id), state, error)
+                state, error = rules.run_end(sql.load(conn, job_id), state, error)
             unfinished = state in model.UNFINISHED_ENDS or state == model.QUEUED
             conn.execute(
                 "UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = NULL, "
@@ -240,7 +181,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
     def release(self, job_id: str, owner: str, reason: str) -> None:
         with self.transaction() as conn:
             self._fence(conn, job_id, owner)
-            self._reset_running_steps(conn, job_id)
+            sql.reset_running_steps(conn, job_id)
             conn.execute(
                 "UPDATE jobs SET state = 'interrupted', attempts = MAX(0, attempts - 1), "
                 "owner = NULL, lease_until = NULL, error = ? WHERE id = ?",
@@ -257,14 +198,16 @@ class SQLiteJobStore(SQLiteFile, JobStore):
                 "FROM jobs WHERE state = 'running' ORDER BY position"
             ).fetchall()
             for job_id, owner, lease_until, attempts, max_attempts, cancel, resume in running:
-                reason = lost_reason(owner, lease_until, now, alive)
+                reason = rules.lost_reason(owner, lease_until, now, alive)
                 if reason is None:
                     continue
-                state, error, line = recovered_state(attempts, max_attempts, bool(cancel), reason)
+                state, error, line = rules.recovered_state(
+                    attempts, max_attempts, bool(cancel), reason
+                )
                 if resume and state == model.INTERRUPTED:
-                    state, error = run_end(self._load(conn, job_id), state, error)
+                    state, error = rules.run_end(sql.load(conn, job_id), state, error)
                     line = error if state == model.FAILED else line
-                self._reset_running_steps(conn, job_id)
+                sql.reset_running_steps(conn, job_id)
                 conn.execute(
                     "UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = NULL, "
                     "cancel_requested = 0, resume = 0, finished = ?, updated = ? WHERE id = ?",
@@ -278,41 +221,30 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     # -- farm signals ------------------------------------------------------------------
 
-    def signal_step(
-        self,
-        job_id: str,
-        plugin: str,
-        instance: str,
-        status: str,
-        message: str = "",
-        nonce: Optional[str] = None,
-        sent: Optional[float] = None,
-        forget_before: Optional[float] = None,
-    ) -> tuple:
+    def _signal_step(self, job_id: str, signal: FarmSignal) -> tuple:
+        nonce = signal.nonce
         with self.transaction() as conn:
             if not conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
-                raise not_found(job_id)
-            if forget_before is not None:
-                conn.execute("DELETE FROM signal_nonces WHERE sent < ?", (forget_before,))
+                raise rules.not_found(job_id)
+            if signal.forget_before is not None:
+                conn.execute("DELETE FROM signal_nonces WHERE sent < ?", (signal.forget_before,))
             if (
                 nonce is not None
                 and conn.execute("SELECT 1 FROM signal_nonces WHERE nonce = ?", (nonce,)).fetchone()
             ):
                 raise NonceSeen(f"nonce {nonce} was used before")
-            job = self._load(conn, job_id)
-            step = find_signal_step(job, plugin, instance)
-            outcome = ALREADY_APPLIED
-            if check_signal(job, step, status):
-                line = apply_signal(job, step, status, message, self._clock())
-                self._write_signalled(conn, job, step)
-                self._log(conn, job_id, "INFO" if status == "success" else "ERROR", line)
-                outcome = APPLIED
+            job = sql.load(conn, job_id)
+            applied = rules.apply_farm_signal(job, signal, self._clock())
+            if applied is not None:
+                step, level, line = applied
+                sql.write_signalled(conn, job, step)
+                self._log(conn, job_id, level, line)
             if nonce is not None:
                 conn.execute(
                     "INSERT INTO signal_nonces (nonce, job_id, sent) VALUES (?, ?, ?)",
-                    (nonce, job_id, self._clock() if sent is None else sent),
+                    (nonce, job_id, self._clock() if signal.sent is None else signal.sent),
                 )
-            return outcome, job.state
+            return (APPLIED if applied else ALREADY_APPLIED), job.state
 
     def expire_waiting(self) -> list:
         now = self._clock()
@@ -328,49 +260,25 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         failed = []
         for job_id in due:
             with self.transaction() as conn:
-                job = self._load(conn, job_id)
-                steps = expired_steps(job, now) if job.state == model.WAITING else []
+                job = sql.load(conn, job_id)
+                steps = rules.expired_steps(job, now) if job.state == model.WAITING else []
                 if not steps:
                     continue  # signalled or cancelled meanwhile
-                error = expire(job, steps, now)
+                error = rules.expire(job, steps, now)
                 for step in steps:
-                    self._write_signalled(conn, job, step)
+                    sql.write_signalled(conn, job, step)
                 self._log(conn, job_id, "ERROR", error)
             log.error("Job %s: %s", job_id, error)
             failed.append(job_id)
         return failed
 
-    def _write_signalled(self, conn, job: Job, step) -> None:
-        """Write back what :func:`.store.apply_signal` or :func:`.store.expire` changed."""
-        self._update_step(
-            conn,
-            job.id,
-            step.index,
-            "state = ?, finished = ?, error = ?, farm = ?, deadline = ?",
-            (step.state, step.finished, step.error, rows.dumps(step.farm), step.deadline),
-        )
-        self._count_steps(conn, job.id)
-        conn.execute(
-            "UPDATE jobs SET state = ?, error = ?, finished = ?, attempts = ?, resume = ?, "
-            "updated = ? WHERE id = ?",
-            (
-                job.state,
-                job.error,
-                job.finished,
-                job.attempts,
-                int(bool(job.resume)),
-                job.updated,
-                job.id,
-            ),
-        )
-
     # -- the user's side ----------------------------------------------------------
 
     def cancel(self, job_id: str) -> str:
         with self.transaction() as conn:
-            job_id = self._resolve(conn, job_id)
-            state = self._state(conn, job_id)
-            check_action("cancel", job_id, state)
+            job_id = sql.resolve(conn, job_id)
+            state = sql.state(conn, job_id)
+            rules.check_action("cancel", job_id, state)
             now = self._clock()
             if state == model.RUNNING:
                 conn.execute(
@@ -387,17 +295,17 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def retry(self, job_id: str, failed_only: bool = False) -> None:
         with self.transaction() as conn:
-            job_id = self._resolve(conn, job_id)
-            check_action("retry", job_id, self._state(conn, job_id))
-            sql = (
+            job_id = sql.resolve(conn, job_id)
+            rules.check_action("retry", job_id, sql.state(conn, job_id))
+            reset = (
                 "UPDATE steps SET state = 'pending', started = NULL, finished = NULL, "
                 "duration = NULL, error = NULL, traceback = NULL, records = '[]', "
                 "changes = '{}', farm = '{}', deadline = NULL WHERE job_id = ?"
             )
             if failed_only:
-                sql += f" AND state NOT IN {DONE_SQL}"
-            conn.execute(sql, (job_id,))
-            self._count_steps(conn, job_id)
+                reset += f" AND state NOT IN {DONE_SQL}"
+            conn.execute(reset, (job_id,))
+            sql.count_steps(conn, job_id)
             conn.execute(
                 "UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, owner = NULL, "
                 "lease_until = NULL, finished = NULL, cancel_requested = 0, resume = 0, "
@@ -409,8 +317,8 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def move(self, job_id: str, delta: int) -> None:
         with self.transaction() as conn:
-            job_id = self._resolve(conn, job_id)
-            check_action("move", job_id, self._state(conn, job_id))
+            job_id = sql.resolve(conn, job_id)
+            rules.check_action("move", job_id, sql.state(conn, job_id))
             queue = conn.execute(
                 f"SELECT id, position FROM jobs WHERE state IN {CLAIMABLE_SQL} ORDER BY position"
             ).fetchall()
@@ -429,77 +337,25 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def remove(self, job_id: str) -> None:
         with self.transaction() as conn:
-            job_id = self._resolve(conn, job_id)
-            check_action("remove", job_id, self._state(conn, job_id))
+            job_id = sql.resolve(conn, job_id)
+            rules.check_action("remove", job_id, sql.state(conn, job_id))
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     # -- inside ------------------------------------------------------------------
 
-    def _resolve(self, conn, job_id: str) -> str:
-        """The full id for an id or a unique prefix of one."""
-        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
-            return job_id
-        if len(job_id) >= MIN_PREFIX:
-            matches = conn.execute(
-                "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
-                (job_id, job_id + "\U0010ffff"),
-            ).fetchall()
-            if len(matches) == 1:
-                return matches[0][0]
-            if matches:
-                count = conn.execute(
-                    "SELECT COUNT(*) FROM jobs WHERE id >= ? AND id < ?",
-                    (job_id, job_id + "\U0010ffff"),
-                ).fetchone()[0]
-                raise ambiguous(job_id, count)
-        raise not_found(job_id)
-
-    def _state(self, conn, job_id: str) -> str:
-        return conn.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
-
-    def _load(self, conn, job_id: str) -> Job:
-        row = conn.execute(
-            f"SELECT {rows.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
-        ).fetchone()
-        steps = conn.execute(
-            f"SELECT {rows.STEP_COLUMNS} FROM steps WHERE job_id = ? ORDER BY idx", (job_id,)
-        ).fetchall()
-        return rows.job_from_row(row, steps)
-
     def _fence(self, conn, job_id: str, owner: str) -> float:
         """Check (and touch) ``owner``'s lease on the job; raise LeaseLost if gone."""
-        now = self._clock()
-        cursor = conn.execute(
-            f"UPDATE jobs SET updated = ? WHERE {_FENCE}", (now, job_id, owner, now)
-        )
-        if cursor.rowcount != 1:
-            raise lease_lost(job_id, owner)
-        return now
-
-    def _update_step(self, conn, job_id: str, index: int, assignments: str, args: tuple) -> None:
-        cursor = conn.execute(
-            f"UPDATE steps SET {assignments} WHERE job_id = ? AND idx = ?",
-            (*args, job_id, index),
-        )
-        if cursor.rowcount != 1:
-            raise IndexError(f"job {job_id} has no step {index}")
-
-    def _count_steps(self, conn, job_id: str) -> None:
-        conn.execute(
-            "UPDATE jobs SET steps_done = (SELECT COUNT(*) FROM steps WHERE job_id = ?1 AND "
-            f"state IN {DONE_SQL}) WHERE id = ?1",
-            (job_id,),
-        )
-
-    def _reset_running_steps(self, conn, job_id: str) -> None:
-        conn.execute(
-            "UPDATE steps SET state = 'pending', started = NULL "
-            "WHERE job_id = ? AND state = 'running'",
-            (job_id,),
-        )
+        return sql.fence(conn, job_id, owner, self._clock())
 
     def _log(self, conn, job_id: str, level: str, message: str) -> None:
-        conn.execute(
-            "INSERT INTO job_log (job_id, time, level, message) VALUES (?, ?, ?, ?)",
-            (job_id, self._clock(), level, message),
-        )
+        sql.add_log(conn, job_id, self._clock(), level, message)
+
+    def _write_step(
+        self, job_id: str, owner: str, index: int, assignments: str, values: tuple
+    ) -> None:
+        """Update a step of a job ``owner`` holds (fenced); the first ``?`` of
+        ``assignments`` takes the time now, the others ``values``."""
+        with self.transaction() as conn:
+            now = self._fence(conn, job_id, owner)
+            sql.update_step(conn, job_id, index, assignments, (now, *values))
+            sql.count_steps(conn, job_id)

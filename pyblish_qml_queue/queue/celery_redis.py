@@ -1,0 +1,67 @@
+"""The Redis side of the Celery backend, shared by the app and the farm nodes.
+
+The broker's URL, a client per process, and the keys one job has there (see
+:mod:`.celery_app` for what goes through them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from typing import Optional
+
+#: Environment variable naming the broker (``celery -A ...`` and the default app).
+BROKER_ENV = "PYBLISH_QML_QUEUE_BROKER"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+#: Seconds to wait for the broker when connecting, before saying it is down.
+CONNECT_TIMEOUT = 3.0
+
+
+def broker_url(broker: Optional[str] = None) -> str:
+    """``broker``, else ``$PYBLISH_QML_QUEUE_BROKER``, else :data:`DEFAULT_BROKER`."""
+    return broker or os.environ.get(BROKER_ENV) or DEFAULT_BROKER
+
+
+class Keys:
+    """The Redis keys of one job."""
+
+    def __init__(self, job_id: str):
+        base = f"pyblish-qml-queue:job:{job_id}:"
+        self.events = base + "events"  # stream: {"task": task id, "event": JSON}
+        self.checkpoints = base + "checkpoints"  # hash: step index -> JSON of the done step
+        self.current = base + "current"  # the task id the app expects to run
+        self.lock = base + "lock"  # the node token running it
+        self.ended = base + "ended"  # the task id whose run ended
+        self.runs = base + "runs"  # how many deliveries of the current task started
+        self.secret = base + "secret"  # the job's farm-signal secret, for its worker
+
+
+_clients = {}  # (pid, url) -> redis client; a forked pool process makes its own
+_clients_lock = threading.Lock()
+
+
+def redis_client(url: str):
+    """A Redis client for the broker ``url`` (strings decoded), one per process."""
+    import redis
+
+    key = (os.getpid(), url)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            if url.startswith("redis+socket://"):
+                url = "unix://" + url[len("redis+socket://") :]
+            client = redis.Redis.from_url(
+                url,
+                decode_responses=True,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+                socket_timeout=30.0,
+                health_check_interval=30,
+            )
+            _clients[key] = client
+        return client
+
+
+def describe_broker(url: str) -> str:
+    """The broker URL without a password, for messages."""
+    return re.sub(r"//[^/@]*:[^/@]*@", "//***@", url)
