@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QtMsgType, qInstallMessageHandler
 
 from pyblish_qml_queue.gui.app import build_app, session_of, shut_down
 
@@ -45,8 +45,9 @@ def make_gui(qapp):
     for engine, root in built:
         shut_down(engine)
         root.close()
-        root.deleteLater()
-        engine.deleteLater()
+        engine.deleteLater()  # takes the window and the session with it
+    # Outside an event loop processEvents() leaves deferred deletes alone: delete now.
+    qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     qapp.processEvents()
 
 

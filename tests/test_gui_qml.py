@@ -1,11 +1,12 @@
 """The QML module loads cleanly: every file compiles, every page renders without a warning."""
 
 import os
+import threading
 
 import gui_support
 import pytest
 from gui_support import items, settle
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QEvent, QTimer, QUrl
 from PySide6.QtQml import QQmlComponent, QQmlEngine
 
 from pyblish_qml_queue.gui import app as gui_app
@@ -30,7 +31,7 @@ def test_the_module_lists_every_qml_file_in_its_qmldir():
 def test_every_qml_file_compiles_without_errors(qapp, qt_messages, name):
     engine = QQmlEngine()
     engine.addImportPath(gui_app.QML_DIR)
-    session = Session(MemoryJobStore(), sync_interval=0)
+    session = Session(MemoryJobStore(), sync_interval=0, parent=engine)  # goes with the engine
     viewmodels.attach(engine, session)
     try:
         component = QQmlComponent(engine, QUrl.fromLocalFile(os.path.join(MODULE_DIR, name)))
@@ -39,6 +40,7 @@ def test_every_qml_file_compiles_without_errors(qapp, qt_messages, name):
         viewmodels.detach(engine)
         session.close()
         engine.deleteLater()
+        qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert qt_messages.problems() == []
 
 
@@ -86,6 +88,44 @@ def test_a_missing_qml_module_stops_the_app_with_a_clear_error(qapp, tmp_path, m
     monkeypatch.setattr(gui_app, "QML_DIR", str(tmp_path))
     with pytest.raises(gui_app.AppError, match="did not load"):
         gui_app.build_app(["test"], store=MemoryJobStore(), hub=False, executor=False)
+
+
+def test_a_shut_down_app_leaves_no_timer_running(qapp):
+    _app, engine, _root = gui_app.build_app(
+        ["test"],
+        store=MemoryJobStore(),
+        hub=sample.SampleHub(sample.sample_hosts()),
+        executor=False,
+    )
+    session = gui_app.session_of(engine)
+    try:
+        gui_app.shut_down(engine)
+
+        running = [
+            t.parent().metaObject().className()
+            for t in session.findChildren(QTimer)
+            if t.isActive()
+        ]
+        assert running == []
+    finally:
+        engine.deleteLater()
+        qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_a_closed_app_is_deleted_with_its_engine_on_the_gui_thread(qapp):
+    """Not left to the garbage collector, which may run on an executor or hub thread."""
+    _app, engine, _root = gui_app.build_app(
+        ["test"], store=MemoryJobStore(), hub=False, executor=False
+    )
+    session = gui_app.session_of(engine)
+    deleted_on = []
+    session.destroyed.connect(lambda *_: deleted_on.append(threading.current_thread()))
+    gui_app.shut_down(engine)
+
+    engine.deleteLater()
+    qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+    assert deleted_on == [threading.main_thread()]
 
 
 def test_the_message_capture_sees_qml_warnings(qapp, qt_messages):

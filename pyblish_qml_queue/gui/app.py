@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QEvent, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
@@ -107,13 +107,19 @@ def build_app(
         if spool:
             owned.append(_start_spool(store, job_added))
 
-    session = Session(store, hub or None, executor or None, interval=interval)
+    # The engine owns the session (Qt parent): Qt deletes it, and every model,
+    # viewmodel and timer under it, on the GUI thread right after the engine's QML
+    # is gone. Owned by Python, the session's reference cycles would leave its end
+    # to the garbage collector, on whichever thread allocates at that moment (an
+    # executor or hub thread): a QObject deleted there cannot stop its timers, and
+    # the GUI thread's next timer event lands in freed memory.
+    engine = QQmlApplicationEngine()
+    session = Session(store, hub or None, executor or None, interval=interval, parent=engine)
     session.publish = Publish(session, session, interval=interval)
     session_ref.append(session)
     if executor:
         _chain_events(executor, session.bridge.push_job)
 
-    engine = QQmlApplicationEngine()
     engine.addImportPath(QML_DIR)
     engine.warnings.connect(_log_qml_warnings)
     viewmodels.attach(engine, session)
@@ -124,9 +130,13 @@ def build_app(
     if not roots:
         viewmodels.detach(engine)
         tray.detach(engine)
+        session.publish.close()
         session.close()
+        if executor and getattr(executor, "on_event", None) is not None:
+            executor.on_event = None
         for stop in reversed(owned):
             stop()
+        engine.deleteLater()  # Qt owns it now: it goes, with the session, on this thread
         raise AppError(
             f"The app window did not load from {QML_DIR}; the QML errors are in the log. "
             "Reinstall pyblish-qml-queue or run 'pyblish-qml-queue doctor'."
@@ -134,8 +144,14 @@ def build_app(
     root = roots[0]
     desktop.set_window(root)
     session.app.raiseRequested.connect(lambda: (root.show(), root.raise_(), root.requestActivate()))
+    closed = []
 
     def shut_down():
+        if closed:  # at quit and again from run_app/tests: stop things once
+            return
+        closed.append(True)
+        # The app outlives this engine (tests, tools build many): let go of the session.
+        app.aboutToQuit.disconnect(shut_down)
         tray.detach(engine)
         session.publish.close()
         session.close()
@@ -149,7 +165,8 @@ def build_app(
         owned.clear()
 
     app.aboutToQuit.connect(shut_down)
-    engine.destroyed.connect(lambda *_: viewmodels.detach(engine))
+    # Whoever deletes the engine without shut_down: drop it from the module tables too.
+    engine.destroyed.connect(lambda *_: (viewmodels.detach(engine), tray.detach(engine)))
     engine._pqq_session = session  # keep the Python side alive with the engine
     engine._pqq_shut_down = shut_down
     return app, engine, root
@@ -181,6 +198,10 @@ def run_app(args=None) -> int:
         return 1
     code = app.exec()
     shut_down(engine)
+    # Delete the window, the engine and the session under it here, on the GUI
+    # thread, while the QApplication still exists (not at interpreter exit).
+    engine.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return code
 
 

@@ -178,6 +178,10 @@ class HostFilterProxy(QSortFilterProxyModel):
         self._resort.timeout.connect(self.resort)
         self._resort.start()
 
+    def stop(self) -> None:
+        """Stop re-sorting on a timer (the session is closing)."""
+        self._resort.stop()
+
     def resort(self) -> None:
         """Sort again with every host's current last activity."""
         hosts = self.sourceModel()._hosts

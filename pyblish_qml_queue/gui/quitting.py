@@ -109,6 +109,10 @@ class QuitFlow(QObject):
             self._executor.resume()
         self.waitingChanged.emit()
 
+    def stop(self) -> None:
+        """Stop looking at the running jobs (the app is shutting down)."""
+        self._timer.stop()
+
     def cancel_waiting(self) -> None:
         """The user changed their mind while we waited: keep the app, resume the queue."""
         self._stop_waiting()

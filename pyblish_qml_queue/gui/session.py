@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 class Session(QObject):
     """Everything the pages show, for one store, hub and executor.
 
+    Give it a Qt parent (:func:`~pyblish_qml_queue.gui.app.build_app` uses the
+    engine): Qt then deletes it, and every model, viewmodel and timer under it, on
+    the GUI thread when the parent goes. Without one Python owns it, and its
+    reference cycles leave it to the garbage collector, which runs on whatever
+    thread happens to allocate (an executor or hub thread): a QObject deleted there
+    cannot stop its timers, which then fire into freed memory.
+
     Args:
         store: a :class:`~pyblish_qml_queue.queue.store.JobStore`.
         hub: a :class:`~pyblish_qml_queue.hub.Hub` or anything with its
@@ -170,9 +177,15 @@ class Session(QObject):
         self.after_jobs_changed()
 
     def close(self):
-        """Stop listening (the hub and executor belong to the caller)."""
+        """Stop listening and stop every timer (the hub and executor belong to the caller).
+
+        Nothing of the session ticks after this: a timer left running would fire
+        into whatever is left of the session once Qt deletes it with the engine.
+        """
         self.bridge.stop()
         self._sync.stop()
+        self.app.stop()
+        self.host_proxy.stop()
         if self._unsubscribe is not None:
             try:
                 self._unsubscribe()

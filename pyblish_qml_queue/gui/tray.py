@@ -305,6 +305,7 @@ class Tray(QObject):
         self.openJob(self._last_notice.get("jobId", ""))
 
     def close(self) -> None:
+        self.quit_flow.stop()
         if self._unsubscribe is not None:
             try:
                 self._unsubscribe()

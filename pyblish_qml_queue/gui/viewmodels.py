@@ -194,6 +194,10 @@ class App(QObject):
     def _go(self, page):
         _set(self, "_page", page, self.pageChanged)
 
+    def stop(self):
+        """Stop the clock (the session is closing)."""
+        self._clock.stop()
+
     def _tick(self):
         self._now = time.time()
         self.nowChanged.emit()
