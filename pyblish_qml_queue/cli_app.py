@@ -26,6 +26,13 @@ def add_parsers(subparsers) -> None:
     app.add_argument(
         "--concurrency", type=positive(int), default=None, help="jobs running at once (default 1)"
     )
+    app.add_argument(
+        "--signals",
+        metavar="HOST:PORT",
+        default=None,
+        help="accept farm signals over HTTP (POST /v1/signal) at this address for this run "
+        "(default: the 'signals' setting, off)",
+    )
     app.set_defaults(func=run_app_verb, log_level=logging.WARNING)
 
     doctor = subparsers.add_parser(

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 DEFAULTS = {
     #: Tray notifications when a job succeeds or fails.
     "notifications": True,
+    #: "HOST:PORT" where the app accepts farm signals over HTTP (POST /v1/signal);
+    #: empty: off. ``serve --signals`` and ``app --signals`` do the same for one run.
+    "signals": "",
 }
 
 

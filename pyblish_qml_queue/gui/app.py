@@ -45,6 +45,7 @@ def build_app(
     interval=50,
     concurrency=1,
     tray_options=None,
+    signals=None,
 ):
     """Build the app and load its window.
 
@@ -58,6 +59,8 @@ def build_app(
             ``False`` for none.
         spool: ingest spooled jobs while the app runs (only with an executor built here).
         concurrency: jobs running at once, for an executor built here.
+        signals: ``"HOST:PORT"`` for the farm-signal endpoint (``POST /v1/signal``);
+            ``None`` reads the ``signals`` setting (empty: off).
         interval: the event bridge's drain period in ms.
         tray_options: keyword arguments for :func:`pyblish_qml_queue.gui.tray.attach`
             (``available``, ``ask``, ``log_buffer``), for tests.
@@ -106,6 +109,9 @@ def build_app(
         owned.append(lambda: executor.stop(timeout=10.0))
         if spool:
             owned.append(_start_spool(store, job_added))
+    endpoint = _start_signals(store, executor, signals)
+    if endpoint is not None:
+        owned.append(endpoint.close)
 
     # The engine owns the session (Qt parent): Qt deletes it, and every model,
     # viewmodel and timer under it, on the GUI thread right after the engine's QML
@@ -191,7 +197,9 @@ def run_app(args=None) -> int:
     """
     concurrency = getattr(args, "concurrency", None) or 1
     try:
-        app, engine, _root = build_app(sys.argv[:1], concurrency=concurrency)
+        app, engine, _root = build_app(
+            sys.argv[:1], concurrency=concurrency, signals=getattr(args, "signals", None)
+        )
     except AppError as exc:
         log.error("%s", exc)
         sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
@@ -203,6 +211,31 @@ def run_app(args=None) -> int:
     engine.deleteLater()
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return code
+
+
+def _start_signals(store, executor, address):
+    """The farm-signal endpoint, when asked for; a failure is logged, never fatal."""
+    if address is None:
+        from ..settings import load
+
+        address = load().get("signals", "")
+    if not address:
+        return None
+    from ..signals_http import serve_signals
+
+    wake = executor.wake if executor else None
+    try:
+        endpoint = serve_signals(store, address, on_applied=lambda job_id: wake and wake())
+    except (ValueError, OSError) as exc:
+        log.warning(
+            "Farm signals are off: cannot listen at %s (%s); change the 'signals' setting "
+            "or the --signals address.",
+            address,
+            exc,
+        )
+        return None
+    log.info("farm signals at %s", endpoint.url)
+    return endpoint
 
 
 def _log_qml_warnings(warnings):
