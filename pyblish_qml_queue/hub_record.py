@@ -95,11 +95,19 @@ class HostRecord:
                 self.instances[inst_id]["data"] = data
         if changes.get("context"):
             self.context.setdefault("data", {}).update(changes["context"])
+            self._scene_from_context()
         return recount
+
+    def _scene_from_context(self) -> None:
+        """A host registers before it collects: take its scene from the collected context."""
+        scene = (self.context.get("data") or {}).get("currentFile")
+        if isinstance(scene, str) and scene:
+            self.info["scene"] = scene
 
     def _load(self, plugins: list, context: dict, results: list, job_id) -> None:
         self.plugins = sorted(plugins, key=lambda p: p["order"])
         self.context = {k: v for k, v in context.items() if k != "children"}
+        self._scene_from_context()
         self.instances = {i["id"]: i for i in context.get("children", [])}
         self.results, self.done, self.orders_with_error = [], set(), set()
         self.errors = self.warnings = 0

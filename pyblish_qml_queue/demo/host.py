@@ -24,6 +24,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.WARNING, format="demo %(name)s: %(message)s")
 
     os.environ["PYBLISH_QML_QUEUE_DEMO_HOST"] = args.host
+    os.environ["PYBLISH_QML_QUEUE_HOST_VERSION"] = VERSIONS[args.host]
     pyblish.api.register_host(args.host)
     pyblish.api.register_plugin_path(PLUGIN_PATH)
 

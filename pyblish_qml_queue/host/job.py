@@ -81,8 +81,14 @@ def _user():
         return ""
 
 
+VERSION_ENV = "PYBLISH_QML_QUEUE_HOST_VERSION"
+
+
 def _application_version(application):
-    """The DCC's version where its module is loaded already, else Python's."""
+    """The DCC's version: PYBLISH_QML_QUEUE_HOST_VERSION (for DCCs we do not know), else
+    read from the DCC's module where it is loaded already, else Python's."""
+    if os.environ.get(VERSION_ENV):
+        return os.environ[VERSION_ENV]
     try:
         if application in ("maya", "mayapy") and "maya.cmds" in sys.modules:
             return str(sys.modules["maya.cmds"].about(version=True))

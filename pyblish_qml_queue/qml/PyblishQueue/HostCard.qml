@@ -77,7 +77,7 @@ Rectangle {
             }
             Text {
                 Layout.fillWidth: true
-                text: card.application + " " + card.version
+                text: Format.capital(card.application) + " " + card.version
                 color: card.ink
                 elide: Text.ElideRight
                 font.family: Theme.font

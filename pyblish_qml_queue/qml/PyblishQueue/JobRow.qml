@@ -115,7 +115,7 @@ Rectangle {
                 }
             }
             Text {
-                text: row.application + " " + row.version
+                text: Format.capital(row.application) + " " + row.version
                 color: Theme.text
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
