@@ -89,6 +89,17 @@ class Executor(ClaimLoop):
         job = self.store.claim(self.owner, self.lease)
         if job is None:
             return False
+        done, total = job.progress
+        log.info(
+            "job %s claimed: %r from %s, %d/%d steps done (attempt %d of %d)",
+            job.id[:8],
+            job.title,
+            job.host.get("application", "?"),
+            done,
+            total,
+            job.attempts,
+            job.max_attempts,
+        )
         run = JobRun(self, job)
         run.thread = threading.Thread(target=run.run, name=f"job-{job.id[:8]}", daemon=True)
         with self._lock:

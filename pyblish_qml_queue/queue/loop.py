@@ -324,8 +324,20 @@ class ClaimLoop:
             farm=farm,
             deadline=deadline,
         )
-        run.job.steps[index].state = state
+        step = run.job.steps[index]
+        step.state = state
         run.current = None
+        duration = event.get("duration")
+        log.log(
+            logging.WARNING if state == model.STEP_FAILED else logging.INFO,
+            "job %s: step %d/%d %s %s%s",
+            job_id[:8],
+            index + 1,
+            len(run.job.steps),
+            step.name,
+            state,
+            f" in {duration:.1f} s" if isinstance(duration, (int, float)) else "",
+        )
         return True
 
     def _known_step_end(self, run: Run, event: dict, state: str) -> bool:
