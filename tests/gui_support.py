@@ -1,6 +1,7 @@
-"""Shared pieces of the GUI tests: Qt message capture, app building, item lookup."""
+"""Shared pieces of the GUI tests: Qt message capture, app building, item lookup.
 
-import time
+Waiting for a condition: :func:`waiting.wait_until` with ``tick=qapp.processEvents``.
+"""
 
 import pytest
 from PySide6.QtCore import QEvent, QtMsgType, qInstallMessageHandler
@@ -68,17 +69,3 @@ def settle(qapp, session, rounds=3):
     for _ in range(rounds):
         session.bridge.drain()
         qapp.processEvents()
-
-
-def wait_until(predicate, timeout=30.0, what="condition", qapp=None):
-    """Poll ``predicate`` (processing Qt events) until true; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if qapp is not None:
-            qapp.processEvents()
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from cli_support import run_cli
 from conftest import ROOT
 from executor_plugins import Plugins
 from factories import make_payload
@@ -21,14 +22,7 @@ PROG = "pyblish-qml-queue"
 
 
 def cli(*args, timeout=60, env=None):
-    env = dict(env or os.environ, PYTHONPATH=ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "pyblish_qml_queue", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_cli(*args, timeout=timeout, env=env)
 
 
 def one_line_error(result):

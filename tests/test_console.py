@@ -8,6 +8,7 @@ import pytest
 from gui_support import items, settle
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from waiting import wait_until
 
 from pyblish_qml_queue.gui.console import Console, compile_search
 from pyblish_qml_queue.logbuffer import LogBuffer, source_of
@@ -219,5 +220,5 @@ def test_the_console_page_renders_lines_and_its_toggles_filter_them(qapp, qt_mes
     settle(qapp, session)
     assert lines.property("count") == 40
     fill(buffer, 3, start=60)
-    gui_support.wait_until(lambda: lines.property("count") == 42, 10, "new lines", qapp)
+    wait_until(lambda: lines.property("count") == 42, 10, "new lines", tick=qapp.processEvents)
     assert qt_messages.problems() == []

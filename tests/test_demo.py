@@ -2,22 +2,12 @@
 
 import json
 import os
-import subprocess
-import sys
 
-from conftest import ROOT
+from cli_support import run_cli
 
 
 def _cli(home, *args, timeout=180):
-    env = dict(os.environ, PYBLISH_QML_QUEUE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    return subprocess.run(
-        [sys.executable, "-m", "pyblish_qml_queue", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_cli(*args, home=home, timeout=timeout)
 
 
 def test_demo_hands_work_to_the_queue_and_publishes_versions(home, tmp_path):

@@ -5,10 +5,10 @@ import signal
 
 import gui_support
 import pytest
-from gui_support import items, settle, wait_until
-from host_fixtures import start_host, stop
+from gui_support import items, settle
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from waiting import wait_until
 
 from pyblish_qml_queue.gui import sample
 from pyblish_qml_queue.hub import Hub
@@ -109,34 +109,30 @@ def real_hub(home):
 
 
 def test_cards_follow_real_hosts_through_connect_publish_and_disconnect(
-    qapp, tmp_path, real_hub, make_gui
+    qapp, real_hub, hosts, make_gui
 ):
     session, root = make_gui(MemoryJobStore(), real_hub)
-    process = start_host(tmp_path / "host", instances=3, delay=0.3)
-    try:
-        shown = wait_until(
-            lambda: [c for c in items(root, "hostCard:") if c.property("pid") == process.pid],
-            qapp=qapp,
-            what="the host's card",
-        )
-        host_id = shown[0].property("hostId")
-        wait_until(
-            lambda: card(root, host_id).property("progressDone") >= 1,
-            qapp=qapp,
-            what="the host to be collected",
-        )
+    (process,) = hosts(1, instances=3, delay=0.3)
+    tick = qapp.processEvents
+    shown = wait_until(
+        lambda: [c for c in items(root, "hostCard:") if c.property("pid") == process.pid],
+        tick=tick,
+        what="the host's card",
+    )
+    host_id = shown[0].property("hostId")
+    wait_until(
+        lambda: card(root, host_id).property("progressDone") >= 1,
+        tick=tick,
+        what="the host to be collected",
+    )
 
-        real_hub.publish(host_id)
-        wait_until(
-            lambda: card(root, host_id).property("hostState") == "extracting",
-            qapp=qapp,
-            what="the card to show extraction",
-        )
-        os.kill(process.pid, signal.SIGKILL)
+    real_hub.publish(host_id)
+    wait_until(
+        lambda: card(root, host_id).property("hostState") == "extracting",
+        tick=tick,
+        what="the card to show extraction",
+    )
+    os.kill(process.pid, signal.SIGKILL)
 
-        wait_until(
-            lambda: card(root, host_id).property("gone"), qapp=qapp, what="the card to grey out"
-        )
-        assert card(root, host_id).property("progressDone") >= 4
-    finally:
-        stop(process)
+    wait_until(lambda: card(root, host_id).property("gone"), tick=tick, what="the card to grey out")
+    assert card(root, host_id).property("progressDone") >= 4

@@ -5,13 +5,12 @@ import time
 
 import gui_support
 import pytest
-from gui_support import items, settle, wait_until
+from gui_support import items, settle
 from host_fixtures import stop
 from publish_hosts import manifest, start_studio_host
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtTest import QTest
-
-from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+from waiting import wait_until
 
 make_gui = gui_support.make_gui  # a shared fixture
 qt_messages = gui_support.qt_messages  # a shared fixture
@@ -20,14 +19,8 @@ INSTANCES = ["CHAR_ben01", "CHAR_tom01", "PROP_sword", "sh0140_cam", "sh0140_pla
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def hosts(tmp_path):
+def studio_hosts(tmp_path):
+    """Start studio host processes (tests/publish_hosts.py); killed at teardown."""
     started = []
 
     def start(name, **kwargs):
@@ -58,7 +51,7 @@ def collected(qapp, session, process):
                     return host
         return None
 
-    return wait_until(ready, qapp=qapp, what=f"host {process.pid} collected")
+    return wait_until(ready, tick=qapp.processEvents, what=f"host {process.pid} collected")
 
 
 def open_page(qapp, session, host):
@@ -69,10 +62,10 @@ def open_page(qapp, session, host):
         session.app.openHost(host["id"])
         return page.hostId == host["id"]
 
-    wait_until(opened, qapp=qapp, what=f"the page of {host['id']}")
+    wait_until(opened, tick=qapp.processEvents, what=f"the page of {host['id']}")
     wait_until(
         lambda: len(page.state.instances) == len(INSTANCES),
-        qapp=qapp,
+        tick=qapp.processEvents,
         what=f"the instances of {host['id']} on its page",
     )
     settle_page(qapp, session)
@@ -111,16 +104,16 @@ def settle_page(qapp, session):
 def settled_state(qapp, page, state):
     return wait_until(
         lambda: page.host.get("state") == state and not page.can.get("stop"),
-        qapp=qapp,
+        tick=qapp.processEvents,
         what=f"host {state}",
     )
 
 
 def test_reset_validate_fails_repair_validate_publish_in_background_job_succeeds(
-    qapp, gui, hosts, store, qt_messages
+    qapp, gui, studio_hosts, store, qt_messages
 ):
     session, root = gui
-    process, out = hosts("maya")
+    process, out = studio_hosts("maya")
     page = open_page(qapp, session, collected(qapp, session, process))
     ids = ids_by_label(page)
     rows = [r["label"] for r in page.instance_model.rows()]
@@ -150,7 +143,7 @@ def test_reset_validate_fails_repair_validate_publish_in_background_job_succeeds
             and sum(page.state.processed.values()) == 1
             and page.host.get("state") == "connected"
         ),
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="reset",
     )
     ids = ids_by_label(page)
@@ -174,11 +167,11 @@ def test_reset_validate_fails_repair_validate_publish_in_background_job_succeeds
     ]
     click(qapp, root, "publishActions:" + validator)
     menu = root.findChild(QObject, "pluginActionMenu")
-    wait_until(lambda: menu.property("visible"), qapp=qapp, what="the actions menu")
+    wait_until(lambda: menu.property("visible"), tick=qapp.processEvents, what="the actions menu")
     click(qapp, root, "pluginAction:Unlock normals")
     wait_until(
         lambda: os.path.exists(os.path.join(out, "normals-unlocked")),
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the repair action ran in the host",
     )
 
@@ -191,27 +184,31 @@ def test_reset_validate_fails_repair_validate_publish_in_background_job_succeeds
     item(root, "publishButton:reset").forceActiveFocus()  # leaving the box commits it
     wait_until(
         lambda: session.hub.items(page.hostId)["context"]["data"].get("comment") == "sword fixed",
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the comment in the host's context",
     )
 
     click(qapp, root, "publishButton:validate")  # resets (collects the fixed scene), validates
     wait_until(
         lambda: page.host.get("validated") and page.can.get("handoff"),
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="validation passed",
     )
     assert page.state.error_count() == 0
     assert "Validation passed: 11 extract and integrate steps left" in page.status
 
     click(qapp, root, "publishButton:handoff")
-    wait_until(lambda: page.host.get("state") == "handed off", qapp=qapp, what="handed off")
+    wait_until(
+        lambda: page.host.get("state") == "handed off", tick=qapp.processEvents, what="handed off"
+    )
     job_id = page.host["job_id"]
-    wait_until(lambda: session.jobs.row_of(job_id) >= 0, qapp=qapp, what="job in the Queue")
+    wait_until(
+        lambda: session.jobs.row_of(job_id) >= 0, tick=qapp.processEvents, what="job in the Queue"
+    )
     wait_until(
         lambda: store.get(job_id).state == "succeeded",
         timeout=90,
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the job succeeded",
     )
     assert sorted(manifest(out)[:-1]) == sorted(INSTANCES)
@@ -220,9 +217,9 @@ def test_reset_validate_fails_repair_validate_publish_in_background_job_succeeds
     assert qt_messages.problems() == []
 
 
-def test_toggling_an_optional_instance_off_changes_what_runs(qapp, gui, hosts):
+def test_toggling_an_optional_instance_off_changes_what_runs(qapp, gui, studio_hosts):
     session, root = gui
-    process, out = hosts("nuke")
+    process, out = studio_hosts("nuke")
     page = open_page(qapp, session, collected(qapp, session, process))
     ids = ids_by_label(page)
 
@@ -231,7 +228,7 @@ def test_toggling_an_optional_instance_off_changes_what_runs(qapp, gui, hosts):
     click(qapp, root, "publishCheck:" + ids["PROP_sword"])
     wait_until(
         lambda: session.hub.items(page.hostId)["instances"][2]["data"].get("publish") is False,
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the host took the toggle",
     )
     assert page.state.row(ids["PROP_sword"])["checked"] is False
@@ -244,9 +241,9 @@ def test_toggling_an_optional_instance_off_changes_what_runs(qapp, gui, hosts):
     assert page.state.row(ids["PROP_sword"])["itemState"] == "idle"
 
 
-def test_the_terminal_filters_by_text_and_level(qapp, gui, hosts):
+def test_the_terminal_filters_by_text_and_level(qapp, gui, studio_hosts):
     session, root = gui
-    process, _out = hosts("houdini")
+    process, _out = studio_hosts("houdini")
     page = open_page(qapp, session, collected(qapp, session, process))
     page.validate()
     settled_state(qapp, page, "failed")
@@ -281,10 +278,10 @@ def test_the_terminal_filters_by_text_and_level(qapp, gui, hosts):
     assert "ValueError" in error  # the traceback rides along
 
 
-def test_two_hosts_switched_mid_publish_keep_both_progresses(qapp, gui, hosts):
+def test_two_hosts_switched_mid_publish_keep_both_progresses(qapp, gui, studio_hosts):
     session, root = gui
-    first, _ = hosts("a", delay=0.3)
-    second, _ = hosts("b", delay=0.3)
+    first, _ = studio_hosts("a", delay=0.3)
+    second, _ = studio_hosts("b", delay=0.3)
     a = collected(qapp, session, first)
     b = collected(qapp, session, second)
     for host in (a, b):
@@ -311,7 +308,11 @@ def test_two_hosts_switched_mid_publish_keep_both_progresses(qapp, gui, hosts):
             settle_page(qapp, session)
     for host in (a, b):
         page = open_page(qapp, session, host)
-        wait_until(lambda p=page: p.host.get("state") == "finished", qapp=qapp, what="finished")
+        wait_until(
+            lambda p=page: p.host.get("state") == "finished",
+            tick=qapp.processEvents,
+            what="finished",
+        )
         settle_page(qapp, session)
         states = {
             r["label"]: r["itemState"]

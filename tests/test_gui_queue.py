@@ -4,37 +4,16 @@ import json
 import os
 
 import gui_support
-import pytest
-from executor_plugins import Plugins
-from gui_support import items, settle, wait_until
+from gui_support import items, settle
+from waiting import wait_until
 
 from pyblish_qml_queue.gui import sample
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.executor import Executor
 from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
 
 make_gui = gui_support.make_gui  # a shared fixture
 qt_messages = gui_support.qt_messages  # a shared fixture
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = SQLiteJobStore(str(tmp_path / "jobs.db"))
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def plugins(tmp_path):
-    return Plugins(tmp_path)
-
-
-@pytest.fixture
-def executor(store):
-    executor = Executor(store, poll=0.05, grace=1.0)
-    yield executor
-    executor.stop(timeout=2.0)
 
 
 def add(store, payload):
@@ -57,11 +36,10 @@ def test_cancel_on_the_queue_page_stops_the_running_worker(
 ):
     job_id = add(store, plugins.payload(["Hold", "Mark"], key="held"))
     session, root = make_gui(store, executor=executor)
-    executor.start()
-    wait_until(lambda: plugins.pid("held"), what="the Hold step to start", qapp=qapp)
+    wait_until(lambda: plugins.pid("held"), what="the Hold step to start", tick=qapp.processEvents)
     wait_until(
         lambda: row_state(session, job_id) == model.RUNNING,
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the row to show the job running",
     )
     session.queue.select(job_id)
@@ -71,13 +49,13 @@ def test_cancel_on_the_queue_page_stops_the_running_worker(
     wait_until(
         lambda: store.get(job_id).state == model.CANCELLED,
         timeout=5.0,
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the job to be cancelled",
     )
     wait_until(
         lambda: row_state(session, job_id) == model.CANCELLED,
         timeout=5.0,
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the row to show the job cancelled",
     )
     assert session.queue.selected["state"] == model.CANCELLED
@@ -88,9 +66,10 @@ def test_retry_failed_steps_on_the_queue_page_runs_only_what_failed(
 ):
     job_id = add(store, plugins.payload(["Mark", "FailUnlessFixed"], key="r"))
     session, root = make_gui(store, executor=executor)
-    executor.start()
     wait_until(
-        lambda: row_state(session, job_id) == model.FAILED, qapp=qapp, what="the job to fail"
+        lambda: row_state(session, job_id) == model.FAILED,
+        tick=qapp.processEvents,
+        what="the job to fail",
     )
     session.queue.select(job_id)
     assert session.queue.selected["failedSteps"] == 1
@@ -100,7 +79,7 @@ def test_retry_failed_steps_on_the_queue_page_runs_only_what_failed(
 
     wait_until(
         lambda: row_state(session, job_id) == model.SUCCEEDED,
-        qapp=qapp,
+        tick=qapp.processEvents,
         what="the retried job to succeed",
     )
     assert plugins.runs("r", "Mark") == 1

@@ -3,23 +3,24 @@ and one app per user session."""
 
 import json
 import os
-import subprocess
-import sys
 import threading
 
 import gui_support
 import pytest
-from conftest import ROOT
+from cli_support import run_cli
 from factories import make_job
-from gui_support import settle, wait_until
+from gui_support import settle
 from PySide6.QtGui import QColor
+from waiting import wait_until
 
 from pyblish_qml_queue import settings
-from pyblish_qml_queue.gui import sample
+from pyblish_qml_queue.gui import sample, trayicon
 from pyblish_qml_queue.gui import tray as tray_module
 from pyblish_qml_queue.gui.app import session_of  # noqa: F401 - keeps the app module loaded
+from pyblish_qml_queue.gui.desktop import desktop_of
 from pyblish_qml_queue.gui.notify import FARM_FAILED, notice_for
 from pyblish_qml_queue.gui.quitting import CANCEL, RESUME_LATER, STAY, WAIT, QuitFlow
+from pyblish_qml_queue.gui.singletons import DESKTOPS
 from pyblish_qml_queue.hub import Hub
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.memory import MemoryJobStore
@@ -30,29 +31,18 @@ qt_messages = gui_support.qt_messages  # a shared fixture
 OWNER = "test:1:0"
 
 
-class FakeExecutor:
+class FakeExecutor(sample.SampleExecutor):
     """What the tray and the quit flow use of an executor, with jobs that run until told."""
 
-    concurrency = 2
-
     def __init__(self, running=()):
+        super().__init__(store=None, concurrency=2)
         self.jobs = list(running)
-        self.paused = False
         self.cancelled = []
         self.lock = threading.Lock()
 
     def running(self):
         with self.lock:
             return list(self.jobs)
-
-    def pause(self):
-        self.paused = True
-
-    def resume(self):
-        self.paused = False
-
-    def wake(self):
-        pass
 
     def cancel(self, job_id):
         self.cancelled.append(job_id)
@@ -86,14 +76,14 @@ def gui(make_gui, home):
     """An app without a tray (as offscreen), with the notices it showed."""
     store = MemoryJobStore()
     session, root = make_gui(store, tray_options={"available": False})
-    tray = tray_module.desktop_of(root_engine(session)).tray
+    tray = desktop_of(root_engine(session)).tray
     shown = []
     tray.noticeShown.connect(shown.append)
     return session, tray, shown
 
 
 def root_engine(session):
-    for engine, desktop in tray_module._PARTS.items():
+    for engine, desktop in DESKTOPS.items():
         if desktop.session is session:
             return engine
     raise LookupError("no desktop for this session")
@@ -163,7 +153,7 @@ def test_jobs_finished_before_the_app_started_stay_quiet(qapp, make_gui, home):
     store = MemoryJobStore()
     sample.fill_store(store, 12)
     session, root = make_gui(store, tray_options={"available": False})
-    tray = tray_module.desktop_of(root_engine(session)).tray
+    tray = desktop_of(root_engine(session)).tray
     shown = []
     tray.noticeShown.connect(shown.append)
     session.sync()
@@ -204,7 +194,7 @@ def test_a_broken_settings_file_means_the_defaults(home):
     assert settings.load() == settings.DEFAULTS
     with open(path, "w") as f:
         json.dump({"notifications": "no", "future": 1}, f)
-    assert settings.load() == {"notifications": True, "future": 1}
+    assert settings.load() == dict(settings.DEFAULTS, notifications=True, future=1)
 
 
 # -- icon, menu, window ------------------------------------------------------------------
@@ -212,12 +202,12 @@ def test_a_broken_settings_file_means_the_defaults(home):
 
 def test_the_icon_is_drawn_in_the_colour_of_its_state(qapp):
     def flag_colour(state):
-        image = tray_module.draw_icon(state, 2).toImage()
+        image = trayicon.draw_icon(state, 2).toImage()
         return image.pixelColor(14, 40).name()
 
-    assert flag_colour(tray_module.IDLE) == QColor(tray_module.COLORS["idle"]).name()
-    assert flag_colour(tray_module.RUNNING) == QColor(tray_module.COLORS["running"]).name()
-    assert flag_colour(tray_module.FAILED) == QColor(tray_module.COLORS["failed"]).name()
+    assert flag_colour(tray_module.IDLE) == QColor(trayicon.COLORS["idle"]).name()
+    assert flag_colour(tray_module.RUNNING) == QColor(trayicon.COLORS["running"]).name()
+    assert flag_colour(tray_module.FAILED) == QColor(trayicon.COLORS["failed"]).name()
 
 
 def test_the_tray_menu_says_hosts_and_running_jobs_and_pauses_the_queue(
@@ -232,7 +222,7 @@ def test_the_tray_menu_says_hosts_and_running_jobs_and_pauses_the_queue(
         executor=executor,
         tray_options={"available": True},
     )
-    tray = tray_module.desktop_of(root_engine(session)).tray
+    tray = desktop_of(root_engine(session)).tray
     settle(qapp, session)
     actions = tray._actions
     assert actions["overview"].text() == "Overview\t4 hosts"
@@ -258,7 +248,7 @@ def test_without_a_tray_closing_the_window_asks_only_when_jobs_run(qapp, make_gu
         executor=executor,
         tray_options={"available": False, "ask": lambda titles: asked.append(titles) or STAY},
     )
-    tray = tray_module.desktop_of(root_engine(session)).tray
+    tray = desktop_of(root_engine(session)).tray
     assert qapp.quitOnLastWindowClosed()
     assert tray.closeWindow() is True and asked == []
     executor.jobs.append("job-1")
@@ -274,7 +264,7 @@ def test_a_raise_event_from_the_hub_thread_brings_the_window_to_the_front(qapp, 
     thread = threading.Thread(target=hub.fire, args=({"type": "raise"},))
     thread.start()
     thread.join()
-    wait_until(lambda: raised, 10, "the window raised", qapp)
+    wait_until(lambda: raised, 10, "the window raised", tick=qapp.processEvents)
 
 
 # -- quit choices ------------------------------------------------------------------------
@@ -323,7 +313,7 @@ def test_quit_and_wait_pauses_the_queue_and_quits_when_the_jobs_end(qapp):
     assert quits == []
     with executor.lock:
         executor.jobs.clear()
-    wait_until(lambda: quits, 10, "the quit", qapp)
+    wait_until(lambda: quits, 10, "the quit", tick=qapp.processEvents)
 
 
 def test_keep_running_changes_nothing_and_a_cancelled_wait_resumes_the_queue(qapp):
@@ -338,18 +328,6 @@ def test_keep_running_changes_nothing_and_a_cancelled_wait_resumes_the_queue(qap
 
 
 # -- one app per user session --------------------------------------------------------------
-
-
-def run_cli(*args, timeout=60):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run(
-        [sys.executable, "-m", "pyblish_qml_queue", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_a_second_app_brings_the_running_one_to_the_front_and_exits(home):

@@ -154,8 +154,8 @@ def shoot(out):
     from PySide6.QtWidgets import QApplication, QWidget
 
     from pyblish_qml_queue.gui import sample
-    from pyblish_qml_queue.gui import tray as tray_module
     from pyblish_qml_queue.gui.app import build_app, session_of, shut_down
+    from pyblish_qml_queue.gui.desktop import desktop_of
     from pyblish_qml_queue.logbuffer import LogBuffer
     from pyblish_qml_queue.queue.memory import MemoryJobStore
 
@@ -173,7 +173,7 @@ def shoot(out):
         tray_options={"log_buffer": buffer},
     )
     session = session_of(engine)
-    desktop = tray_module.desktop_of(engine)
+    desktop = desktop_of(engine)
     tray = desktop.tray
 
     class Wallpaper(QWidget):

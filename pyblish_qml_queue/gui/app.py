@@ -17,7 +17,8 @@ from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
 from PySide6.QtWidgets import QApplication
 
-from . import tray, viewmodels
+from . import desktop as desktop_parts
+from . import viewmodels
 from .publish import Publish
 from .session import Session
 
@@ -62,7 +63,7 @@ def build_app(
         signals: ``"HOST:PORT"`` for the farm-signal endpoint (``POST /v1/signal``);
             ``None`` reads the ``signals`` setting (empty: off).
         interval: the event bridge's drain period in ms.
-        tray_options: keyword arguments for :func:`pyblish_qml_queue.gui.tray.attach`
+        tray_options: keyword arguments for :func:`pyblish_qml_queue.gui.desktop.attach`
             (``available``, ``ask``, ``log_buffer``), for tests.
 
     Returns:
@@ -129,13 +130,13 @@ def build_app(
     engine.addImportPath(QML_DIR)
     engine.warnings.connect(_log_qml_warnings)
     viewmodels.attach(engine, session)
-    desktop = tray.attach(engine, app, session, **(tray_options or {}))
+    desktop = desktop_parts.attach(engine, app, session, **(tray_options or {}))
     session.queue.openUrlRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
     engine.loadFromModule(MODULE, "Main")
     roots = engine.rootObjects()
     if not roots:
         viewmodels.detach(engine)
-        tray.detach(engine)
+        desktop_parts.detach(engine)
         session.publish.close()
         session.close()
         if executor and getattr(executor, "on_event", None) is not None:
@@ -158,7 +159,7 @@ def build_app(
         closed.append(True)
         # The app outlives this engine (tests, tools build many): let go of the session.
         app.aboutToQuit.disconnect(shut_down)
-        tray.detach(engine)
+        desktop_parts.detach(engine)
         session.publish.close()
         session.close()
         if executor and getattr(executor, "on_event", None) is not None:
@@ -172,7 +173,7 @@ def build_app(
 
     app.aboutToQuit.connect(shut_down)
     # Whoever deletes the engine without shut_down: drop it from the module tables too.
-    engine.destroyed.connect(lambda *_: (viewmodels.detach(engine), tray.detach(engine)))
+    engine.destroyed.connect(lambda *_: (viewmodels.detach(engine), desktop_parts.detach(engine)))
     engine._pqq_session = session  # keep the Python side alive with the engine
     engine._pqq_shut_down = shut_down
     return app, engine, root

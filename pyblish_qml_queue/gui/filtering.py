@@ -18,3 +18,11 @@ def refilter(proxy: QSortFilterProxyModel, change) -> None:
     else:
         change()
         proxy.invalidateFilter()
+
+
+def set_filter(proxy: QSortFilterProxyModel, attr: str, value) -> bool:
+    """Set the filter value ``proxy.<attr>`` and re-filter; False when it was ``value``."""
+    if getattr(proxy, attr) == value:
+        return False
+    refilter(proxy, lambda: setattr(proxy, attr, value))
+    return True

@@ -14,7 +14,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from .filtering import refilter
+from .filtering import set_filter
+from .rowmodel import role_ids
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ ROLES = {
     "validated": lambda s: bool(s.get("validated")),
 }
 ROLE_NAMES = list(ROLES)
-ROLE_IDS = {name: Qt.ItemDataRole.UserRole + 1 + n for n, name in enumerate(ROLE_NAMES)}
+ROLE_IDS = role_ids(ROLE_NAMES)
 _GETTERS = {ROLE_IDS[name]: getter for name, getter in ROLES.items()}
 
 #: Overview filter groups -> host states they show.
@@ -193,17 +194,10 @@ class HostFilterProxy(QSortFilterProxyModel):
         self.sort(0, Qt.SortOrder.AscendingOrder)
 
     def set_group(self, group: str) -> bool:
-        if group == self._group:
-            return False
-        refilter(self, lambda: setattr(self, "_group", group))
-        return True
+        return set_filter(self, "_group", group)
 
     def set_search(self, text: str) -> bool:
-        text = text.strip().lower()
-        if text == self._search:
-            return False
-        refilter(self, lambda: setattr(self, "_search", text))
-        return True
+        return set_filter(self, "_search", text.strip().lower())
 
     def set_sort_key(self, key: str) -> bool:
         if key == self._sort_key:

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QByteArray,
-    QModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
 
-from .filtering import refilter
+from .filtering import set_filter
+from .rowmodel import RowListModel
 
 log = logging.getLogger(__name__)
 
@@ -35,43 +29,6 @@ LOG_ROLES = ["time", "level", "source", "message"]
 
 #: Log levels by rank, for the level filter.
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
-
-
-def _role_ids(names):
-    return {name: Qt.ItemDataRole.UserRole + 1 + n for n, name in enumerate(names)}
-
-
-class _RowsModel(QAbstractListModel):
-    """A list of dicts exposed by role name."""
-
-    ROLES = []
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows = []
-        self._ids = _role_ids(self.ROLES)
-        self._names = {v: k for k, v in self._ids.items()}
-
-    def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.get(self.ROLES[1])
-        name = self._names.get(role)
-        return row.get(name) if name else None
-
-    def roleNames(self):
-        return {role: QByteArray(name.encode()) for name, role in self._ids.items()}
-
-    def rows(self) -> list:
-        return self._rows
-
-    def role(self, name: str) -> int:
-        return self._ids[name]
 
 
 def step_row(step, live=None) -> dict:
@@ -98,10 +55,11 @@ def step_row(step, live=None) -> dict:
     }
 
 
-class JobStepModel(_RowsModel):
+class JobStepModel(RowListModel):
     """The steps (plugin x instance) of one job, in run order."""
 
     ROLES = STEP_ROLES
+    DISPLAY = "plugin"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -137,10 +95,7 @@ class JobStepModel(_RowsModel):
     def _update(self, new):
         for n, (old, row) in enumerate(zip(self._rows, new)):
             if old != row:
-                roles = [self._ids[k] for k in self.ROLES if old.get(k) != row.get(k)]
-                self._rows[n] = row
-                index = self.index(n, 0)
-                self.dataChanged.emit(index, index, roles)
+                self.replace_row(n, row)
 
 
 def _record_line(record, source):
@@ -177,7 +132,7 @@ def log_lines(job, queue_log) -> list:
     return lines
 
 
-class JobLogModel(_RowsModel):
+class JobLogModel(RowListModel):
     """The selected job's log: stored lines, then live progress lines at the tail.
 
     Stored lines only grow while a job runs, so an update appends the new ones;
@@ -186,6 +141,7 @@ class JobLogModel(_RowsModel):
     """
 
     ROLES = LOG_ROLES
+    DISPLAY = "level"
     appended = Signal()
     LIVE_CAP = 200
 
@@ -242,11 +198,7 @@ class LogLevelProxy(QSortFilterProxyModel):
         self.setSourceModel(source)
 
     def set_level(self, level: str) -> bool:
-        level = level.upper()
-        if level == self.level:
-            return False
-        refilter(self, lambda: setattr(self, "level", level))
-        return True
+        return set_filter(self, "level", level.upper())
 
     def filterAcceptsRow(self, source_row, parent):
         if not self.level:

@@ -16,18 +16,12 @@ import bisect
 import collections
 import logging
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QByteArray,
-    QModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
 
 from ..queue import model as jobs_model
 from ..queue.store import JobNotFound
-from .filtering import refilter
+from .filtering import set_filter
+from .rowmodel import RowListModel, role_ids
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +46,9 @@ ROLE_NAMES = [
     "queueNumber",  # 1-based place among active and queued jobs, 0 for history
     "cancelRequested",
 ]
-ROLE_IDS = {name: Qt.ItemDataRole.UserRole + 1 + n for n, name in enumerate(ROLE_NAMES)}
+ROLE_IDS = role_ids(ROLE_NAMES)
 #: Role names that differ from the row's key ("state" would shadow Item.state in QML).
-ROLE_KEYS = {name: name for name in ROLE_NAMES}
-ROLE_KEYS["jobState"] = "state"
-_ID_KEYS = {role: ROLE_KEYS[name] for name, role in ROLE_IDS.items()}
+ROLE_KEYS = {"jobState": "state"}
 
 ACTIVE = (jobs_model.RUNNING, jobs_model.WAITING)
 
@@ -119,17 +111,19 @@ def summarize(job, live=None) -> dict:
     }
 
 
-class JobListModel(QAbstractListModel):
+class JobListModel(RowListModel):
     """Every job in the store, updated row by row from events."""
 
+    ROLES = ROLE_NAMES
+    KEYS = ROLE_KEYS
+    DISPLAY = "title"
     countChanged = Signal()
     #: Emitted after rows changed, with the ids that changed (for detail panes).
     jobsRefreshed = Signal(list)
 
     def __init__(self, store, parent=None):
         super().__init__(parent)
-        self._store = store
-        self._rows = []  # summaries, sorted by "_key"
+        self._store = store  # self._rows: summaries, sorted by "_key"
         self._keys = []  # the "_key" of each row, for bisect
         self._index = {}  # job id -> row
         self._queue_numbers_dirty = False
@@ -139,23 +133,6 @@ class JobListModel(QAbstractListModel):
         #: The jobs read from the store by the last :meth:`refresh`, by id.
         self.last_read = {}
 
-    # -- Qt interface ----------------------------------------------------------
-
-    def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row["title"]
-        key = _ID_KEYS.get(role)
-        return row.get(key) if key else None
-
-    def roleNames(self):
-        return {role: QByteArray(name.encode()) for name, role in ROLE_IDS.items()}
-
     # -- reading ---------------------------------------------------------------
 
     def row_of(self, job_id: str) -> int:
@@ -164,9 +141,6 @@ class JobListModel(QAbstractListModel):
     def summary(self, job_id: str) -> dict:
         """The row of a job (KeyError if not shown)."""
         return self._rows[self._index[job_id]]
-
-    def rows(self) -> list:
-        return self._rows
 
     def active_count(self) -> int:
         """Jobs running, waiting or queued (the rows before the history)."""
@@ -261,8 +235,7 @@ class JobListModel(QAbstractListModel):
             value = (old["done"] + fraction) / total if total else 0.0
             if value != old["progress"]:
                 old["progress"] = value
-                index = self.index(row, 0)
-                self.dataChanged.emit(index, index, [ROLE_IDS["progress"]])
+                self.notify_row(row, [ROLE_IDS["progress"]])
 
     # -- internals -------------------------------------------------------------
 
@@ -305,11 +278,7 @@ class JobListModel(QAbstractListModel):
             self._queue_numbers_dirty = True
         self._count(old, -1)
         self._count(new, 1)
-        self._rows[row] = new
-        roles = [ROLE_IDS[n] for n in ROLE_NAMES if old.get(ROLE_KEYS[n]) != new.get(ROLE_KEYS[n])]
-        if roles:
-            index = self.index(row, 0)
-            self.dataChanged.emit(index, index, roles)
+        self.replace_row(row, new)
 
     def _remove(self, job_id: str) -> None:
         row = self._index.get(job_id)
@@ -343,8 +312,7 @@ class JobListModel(QAbstractListModel):
             if row["queueNumber"] != number:
                 row["queueNumber"] = number
                 if notify:
-                    index = self.index(n, 0)
-                    self.dataChanged.emit(index, index, role)
+                    self.notify_row(n, role)
 
 
 #: Queue page state filter values -> job states they show ("" shows all).
@@ -367,23 +335,13 @@ class JobFilterProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_state(self, state: str) -> bool:
-        if state == self._state:
-            return False
-        refilter(self, lambda: setattr(self, "_state", state))
-        return True
+        return set_filter(self, "_state", state)
 
     def set_host(self, host: str) -> bool:
-        if host == self._host:
-            return False
-        refilter(self, lambda: setattr(self, "_host", host))
-        return True
+        return set_filter(self, "_host", host)
 
     def set_search(self, text: str) -> bool:
-        text = text.strip().lower()
-        if text == self._search:
-            return False
-        refilter(self, lambda: setattr(self, "_search", text))
-        return True
+        return set_filter(self, "_search", text.strip().lower())
 
     def filterAcceptsRow(self, source_row, parent):
         row = self.sourceModel()._rows[source_row]

@@ -10,64 +10,50 @@ QTimer) and changes only the rows a step touched.
 Buttons hand work to the hub (which returns at once); the hand-off, which
 blocks until the job is stored, runs on a short-lived thread whose outcome
 comes back through the same deque.
+
+The page's own side (rows, Terminal filters, detail, tab) is
+:class:`~pyblish_qml_queue.gui.publishpage.PublishPage`; which buttons are
+enabled and the status line come from :mod:`pyblish_qml_queue.gui.publishhost`.
 """
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
 import threading
 
-from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QTimer, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlSingleton
 
-from . import publishstate
-from .publishmodels import LEVELS, ItemListModel, RecordFilterProxy, RecordModel
+from . import publishrules
+from .publishhost import (
+    EMPTY_ITEMS,
+    NO_HOST,
+    HubFeed,
+    controls_of,
+    current_of,
+    status_of,
+    validation_ran,
+)
+from .publishpage import PublishPage
 from .publishstate import PageState
+from .singletons import SESSIONS
 
 log = logging.getLogger(__name__)
 
 QML_IMPORT_NAME = "PyblishQueue.Backend"
 QML_IMPORT_MAJOR_VERSION = 1
 
-BUSY_STATES = ("collecting", "validating", "extracting", "integrating")
-_EMPTY = {"context": {}, "instances": [], "plugins": []}
-
-
-class HubFeed:
-    """Hub events for the Publish page, buffered from any thread (no Qt)."""
-
-    def __init__(self):
-        self.buffer = collections.deque()
-
-    def push(self, event: dict) -> None:
-        if event.get("type") in ("result", "host_changed", "host_removed", "show", "handoff"):
-            self.buffer.append(event)
-
-    def take(self) -> list:
-        out = []
-        buffer = self.buffer
-        while True:
-            try:
-                out.append(buffer.popleft())
-            except IndexError:
-                return out
-
 
 @QmlElement
 @QmlSingleton
-class Publish(QObject):
+class Publish(PublishPage):
     """Instances, plugins, Terminal, detail and controls of the current host's publish."""
 
     hostChanged = Signal()
     controlsChanged = Signal()
-    detailChanged = Signal()
-    tabChanged = Signal()
-    filterChanged = Signal()
     commentChanged = Signal()
     settingsChanged = Signal()
-    noticeChanged = Signal()
     #: Honour pyblish_qml.settings WindowPosition/WindowSize: x, y, width, height.
     geometryRequested = Signal(int, int, int, int)
     #: Intent signals (tests and tools listen): a button was pressed for this host.
@@ -77,24 +63,14 @@ class Publish(QObject):
         super().__init__(parent)
         self._session = session
         self._hub = getattr(session, "hub", None)
-        self.instance_model = ItemListModel(self)
-        self.plugin_model = ItemListModel(self)
-        self.record_model = RecordModel(self)
-        self.record_proxy = RecordFilterProxy(self.record_model, self)
         self.feed = HubFeed()
         self._unsubscribe = self._hub.subscribe(self.feed.push) if self._hub else None
         self._host_id = ""
         self._snapshot: dict = {}
-        self._state = PageState(_EMPTY, settings=publishstate.app_settings())
-        self._sent = 0  # records handed to the record model
         self._controls: dict = {}
         self._shown = None
-        self._status = ("Pick a host on the Overview", "idle")
+        self._status = NO_HOST
         self._handing_off = ""
-        self._detail_id = ""
-        self._detail: dict = {}
-        self._tab = "items"
-        self._notice = ""
         self._timer = QTimer(self)
         self._timer.setInterval(interval)
         self._timer.timeout.connect(self.drain)
@@ -105,12 +81,10 @@ class Publish(QObject):
 
     @staticmethod
     def create(engine):
-        from . import viewmodels
-
-        session = viewmodels._SESSIONS.get(engine)
+        session = SESSIONS.get(engine)
         if session is not None and getattr(session, "publish", None) is None:
             session.publish = Publish(session, session)
-        return viewmodels._singleton(engine, "publish")
+        return SESSIONS.singleton(engine, "publish")
 
     def close(self) -> None:
         """Stop listening to the hub (the hub belongs to the caller)."""
@@ -123,18 +97,6 @@ class Publish(QObject):
             self._unsubscribe = None
 
     # -- properties --------------------------------------------------------------------
-
-    @Property(QObject, constant=True)
-    def instances(self):
-        return self.instance_model
-
-    @Property(QObject, constant=True)
-    def plugins(self):
-        return self.plugin_model
-
-    @Property(QObject, constant=True)
-    def records(self):
-        return self.record_proxy
 
     @Property(str, notify=hostChanged)
     def hostId(self):
@@ -161,32 +123,6 @@ class Publish(QObject):
     def handingOff(self):
         return bool(self._handing_off)
 
-    @Property(bool, notify=detailChanged)
-    def detailOpen(self):
-        return bool(self._detail_id)
-
-    @Property("QVariantMap", notify=detailChanged)
-    def detail(self):
-        return self._detail
-
-    @Property(str, notify=noticeChanged)
-    def notice(self):
-        """The outcome of the last button on this page when it went wrong (one line)."""
-        return self._notice
-
-    @Property(str, notify=tabChanged)
-    def tab(self):
-        return self._tab
-
-    @Property(str, notify=filterChanged)
-    def textFilter(self):
-        return self.record_proxy.text
-
-    @Property("QVariantMap", notify=filterChanged)
-    def levels(self):
-        on = self.record_proxy.levels
-        return {name: name in on for name in LEVELS}
-
     @Property(str, notify=commentChanged)
     def comment(self):
         return str((self._state.context.get("data") or {}).get("comment") or "")
@@ -212,12 +148,6 @@ class Publish(QObject):
     def contextLabel(self):
         return self._state.settings["ContextLabel"]
 
-    # -- the state behind the page (tests and the benchmark read it) ---------------------
-
-    @property
-    def state(self) -> PageState:
-        return self._state
-
     # -- slots: the host -----------------------------------------------------------------
 
     @Slot()
@@ -230,7 +160,7 @@ class Publish(QObject):
         """Validate; after an earlier validation, reset first (pyblish validates once)."""
 
         def run(hub, host_id):
-            if self._state.processed and self._validation_ran():
+            if self._state.processed and validation_ran(self._state):
                 self._reset(hub, host_id)
             hub.validate(host_id)
 
@@ -286,15 +216,6 @@ class Publish(QObject):
         self._update_rows(state.toggle(item_id, bool(value)))
         self._update_controls()
 
-    @Slot(str)
-    def toggleSection(self, section_id):
-        collapsed = self._state.collapsed
-        if section_id in collapsed:
-            collapsed.discard(section_id)
-        else:
-            collapsed.add(section_id)
-        self._set_all_rows()
-
     @Slot(str, result="QVariantList")
     def actionsOf(self, plugin_id):
         """The plugin's actions its ``on`` filters allow now, plus Repair when it has one."""
@@ -302,19 +223,8 @@ class Publish(QObject):
         plugin = state.plugins.get(plugin_id)
         if plugin is None:
             return []
-        failed = state.failed.get(plugin_id, 0) > 0
-        out = [
-            {
-                "id": a["id"],
-                "label": a.get("label") or "",
-                "type": a.get("type", "action"),
-                "icon": a.get("icon") or "",
-            }
-            for a in publishstate.actions_for(plugin, state.processed.get(plugin_id, 0) > 0, failed)
-        ]
-        if plugin.get("hasRepair") and failed:
-            out.append({"id": "", "label": "Repair", "type": "repair", "icon": "wrench"})
-        return out
+        processed = state.processed.get(plugin_id, 0) > 0
+        return publishrules.action_menu(plugin, processed, state.failed.get(plugin_id, 0) > 0)
 
     @Slot(str, str)
     def act(self, plugin_id, action_id):
@@ -338,39 +248,6 @@ class Publish(QObject):
             self.commentChanged.emit()
             self._update_rows({self._state.context_id})
 
-    # -- slots: the page ------------------------------------------------------------------
-
-    @Slot(str)
-    def openDetail(self, item_id):
-        try:
-            detail = self._state.detail(item_id)
-        except KeyError:
-            return
-        self._detail_id, self._detail = item_id, detail
-        self.detailChanged.emit()
-
-    @Slot()
-    def closeDetail(self):
-        if self._detail_id:
-            self._detail_id, self._detail = "", {}
-            self.detailChanged.emit()
-
-    @Slot(str)
-    def setTab(self, tab):
-        if tab in ("items", "terminal") and tab != self._tab:
-            self._tab = tab
-            self.tabChanged.emit()
-
-    @Slot(str)
-    def setTextFilter(self, text):
-        if self.record_proxy.set_text(text):
-            self.filterChanged.emit()
-
-    @Slot(str, bool)
-    def setLevel(self, level, on):
-        if self.record_proxy.set_level(level, on):
-            self.filterChanged.emit()
-
     # -- the current host ------------------------------------------------------------------
 
     def _follow_app(self):
@@ -382,7 +259,7 @@ class Publish(QObject):
         """Show ``host_id``'s page, rebuilt from what the hub keeps for it."""
         self._host_id = host_id
         self.feed.take()  # events of the page before; the hub's state has them
-        snapshot, items, results = {}, _EMPTY, []
+        snapshot, items, results = {}, EMPTY_ITEMS, []
         if host_id and self._hub is not None:
             try:
                 snapshot = self._hub.host(host_id)
@@ -392,18 +269,13 @@ class Publish(QObject):
                 log.debug("no publish state for host %s", host_id, exc_info=True)
                 if not snapshot:
                     snapshot = self._known_snapshot(host_id)
-        settings = publishstate.app_settings()
-        host_settings = publishstate.check_settings(items.get("settings"))
+        settings = publishrules.app_settings()
+        host_settings = publishrules.check_settings(items.get("settings"))
         settings.update(host_settings)
-        self._state = PageState(items, results, settings)
+        state = PageState(items, results, settings)
         self._snapshot = dict(snapshot)
-        self._state.set_current(*self._current_of(snapshot))
-        self._set_all_rows()
-        self.record_model.set_records(self._state.records)
-        self._sent = len(self._state.records)
-        self._detail_id, self._detail = "", {}
-        self._set_notice("")
-        self.detailChanged.emit()
+        state.set_current(*current_of(snapshot))
+        self._show_state(state)
         self.hostChanged.emit()
         self.settingsChanged.emit()
         self.commentChanged.emit()
@@ -448,12 +320,10 @@ class Publish(QObject):
             self.settingsChanged.emit()  # the collected scene may name the window
         elif changed:
             self._update_rows(changed)
-        if len(state.records) > self._sent:
-            self.record_model.append(state.records[self._sent :])
-            self._sent = len(state.records)
+        self._show_new_records()
         if snapshot is not None:
             self._snapshot = dict(snapshot)
-            self._update_rows(state.set_current(*self._current_of(snapshot)))
+            self._update_rows(state.set_current(*current_of(snapshot)))
         if self._detail_id and (self._detail_id in changed or reload_items):
             self.openDetail(self._detail_id)
         self._update_controls()
@@ -493,40 +363,11 @@ class Publish(QObject):
         if self._session is not None:
             self._session.app.say(text)
 
-    def _set_notice(self, text):
-        if text != self._notice:
-            self._notice = text
-            self.noticeChanged.emit()
-
     def _known_snapshot(self, host_id):
         try:
             return self._session.hosts.snapshot(host_id)
         except (KeyError, AttributeError):
             return {}
-
-    @staticmethod
-    def _current_of(snapshot):
-        current = snapshot.get("current") or {}
-        return current.get("plugin") or "", current.get("instance") or ""
-
-    def _validation_ran(self) -> bool:
-        state = self._state
-        return any(
-            state.processed.get(pid)
-            for pid, p in state.plugins.items()
-            if publishstate.stage_name(p["order"]) == "Validate"
-        )
-
-    def _set_all_rows(self):
-        self.instance_model.set_rows(self._state.instance_rows())
-        self.plugin_model.set_rows(self._state.plugin_rows())
-
-    def _update_rows(self, ids):
-        if not ids:
-            return
-        row = self._state.row
-        self.instance_model.update(ids, row)
-        self.plugin_model.update(ids, row)
 
     def _request_geometry(self):
         settings = self._state.settings
@@ -536,52 +377,10 @@ class Publish(QObject):
 
     def _update_controls(self):
         snap, state = self._snapshot, self._state
-        host_state = snap.get("state") or ""
-        connected = bool(snap.get("connected"))
-        busy = host_state in BUSY_STATES
-        free = connected and not busy and not self._handing_off
-        handed = host_state == "handed off"
-        extracted = state.started_extraction()
-        controls = {
-            "reset": free,
-            "validate": free and not handed and not extracted and not snap.get("validated"),
-            "publish": free and not handed and host_state not in ("finished", "failed"),
-            "stop": connected and busy,
-            "handoff": free and not handed and not extracted and bool(snap.get("validated")),
-            "comment": connected and not handed,
-        }
-        status = self._status_of(snap, state, busy)
+        controls = controls_of(snap, state, self._handing_off)
+        status = status_of(snap, state, self._handing_off)
         shown = (controls, status, snap)
         if shown != self._shown:
             self._shown = shown
             self._controls, self._status = controls, status
             self.controlsChanged.emit()
-
-    def _status_of(self, snap, state, busy):
-        if not snap:
-            return ("Pick a host on the Overview", "idle")
-        host_state = snap.get("state") or ""
-        progress = snap.get("progress") or {}
-        errors = state.error_count()
-        if self._handing_off:
-            return ("Handing extraction and integration to the queue…", "running")
-        if not snap.get("connected"):
-            return ("Disconnected: call show() in that session to reconnect it", "idle")
-        if host_state == "handed off":
-            job = (snap.get("job_id") or "")[:8]
-            return (f"Handed off as job {job}: extraction runs in the queue", "handed off")
-        if busy:
-            current = snap.get("current") or {}
-            where = " · ".join(p for p in (current.get("plugin"), current.get("instance")) if p)
-            done, total = progress.get("done", 0), progress.get("total", 0)
-            text = f"{host_state.capitalize()}: {done} / {total}"
-            return (text + (f" · {where}" if where else ""), "running")
-        if host_state == "failed":
-            stage = "Validation" if not state.started_extraction() else "Publish"
-            return (f"{stage} failed: {publishstate.plural(errors, 'error')}", "failed")
-        if host_state == "finished":
-            return (f"Published: {progress.get('done', 0)} steps", "finished")
-        if snap.get("validated"):
-            left = state.steps_left()
-            return (f"Validation passed: {left} extract and integrate steps left", "finished")
-        return ("Ready", "idle")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel
 
-from .filtering import refilter
+from .filtering import refilter, set_filter
+from .rowmodel import RowListModel
 
 log = logging.getLogger(__name__)
 
@@ -35,35 +36,8 @@ RECORD_ROLES = ["time", "level", "levelno", "source", "instance", "message", "tr
 LEVELS = {"debug": (0, 20), "info": (20, 30), "warning": (30, 40), "error": (40, 1000)}
 
 
-def _role_ids(names):
-    return {name: Qt.ItemDataRole.UserRole + 1 + n for n, name in enumerate(names)}
-
-
-class _RowModel(QAbstractListModel):
-    """Rows are dicts keyed by role name."""
-
-    ROLES: list = []
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._ids = _role_ids(self.ROLES)
-        self._keys = {role: name for name, role in self._ids.items()}
-        self._rows: list = []
-
-    def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.get(self.ROLES[2])
-        key = self._keys.get(role)
-        return row.get(key) if key else None
-
-    def roleNames(self):
-        return {role: QByteArray(name.encode()) for name, role in self._ids.items()}
+class _RowModel(RowListModel):
+    """Rows are dicts keyed by role name; :meth:`rows` hands out a copy."""
 
     def rows(self) -> list:
         return list(self._rows)
@@ -78,6 +52,7 @@ class ItemListModel(_RowModel):
     """
 
     ROLES = ITEM_ROLES
+    DISPLAY = "label"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -100,13 +75,9 @@ class ItemListModel(_RowModel):
             if n is None:
                 continue
             new = row_of(item_id)
-            old = self._rows[n]
-            if new == old:
+            if new == self._rows[n]:
                 continue
-            roles = [self._ids[k] for k in self.ROLES if old.get(k) != new.get(k)]
-            self._rows[n] = new
-            index = self.index(n, 0)
-            self.dataChanged.emit(index, index, roles)
+            self.replace_row(n, new)
             changed += 1
         return changed
 
@@ -116,6 +87,7 @@ class RecordModel(_RowModel):
     a host switch)."""
 
     ROLES = RECORD_ROLES
+    DISPLAY = "level"
 
     def set_records(self, records) -> None:
         self.beginResetModel()
@@ -149,11 +121,7 @@ class RecordFilterProxy(QSortFilterProxyModel):
         return set(self._levels)
 
     def set_text(self, text: str) -> bool:
-        text = text.strip().lower()
-        if text == self._text:
-            return False
-        refilter(self, lambda: setattr(self, "_text", text))
-        return True
+        return set_filter(self, "_text", text.strip().lower())
 
     def set_level(self, level: str, on: bool) -> bool:
         if level not in LEVELS or (level in self._levels) == on:

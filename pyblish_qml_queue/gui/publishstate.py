@@ -5,6 +5,11 @@ No Qt here. :class:`PageState` is built from what the hub keeps for a host
 a time; each call returns the ids of the rows it changed, so the Qt models
 (:mod:`pyblish_qml_queue.gui.publishmodels`) re-read only those rows. A step
 costs the same whatever the number of instances.
+
+pyblish-qml's rules (stages, levels, settings, action filters) live in
+:mod:`~pyblish_qml_queue.gui.publishrules`, the Terminal lines and the detail
+pane in :mod:`~pyblish_qml_queue.gui.publishdetail`; the rules' names are
+importable from here too.
 """
 
 from __future__ import annotations
@@ -13,96 +18,23 @@ import os
 from typing import Iterable, Optional
 
 from .. import hub_plan as plan
-
-STAGES = ("Collect", "Validate", "Extract", "Integrate")
-#: Row states, worst last.
-STATES = ("idle", "processing", "success", "warning", "error")
-WARNING = 30
-ERROR = 40
-#: pyblish_qml.settings keys the page honours, with pyblish-qml's defaults.
-SETTINGS = {
-    "WindowTitle": "Pyblish",
-    "WindowSize": [430, 600],
-    "WindowPosition": [100, 100],
-    "ContextLabel": "Context",
-    "HiddenSections": ["Collect"],
-}
-_RANK = {"idle": 0, "success": 1, "warning": 2, "error": 3}
-
-
-def stage_name(order: float) -> str:
-    """Collect, Validate, Extract or Integrate."""
-    return plan.stage(order).capitalize()
-
-
-def result_level(result: dict) -> str:
-    """success, warning or error of one result."""
-    if result.get("error"):
-        return "error"
-    if any(r.get("levelno", 0) >= WARNING for r in result.get("records") or ()):
-        return "warning"
-    return "success"
-
-
-def check_settings(raw) -> dict:
-    """The known pyblish_qml settings in ``raw`` (a host's or the app's), type-checked.
-
-    Unknown keys and values of the wrong shape are left out.
-    """
-    out = {}
-    if not isinstance(raw, dict):
-        return out
-    for key in ("WindowTitle", "ContextLabel"):
-        if isinstance(raw.get(key), str) and raw[key]:
-            out[key] = raw[key]
-    for key in ("WindowSize", "WindowPosition"):
-        value = raw.get(key)
-        if (
-            isinstance(value, (list, tuple))
-            and len(value) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-        ):
-            out[key] = [int(v) for v in value]
-    hidden = raw.get("HiddenSections")
-    if isinstance(hidden, (list, tuple)):
-        out["HiddenSections"] = [str(s) for s in hidden if isinstance(s, str)]
-    return out
-
-
-def app_settings() -> dict:
-    """``pyblish_qml.settings`` of the app's own Python, checked (empty without pyblish_qml)."""
-    try:
-        from pyblish_qml import settings
-    except Exception:  # pyblish_qml missing or broken: its defaults apply
-        return {}
-    return check_settings({key: getattr(settings, key, None) for key in SETTINGS})
-
-
-def actions_for(plugin: dict, processed: bool, failed: bool) -> list:
-    """The plugin's actions its ``on`` filters allow now (pyblish-qml's rules).
-
-    ``on``: "all", "processed", "failed", "succeeded", "notProcessed". Category
-    and separator entries stay only when an action follows them.
-    """
-    allowed = {
-        "all": True,
-        "processed": processed,
-        "failed": processed and failed,
-        "succeeded": processed and not failed,
-        "notProcessed": not processed,
-    }
-    out, pending = [], []
-    for action in plugin.get("actions") or ():
-        kind = action.get("type", "action")
-        if kind in ("category", "separator"):
-            pending.append(action)
-            continue
-        if not action.get("active", True) or not allowed.get(action.get("on", "all"), False):
-            continue
-        out.extend(pending)
-        pending = []
-        out.append(action)
-    return out
+from .publishdetail import item_detail, records_of
+from .publishrules import (  # noqa: F401 - the page's rules, importable from here too
+    ERROR,
+    SETTINGS,
+    STAGES,
+    STATES,
+    WARNING,
+    actions_for,
+    app_settings,
+    check_settings,
+    plural,
+    result_level,
+    seconds,
+    stage_name,
+    step_seconds,
+    worse,
+)
 
 
 def _basename(path: str) -> str:
@@ -172,9 +104,9 @@ class PageState:
         for item in (plugin_id, inst_id if inst_id is not None else self.context_id):
             self.item_results.setdefault(item, []).append(index)
             if counted or item == plugin_id:
-                self.marks[item] = _worse(self.marks.get(item, "idle"), level)
+                self.marks[item] = worse(self.marks.get(item, "idle"), level)
             if counted:
-                self.duration[item] = self.duration.get(item, 0.0) + _seconds(
+                self.duration[item] = self.duration.get(item, 0.0) + step_seconds(
                     result.get("duration")
                 )
             changed.add(item)
@@ -185,7 +117,7 @@ class PageState:
                 self.first_error.setdefault(plugin_id, result.get("instance_name") or "")
         if inst_id is not None and inst_id in self.instances:
             changed.add("section:" + self._family_of(inst_id))
-        self._add_records(result)
+        self.records.extend(records_of(result))
         return changed
 
     def set_current(self, plugin: str, instance: str) -> set:
@@ -358,7 +290,7 @@ class PageState:
             marks = [self.marks.get(i["id"], "idle") for i in members]
         worst = "idle"
         for mark in marks:
-            worst = _worse(worst, mark)
+            worst = worse(worst, mark)
         return {
             "itemId": key,
             "kind": "section",
@@ -435,123 +367,8 @@ class PageState:
     def error_count(self) -> int:
         return sum(self.failed.values())
 
-    # -- Terminal ------------------------------------------------------------------------
-
-    def _add_records(self, result: dict) -> None:
-        source = result.get("label") or result.get("plugin_name") or ""
-        instance = result.get("instance_name") or ""
-        for rec in result.get("records") or ():
-            self.records.append(
-                {
-                    "time": float(rec.get("created") or 0.0),
-                    "level": str(rec.get("levelname") or "INFO"),
-                    "levelno": int(rec.get("levelno") or 20),
-                    "source": source,
-                    "instance": instance,
-                    "message": str(rec.get("message") or ""),
-                    "traceback": "",
-                }
-            )
-        error = result.get("error")
-        if error:
-            self.records.append(
-                {
-                    "time": float(
-                        (result.get("records") or [{}])[-1].get("created") or 0.0
-                        if result.get("records")
-                        else 0.0
-                    ),
-                    "level": "ERROR",
-                    "levelno": ERROR,
-                    "source": source,
-                    "instance": instance,
-                    "message": str(error.get("message") or ""),
-                    "traceback": str(error.get("traceback") or ""),
-                }
-            )
-
     # -- detail ---------------------------------------------------------------------------
 
     def detail(self, item_id: str) -> dict:
         """An item's detail page: its data, every result with records and errors."""
-        if item_id == self.context_id:
-            kind, name, data = "context", self.settings["ContextLabel"], self.context.get("data")
-            extra = {}
-        elif item_id in self.instances:
-            inst = self.instances[item_id]
-            kind, name, data = "instance", inst.get("name") or "", inst.get("data")
-            extra = {"families": ", ".join(plan.families(inst))}
-        elif item_id in self.plugins:
-            plugin = self.plugins[item_id]
-            kind, name = "plugin", plugin.get("label") or plugin["name"]
-            data = {
-                "name": plugin["name"],
-                "order": plugin["order"],
-                "type": plugin.get("type", ""),
-                "families": ", ".join(plugin.get("families") or []),
-                "optional": plugin.get("optional", False),
-                "active": plugin.get("active", True),
-                "module": plugin.get("module", ""),
-                "path": plugin.get("path", ""),
-            }
-            extra = {"doc": plugin.get("doc") or ""}
-        else:
-            raise KeyError(item_id)
-        results = []
-        for n in self.item_results.get(item_id, ()):
-            result = self.results[n]
-            error = result.get("error") or {}
-            results.append(
-                {
-                    "label": result.get("label") or "",
-                    "instance": result.get("instance_name") or "",
-                    "kind": result.get("action") and "action" or result.get("kind", "process"),
-                    "state": result_level(result),
-                    "duration": seconds(_seconds(result.get("duration"))),
-                    "records": [
-                        {
-                            "level": str(r.get("levelname") or "INFO"),
-                            "message": str(r.get("message") or ""),
-                        }
-                        for r in result.get("records") or ()
-                    ],
-                    "error": str(error.get("message") or ""),
-                    "traceback": str(error.get("traceback") or ""),
-                }
-            )
-        rows = [{"key": str(k), "value": _text(v)} for k, v in sorted((data or {}).items())]
-        out = {
-            "itemId": item_id,
-            "kind": kind,
-            "name": name,
-            "state": self.marks.get(item_id, "idle"),
-            "data": rows,
-            "results": results,
-            "doc": "",
-            "families": "",
-        }
-        out.update(extra)
-        return out
-
-
-def _seconds(duration) -> float:
-    """A result's duration (pyblish reports milliseconds) in seconds."""
-    return float(duration or 0.0) / 1000.0
-
-
-def _text(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _worse(a: str, b: str) -> str:
-    return b if _RANK.get(b, 0) >= _RANK.get(a, 0) else a
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def seconds(value: float) -> str:
-    return f"{value:.2f} s"
+        return item_detail(self, item_id)

@@ -12,11 +12,13 @@ import logging
 from PySide6.QtCore import QObject, QTimer
 
 from ..queue import model as jobs_model
+from .appview import App
 from .bridge import EventBridge
 from .hostmodel import HostFilterProxy, HostListModel
 from .jobdetail import JobLogModel, JobStepModel, LogLevelProxy
 from .jobmodel import JobFilterProxy, JobListModel, order_key
-from .viewmodels import App, Overview, Queue
+from .overview import Overview
+from .queueview import Queue
 
 log = logging.getLogger(__name__)
 

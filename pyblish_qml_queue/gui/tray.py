@@ -8,8 +8,9 @@ offscreen, some Linux desktops) the window stays a normal window with the same
 menu behind the ☰ button in its header (``TrayMenuButton.qml``), closing it
 quits, and notifications go to the status line.
 
-:func:`attach` builds these parts for one engine before its QML loads; QML
-reaches them as the ``Tray`` and ``Console`` singletons of ``PyblishQueue.Backend``.
+:func:`pyblish_qml_queue.gui.desktop.attach` builds the tray and the console
+for one engine before its QML loads; QML reaches them as the ``Tray`` and
+``Console`` singletons of ``PyblishQueue.Backend``.
 A second ``pyblish-qml-queue app`` asks this one, over the hub's link, to come
 to the front: the hub tells its subscribers ``{"type": "raise"}``.
 """
@@ -18,80 +19,32 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Property, QObject, QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
-from PySide6.QtQml import QmlElement, QmlSingleton, QQmlEngine
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QIcon
+from PySide6.QtQml import QmlElement, QmlSingleton
+from PySide6.QtWidgets import QSystemTrayIcon
 
 from .. import settings
-from .console import Console
+from .jobmodel import ROLE_IDS as JOB_ROLES
 from .notify import JobNotifier
 from .quitting import QuitFlow
+from .singletons import DESKTOPS
+from .trayicon import (
+    FAILED,
+    IDLE,
+    NOTICE_MS,
+    RUNNING,
+    build_menu,
+    draw_icon,
+    hosts_text,
+    tooltip_text,
+    tray_available,
+)
 
 log = logging.getLogger(__name__)
 
 QML_IMPORT_NAME = "PyblishQueue.Backend"
 QML_IMPORT_MAJOR_VERSION = 1
-
-IDLE, RUNNING, FAILED = "idle", "running", "failed"
-#: Icon colours, as Theme.qml names them (idle, running, error).
-COLORS = {IDLE: "#8c8c8c", RUNNING: "#3b9be3", FAILED: "#e04b4b"}
-#: How long a tray notification stays (ms).
-NOTICE_MS = 8000
-
-#: The tray menu in the app's dark theme (Theme.qml's colours).
-MENU_STYLE = """
-QMenu { background: #404040; color: #e2e2e2; border: 1px solid #2a2a2a; padding: 4px;
-        font-family: "DejaVu Sans"; font-size: 12px; }
-QMenu::item { padding: 6px 18px 6px 26px; border-radius: 2px; }
-QMenu::item:selected { background: #3b82c4; color: #ffffff; }
-QMenu::item:disabled { color: #767676; }
-QMenu::separator { height: 1px; background: #575757; margin: 4px 6px; }
-QMenu::indicator { width: 12px; height: 12px; left: 7px; }
-"""
-
-_PARTS = {}  # engine -> Desktop
-
-
-def draw_icon(state: str, count: int = 0, size: int = 64) -> QPixmap:
-    """The tray icon for a state: a "P" flag in the state's colour, with a badge for
-    the running count or a "!" for a failure."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pixmap)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    s = size / 64.0
-    color = QColor(COLORS.get(state, COLORS[IDLE]))
-    # the flag: a pole and a rounded banner, like pyblish's "P"
-    flag = QPainterPath()
-    flag.addRoundedRect(QRectF(10 * s, 6 * s, 40 * s, 30 * s), 9 * s, 9 * s)
-    flag.addRect(QRectF(10 * s, 6 * s, 11 * s, 52 * s))
-    p.fillPath(flag.simplified(), color)
-    p.setBrush(QColor("#1e1e1e"))
-    p.setPen(Qt.PenStyle.NoPen)
-    p.drawEllipse(QPointF(33 * s, 21 * s), 7 * s, 7 * s)
-    badge = str(min(count, 99)) if state == RUNNING and count else "!" if state == FAILED else ""
-    if badge:
-        r = 14 * s
-        center = QPointF(size - r - 1, size - r - 1)
-        p.setBrush(QColor("#e04b4b" if state == FAILED else "#2d7fc1"))
-        p.setPen(QColor("#ffffff"))
-        p.drawEllipse(center, r, r)
-        font = QFont("DejaVu Sans")
-        font.setBold(True)
-        font.setPixelSize(int((18 if len(badge) == 1 else 14) * s))
-        p.setFont(font)
-        p.drawText(
-            QRectF(center.x() - r, center.y() - r, 2 * r, 2 * r),
-            Qt.AlignmentFlag.AlignCenter,
-            badge,
-        )
-    p.end()
-    return pixmap
-
-
-def tray_available() -> bool:
-    return QSystemTrayIcon.isSystemTrayAvailable()
 
 
 @QmlElement
@@ -156,7 +109,7 @@ class Tray(QObject):
 
     @staticmethod
     def create(engine):
-        return part_of(engine, "tray")
+        return DESKTOPS.singleton(engine, "tray")
 
     # -- properties ------------------------------------------------------------------
 
@@ -183,8 +136,7 @@ class Tray(QObject):
 
     @Property(str, notify=labelsChanged)
     def hostsText(self):
-        n = self._session.app.connectedHosts
-        return f"{n} host{'s' if n != 1 else ''}"
+        return hosts_text(self._session.app.connectedHosts)
 
     @Property(str, notify=labelsChanged)
     def runningText(self):
@@ -242,7 +194,7 @@ class Tray(QObject):
         if job_id and self._session.jobs.row_of(job_id) >= 0:
             proxy = self._session.job_proxy
             if not any(
-                proxy.data(proxy.index(n, 0), _job_id_role()) == job_id
+                proxy.data(proxy.index(n, 0), JOB_ROLES["jobId"]) == job_id
                 for n in range(proxy.rowCount())
             ):
                 queue.setStateFilter("")
@@ -328,9 +280,6 @@ class Tray(QObject):
             self._raiseFromHub.emit()
 
     def _build_icon(self) -> None:
-        menu = QMenu()
-        menu.setObjectName("trayMenu")
-        menu.setStyleSheet(MENU_STYLE)
         entries = (
             ("overview", "Overview", self.showOverview),
             ("queue", "Queue", self.showQueue),
@@ -341,20 +290,7 @@ class Tray(QObject):
             None,
             ("quit", "Quit", self.quit),
         )
-        for entry in entries:
-            if entry is None:
-                menu.addSeparator()
-                continue
-            key, text, slot = entry
-            action = QAction(text, menu)
-            action.setObjectName(f"tray:{key}")
-            if key == "notifications":
-                action.setCheckable(True)
-                action.toggled.connect(slot)
-            else:
-                action.triggered.connect(lambda checked=False, run=slot: run())
-            menu.addAction(action)
-            self._actions[key] = action
+        menu, self._actions = build_menu(entries)
         icon = QSystemTrayIcon(self)
         icon.setContextMenu(menu)
         icon.activated.connect(self._activated)
@@ -414,16 +350,13 @@ class Tray(QObject):
 
     def _tooltip(self) -> str:
         app = self._session.app
-        parts = [f"{app.connectedHosts} host{'s' if app.connectedHosts != 1 else ''}"]
-        parts.append(f"{app.runningJobs} running")
-        if app.waitingJobs:
-            parts.append(f"{app.waitingJobs} waiting for farm")
-        if self._unseen_failures:
-            n = len(self._unseen_failures)
-            parts.append(f"{n} failed")
-        if self._session.queue.paused:
-            parts.append("queue paused")
-        return "pyblish-qml-queue: " + ", ".join(parts)
+        return tooltip_text(
+            app.connectedHosts,
+            app.runningJobs,
+            app.waitingJobs,
+            len(self._unseen_failures),
+            self._session.queue.paused,
+        )
 
     def _sync_menu(self) -> None:
         if not self._actions:
@@ -439,57 +372,3 @@ class Tray(QObject):
             notifications.blockSignals(True)
             notifications.setChecked(self.notifications)
             notifications.blockSignals(False)
-
-
-def _job_id_role():
-    from .jobmodel import ROLE_IDS
-
-    return ROLE_IDS["jobId"]
-
-
-class Desktop:
-    """The parts of one app's desktop shell: tray, console, notifier, quit flow."""
-
-    def __init__(self, app, session, available=None, ask=None, log_buffer=None):
-        self.session = session
-        self.console = Console(log_buffer, parent=session)
-        self.tray = Tray(app, session, available=available, ask=ask, parent=session)
-
-    def set_window(self, window) -> None:
-        self.tray.set_window(window)
-
-    def close(self) -> None:
-        self.console.stop()
-        self.tray.close()
-
-
-def attach(engine, app, session, available=None, ask=None, log_buffer=None) -> Desktop:
-    """Build the desktop parts for ``engine`` (before its QML loads)."""
-    desktop = Desktop(app, session, available=available, ask=ask, log_buffer=log_buffer)
-    _PARTS[engine] = desktop
-    # The session outlives the engine's last QML call (the window closing at shutdown);
-    # the Python side of the singletons must live as long, or their slots vanish.
-    session.desktop = desktop
-    return desktop
-
-
-def detach(engine) -> None:
-    desktop = _PARTS.pop(engine, None)
-    if desktop is not None:
-        desktop.close()
-
-
-def desktop_of(engine) -> Desktop:
-    return _PARTS[engine]
-
-
-def part_of(engine, name):
-    try:
-        obj = getattr(_PARTS[engine], name)
-    except KeyError:
-        raise RuntimeError(
-            "PyblishQueue.Backend has no tray for this engine; build it with "
-            "pyblish_qml_queue.gui.app.build_app()"
-        ) from None
-    QQmlEngine.setObjectOwnership(obj, QQmlEngine.ObjectOwnership.CppOwnership)
-    return obj
