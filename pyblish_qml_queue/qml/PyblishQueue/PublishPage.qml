@@ -75,7 +75,7 @@ Item {
                     }
                 }
                 Text {
-                    text: ((page.host.application || "") + " " + (page.host.version || "")).trim()
+                    text: (Format.capital(page.host.application || "") + " " + (page.host.version || "")).trim()
                     color: Theme.text
                     font.family: Theme.font
                     font.pixelSize: Theme.normal
