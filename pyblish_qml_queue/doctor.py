@@ -24,15 +24,8 @@ OK, WARN, FAIL = "ok", "warning", "failed"
 #: ``extra=`` keeping a record off stderr (the CLI prints the check's line instead).
 _LOG_ONLY = {"console": False}
 
-_QT_PROBE = r"""
-import json, sys
-from PySide6 import __version__ as pyside
-from PySide6.QtCore import qVersion
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
-app = QApplication(sys.argv[:1])
-print(json.dumps({"pyside": pyside, "qt": qVersion(), "platform": app.platformName(),
-                  "tray": QSystemTrayIcon.isSystemTrayAvailable()}))
-"""
+#: The Qt probe, run in a child process: it prints JSON (platform, tray, versions).
+_QT_PROBE = [sys.executable, "-m", "pyblish_qml_queue.gui.probe"]
 
 
 @dataclasses.dataclass
@@ -52,7 +45,7 @@ def probe_qt(timeout: float = 30.0) -> dict:
     """Start Qt in a child process and report platform and tray, or the error."""
     try:
         result = subprocess.run(
-            [sys.executable, "-c", _QT_PROBE], capture_output=True, text=True, timeout=timeout
+            _QT_PROBE, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
         return {"error": f"Qt did not start within {timeout:.0f} s"}
