@@ -134,31 +134,13 @@ def build_app(
     session.queue.openUrlRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
     engine.loadFromModule(MODULE, "Main")
     roots = engine.rootObjects()
-    if not roots:
-        viewmodels.detach(engine)
-        desktop_parts.detach(engine)
-        session.publish.close()
-        session.close()
-        if executor and getattr(executor, "on_event", None) is not None:
-            executor.on_event = None
-        for stop in reversed(owned):
-            stop()
-        engine.deleteLater()  # Qt owns it now: it goes, with the session, on this thread
-        raise AppError(
-            f"The app window did not load from {QML_DIR}; the QML errors are in the log. "
-            "Reinstall pyblish-qml-queue or run 'pyblish-qml-queue doctor'."
-        )
-    root = roots[0]
-    desktop.set_window(root)
-    session.app.raiseRequested.connect(lambda: (root.show(), root.raise_(), root.requestActivate()))
     closed = []
 
-    def shut_down():
+    def stop_parts():
+        """Close the session and stop what was started here, once."""
         if closed:  # at quit and again from run_app/tests: stop things once
             return
         closed.append(True)
-        # The app outlives this engine (tests, tools build many): let go of the session.
-        app.aboutToQuit.disconnect(shut_down)
         desktop_parts.detach(engine)
         session.publish.close()
         session.close()
@@ -170,6 +152,25 @@ def build_app(
             except Exception:
                 log.exception("Stopping a part of the app failed")
         owned.clear()
+
+    if not roots:
+        viewmodels.detach(engine)
+        stop_parts()
+        engine.deleteLater()  # Qt owns it now: it goes, with the session, on this thread
+        raise AppError(
+            f"The app window did not load from {QML_DIR}; the QML errors are in the log. "
+            "Reinstall pyblish-qml-queue or run 'pyblish-qml-queue doctor'."
+        )
+    root = roots[0]
+    desktop.set_window(root)
+    session.app.raiseRequested.connect(lambda: (root.show(), root.raise_(), root.requestActivate()))
+
+    def shut_down():
+        if closed:
+            return
+        # The app outlives this engine (tests, tools build many): let go of the session.
+        app.aboutToQuit.disconnect(shut_down)
+        stop_parts()
 
     app.aboutToQuit.connect(shut_down)
     # Whoever deletes the engine without shut_down: drop it from the module tables too.
