@@ -217,6 +217,11 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--rate", type=int, default=2000)
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="skip gc.freeze() after start-up (the app does it) to compare",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
@@ -241,7 +246,12 @@ def main(argv=None):
     from PySide6.QtWidgets import QApplication
 
     from pyblish_qml_queue.gui import sample
-    from pyblish_qml_queue.gui.app import build_app, session_of, shut_down
+    from pyblish_qml_queue.gui.app import (
+        build_app,
+        freeze_startup_objects,
+        session_of,
+        shut_down,
+    )
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     empty_engine = QQmlApplicationEngine()
@@ -257,6 +267,8 @@ def main(argv=None):
     )
     session = session_of(engine)
     build_s = time.perf_counter() - t
+    if not args.no_freeze:
+        freeze_startup_objects()  # as `pyblish-qml-queue app` does after start-up
 
     # Measure GUI-thread time spent turning events into model changes.
     drain_time = [0.0]

@@ -2,6 +2,8 @@
 
 import json
 import os
+import threading
+import time
 
 import gui_support
 from gui_support import items, settle
@@ -194,3 +196,68 @@ def test_jobs_changed_by_another_process_show_up_without_an_event(qapp, store, m
     assert session.jobs.summary(ids[1])["state"] == model.CANCELLED
     assert session.jobs.rowCount() == 4
     assert os.path.exists(store.path)
+
+
+class ReadsByThread:
+    """Counts the store reads (get, log) made on each thread."""
+
+    def __init__(self, store):
+        self.threads = []
+        for name in ("get", "log"):
+            real = getattr(store, name)
+            setattr(store, name, self._counted(real))
+
+    def _counted(self, real):
+        def read(*args, **kwargs):
+            self.threads.append(threading.current_thread())
+            return real(*args, **kwargs)
+
+        return read
+
+    def on_gui_thread(self):
+        return sum(1 for t in self.threads if t is threading.main_thread())
+
+
+def test_a_step_checkpoint_reaches_the_row_and_detail_pane_without_a_gui_thread_read(
+    qapp, store, make_gui
+):
+    job_id = add(store, sample.sample_payload(0, n_steps=4))
+    owner = "test:1:0"
+    store.claim(owner, 60.0)
+    store.start_step(job_id, owner, 0)
+    session, root = make_gui(store)
+    session.queue.select(job_id)
+    reads = ReadsByThread(store)
+
+    store.finish_step(job_id, owner, 0, model.STEP_SUCCEEDED, duration=1.0)
+    store.start_step(job_id, owner, 1)
+    session.bridge.push_job({"job_id": job_id, "event": "step_finished", "index": 0})
+    wait_until(
+        lambda: settle_once(session) is None and session.jobs.summary(job_id)["done"] == 1,
+        timeout=5.0,
+        tick=qapp.processEvents,
+        what="the row to show the finished step",
+    )
+
+    assert [r["stepState"] for r in session.steps.rows()][:2] == [
+        model.STEP_SUCCEEDED,
+        model.STEP_RUNNING,
+    ]
+    assert session.queue.selected["done"] == 1
+    assert reads.threads and reads.on_gui_thread() == 0
+
+
+def test_a_background_read_older_than_the_row_does_not_bring_a_removed_job_back(
+    qapp, store, make_gui
+):
+    ids = [add(store, sample.sample_payload(n)) for n in range(2)]
+    session, root = make_gui(store)
+    before = time.monotonic()
+    stale = store.get(ids[0])
+    session.queue.select(ids[0])
+
+    session.queue.remove()
+    session.on_reads({ids[0]: (before, stale, [])})
+
+    assert session.jobs.row_of(ids[0]) == -1
+    assert [r["jobId"] for r in session.jobs.rows()] == [ids[1]]

@@ -7,6 +7,7 @@ the caller; parts built here are started here and stopped when the app quits.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -180,6 +181,14 @@ def build_app(
     return app, engine, root
 
 
+def freeze_startup_objects() -> None:
+    """Keep what start-up built (it lives as long as the app) out of the garbage collector's
+    full passes, whose pauses were the longest GUI stalls under load (benchmarks/bench_gui.py).
+    Once per process, after the window loaded: frozen objects are never collected."""
+    gc.collect()
+    gc.freeze()
+
+
 def shut_down(engine) -> None:
     """Stop what :func:`build_app` started for ``engine`` (tests build many apps)."""
     stop = getattr(engine, "_pqq_shut_down", None)
@@ -206,6 +215,7 @@ def run_app(args=None) -> int:
         log.error("%s", exc)
         sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
         return 1
+    freeze_startup_objects()
     code = app.exec()
     shut_down(engine)
     # Delete the window, the engine and the session under it here, on the GUI

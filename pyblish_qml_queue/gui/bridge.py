@@ -5,19 +5,29 @@ thread-safe buffer (:meth:`EventBridge.push`); a QTimer on the GUI thread drains
 the buffer every ``interval`` ms and emits one signal per kind of change, with
 events coalesced: the latest snapshot per host, one entry per job. Worker
 threads never touch a Qt object.
+
+Jobs named by events are read from the store by a :class:`JobReader` thread, not
+on the GUI thread (a running job of a few hundred steps takes milliseconds to
+read); its results come back through the same buffer.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import threading
+import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..queue.store import JobNotFound, StoreError
 
 log = logging.getLogger(__name__)
 
 #: Executor event kinds that only move a running step's bar (no store read needed).
 PROGRESS_KINDS = ("progress",)
+#: Executor event kinds of a running job's steps: its row can be read in the background.
+STEP_KINDS = ("step_started", "step_finished", "record")
 
 
 def job_event_kind(event: dict) -> tuple:
@@ -43,7 +53,12 @@ class EventBridge(QObject):
         hostsUpdated(list): latest snapshot of every host that was added or changed.
         hostsRemoved(list): ids of hosts that went away.
         jobsUpdated(dict): ``{job_id: {"reload": bool, "progress": event or None}}``;
-            ``reload`` means the job's row must be read again from the store.
+            ``reload`` means the job's row must be read again from the store, and an
+            added ``"now": True`` that it must be read in this batch (the job changed
+            through the store or ended; without it, only its steps moved).
+        jobsRead(dict): ``{job_id: (started, job or None, log lines or None)}``, what a
+            :class:`JobReader` read (``started``: its ``time.monotonic()`` at the read;
+            a None job: no longer in the store; None lines: not asked for).
         showRequested(str): a host called ``show()``: bring its page to the front.
         drained(int): number of raw events handled in this batch.
     """
@@ -51,6 +66,7 @@ class EventBridge(QObject):
     hostsUpdated = Signal(list)
     hostsRemoved = Signal(list)
     jobsUpdated = Signal(dict)
+    jobsRead = Signal(dict)
     showRequested = Signal(str)
     drained = Signal(int)
 
@@ -76,6 +92,19 @@ class EventBridge(QObject):
         """Say a job changed in the store (added, cancelled, retried...) from any thread."""
         self._buffer.append(("job", {"job_id": job_id, "type": "changed"}))
 
+    def read_sink(self):
+        """A callback for a :class:`JobReader` (its thread) that queues the jobs it read.
+
+        It holds the buffer only, not the bridge: a thread must never hold the last
+        reference to a Qt object.
+        """
+        buffer = self._buffer
+
+        def push_read(reads: dict) -> None:
+            buffer.append(("read", reads))
+
+        return push_read
+
     # -- GUI thread ------------------------------------------------------------
 
     def stop(self) -> None:
@@ -85,6 +114,7 @@ class EventBridge(QObject):
         """Handle everything buffered so far in one batch. Returns the number of events."""
         hosts = {}  # host id -> snapshot or None (removed); insertion order kept
         jobs = {}
+        reads = {}
         shows = []
         count = 0
         buffer = self._buffer
@@ -97,6 +127,8 @@ class EventBridge(QObject):
             try:
                 if source == "hub":
                     self._collect_hub(event, hosts, shows)
+                elif source == "read":
+                    reads.update(event)  # a later read of a job replaces an earlier one
                 else:
                     self._collect_job(event, jobs)
             except Exception:
@@ -109,6 +141,8 @@ class EventBridge(QObject):
             self.hostsRemoved.emit(removed)
         if updated:
             self.hostsUpdated.emit(updated)
+        if reads:
+            self.jobsRead.emit(reads)
         if jobs:
             self.jobsUpdated.emit(jobs)
         for host_id in shows:
@@ -141,5 +175,80 @@ class EventBridge(QObject):
             entry["progress"] = inner
         else:
             entry["reload"] = True
+            if kind not in STEP_KINDS:
+                entry["now"] = True
             if kind in ("step_started", "step_finished", "job_finished", "changed"):
                 entry["progress"] = None
+
+
+class JobReader:
+    """Reads jobs from the store on its own thread; hands them to ``deliver`` in batches.
+
+    Not a QObject: the thread touches only the store and ``deliver`` (the bridge's
+    thread-safe :meth:`EventBridge.read_sink`). Requests made while a read is under
+    way are coalesced: each job is read once more after it, whatever the count.
+
+    Args:
+        store: a :class:`~pyblish_qml_queue.queue.store.JobStore` (safe to use
+            from another thread, as the SQLite store is).
+        deliver: called on the reader thread with ``{job_id: (started, job or
+            None, log lines or None)}``.
+    """
+
+    def __init__(self, store, deliver):
+        self._store = store
+        self._deliver = deliver
+        self._pending = {}  # job id -> read its log too
+        self._wake = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="job-reader", daemon=True)
+        self._thread.start()
+
+    def request(self, job_ids, log_of=None) -> None:
+        """Read ``job_ids`` again (any thread); ``log_of``: the one whose log to read too."""
+        with self._wake:
+            for job_id in job_ids:
+                self._pending[job_id] = self._pending.get(job_id, False) or job_id == log_of
+            self._wake.notify()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread after the read under way (requests left are dropped)."""
+        with self._wake:
+            self._stopped = True
+            self._pending.clear()
+            self._wake.notify()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._deliver = None
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._stopped:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+                pending, self._pending = self._pending, {}
+            reads = {}
+            for job_id, with_log in pending.items():
+                read = self._read(job_id, with_log)
+                if read is not None:
+                    reads[job_id] = read
+            deliver = self._deliver
+            if reads and deliver is not None:
+                deliver(reads)
+
+    def _read(self, job_id, with_log):
+        started = time.monotonic()
+        try:
+            job = self._store.get(job_id)
+            lines = self._store.log(job_id) if with_log else None
+        except JobNotFound:
+            return started, None, [] if with_log else None
+        except StoreError:
+            log.exception("Could not read job %s; the next sync will catch up", job_id)
+            return None
+        except Exception:
+            log.exception("Could not read job %s", job_id)
+            return None
+        return started, job, lines

@@ -9,7 +9,7 @@ import sys
 from PySide6.QtCore import QEvent, QTimer
 
 from ..demo.script import DemoScript, start_hosts, stop_hosts
-from .app import AppError, build_app, session_of, shut_down
+from .app import AppError, build_app, freeze_startup_objects, session_of, shut_down
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ def run_demo(names, root, args) -> int:
     timer = QTimer(engine)
     timer.timeout.connect(watch.tick)
     timer.start(250)
+    freeze_startup_objects()
     try:
         code = app.exec() or watch.code
     finally:

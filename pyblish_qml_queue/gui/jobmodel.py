@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import collections
 import logging
+import time
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
 
@@ -130,8 +131,9 @@ class JobListModel(RowListModel):
         #: Jobs per state and per application, kept up to date row by row.
         self.state_counts = collections.Counter()
         self.app_counts = collections.Counter()
-        #: The jobs read from the store by the last :meth:`refresh`, by id.
-        self.last_read = {}
+        #: job id -> ``time.monotonic()`` when its row was last read (see :meth:`apply_reads`).
+        self._read_at = {}
+        self._loaded_at = 0.0
 
     # -- reading ---------------------------------------------------------------
 
@@ -162,6 +164,8 @@ class JobListModel(RowListModel):
 
     def load(self) -> None:
         """Read every job from the store (start-up, or an explicit reload)."""
+        self._read_at.clear()
+        self._loaded_at = time.monotonic()
         rows = []
         for job in self._store.jobs():
             if job.state in ACTIVE:
@@ -183,34 +187,41 @@ class JobListModel(RowListModel):
         self.endResetModel()
         self.countChanged.emit()
 
-    def refresh(self, ids, live=None) -> None:
+    def refresh(self, ids, live=None) -> dict:
         """Read the named jobs again from the store and update their rows.
 
         Args:
             ids: job ids that changed (added, updated or removed).
             live: ``{job_id: progress event}`` for running steps.
+
+        Returns:
+            ``{job_id: job}`` of the jobs read (the removed ones left out).
         """
         live = live or {}
         changed = []
-        self.last_read = {}
+        read = {}
         for job_id in ids:
+            self._read_at[job_id] = time.monotonic()
             try:
                 job = self._store.get(job_id)
             except JobNotFound:
                 self._remove(job_id)
                 changed.append(job_id)
                 continue
-            self.last_read[job_id] = job
+            read[job_id] = job
             self._put(summarize(job, live.get(job_id)))
             changed.append(job_id)
         self._number()
         if changed:
             self.jobsRefreshed.emit(changed)
+        return read
 
     def refresh_many(self, jobs) -> None:
         """Update rows from jobs already read (e.g. ``store.jobs(state=...)``)."""
         ids = []
+        now = time.monotonic()
         for job in jobs:
+            self._read_at[job.id] = now
             row = self._index.get(job.id)
             old_live = self._rows[row]["_live"] if row is not None else None
             self._put(summarize(job, old_live))
@@ -218,6 +229,30 @@ class JobListModel(RowListModel):
         self._number()
         if ids:
             self.jobsRefreshed.emit(ids)
+
+    def apply_reads(self, reads) -> list:
+        """Update rows from a :class:`~.bridge.JobReader`'s reads; returns the ids applied.
+
+        Args:
+            reads: ``{job_id: (started, job or None, ...)}``; a None job was removed.
+                A read that started before the row was last read here is left out:
+                it is older than what the row shows.
+        """
+        applied = []
+        for job_id, (started, job, *_) in reads.items():
+            if started < self._read_at.get(job_id, self._loaded_at):
+                continue
+            self._read_at[job_id] = started
+            if job is None:
+                self._remove(job_id)
+            else:
+                row = self._index.get(job_id)
+                self._put(summarize(job, self._rows[row]["_live"] if row is not None else None))
+            applied.append(job_id)
+        self._number()
+        if applied:
+            self.jobsRefreshed.emit(applied)
+        return applied
 
     def progress(self, events) -> None:
         """Move running steps' bars from progress events (``{job_id: event}``), no store read."""

@@ -155,8 +155,11 @@ class Queue(QObject):
         self.selectionChanged.emit()
         self.reload_selected()
 
-    def reload_selected(self, job=None):
-        """Read the selected job again (or take ``job`` just read) into the detail pane."""
+    def reload_selected(self, job=None, queue_log=None):
+        """Read the selected job again (or take ``job`` just read) into the detail pane.
+
+        ``queue_log``: the job's log lines just read with it (None: read them here).
+        """
         session = self._session
         job_id = self._selected_id
         if job is None and job_id:
@@ -176,10 +179,11 @@ class Queue(QObject):
             summary["stepCounts"] = _step_counts(job)
         session.steps.set_job(job, live)
         if job is not None:
-            try:
-                queue_log = session.store.log(job.id)
-            except StoreError:
-                queue_log = []
+            if queue_log is None:
+                try:
+                    queue_log = session.store.log(job.id)
+                except StoreError:
+                    queue_log = []
             session.log.set_lines(job.id, log_lines(job, queue_log))
         else:
             session.log.set_lines(None, [])

@@ -2,7 +2,11 @@
 
 The session subscribes the event bridge to the hub and hands it to the
 executor's ``on_event``; every batch the bridge drains lands in
-:meth:`Session.on_hosts` / :meth:`Session.on_jobs` on the GUI thread.
+:meth:`Session.on_hosts` / :meth:`Session.on_jobs` on the GUI thread. Jobs that
+events say changed are read from the store by a :class:`~.bridge.JobReader`
+thread and land in :meth:`Session.on_reads` at a later drain: the GUI thread
+reads the store only at start, on a selection or an action, and at the periodic
+sync.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from ..queue import model as jobs_model
 from .appview import App
-from .bridge import EventBridge
+from .bridge import EventBridge, JobReader
 from .hostmodel import HostFilterProxy, HostListModel
 from .jobdetail import JobLogModel, JobStepModel, LogLevelProxy
 from .jobmodel import JobFilterProxy, JobListModel, order_key
@@ -52,6 +56,7 @@ class Session(QObject):
         self.hub = hub
         self.executor = executor
         self.bridge = EventBridge(interval, self)
+        self.reader = JobReader(store, self.bridge.read_sink())
         self.hosts = HostListModel(self)
         self.host_proxy = HostFilterProxy(self.hosts, self)
         self.jobs = JobListModel(store, self)
@@ -68,6 +73,7 @@ class Session(QObject):
         self.bridge.hostsUpdated.connect(self.on_hosts)
         self.bridge.hostsRemoved.connect(self.on_hosts_removed)
         self.bridge.jobsUpdated.connect(self.on_jobs)
+        self.bridge.jobsRead.connect(self.on_reads)
         self.bridge.showRequested.connect(self.app.show_host)
 
         self.jobs.load()
@@ -101,23 +107,42 @@ class Session(QObject):
         self._count_header()
 
     def on_jobs(self, batch):
-        """``{job_id: {"reload": bool, "progress": event or None}}`` from the bridge."""
+        """``{job_id: {"reload": bool, "progress": event or None}}`` from the bridge.
+
+        Jobs that changed through the store (or ended) are read now; jobs whose
+        steps moved go to the reader, whose reads come back to :meth:`on_reads`;
+        progress moves the bars.
+        """
         live = {i: e["progress"] for i, e in batch.items() if e["progress"] is not None}
-        reload = [i for i, e in batch.items() if e["reload"]]
-        if reload:
-            self.jobs.refresh(reload, live)
-            read = self.jobs.last_read
-        only_progress = {i: p for i, p in live.items() if i not in reload}
+        now = [i for i, e in batch.items() if e.get("now")]
+        later = [i for i, e in batch.items() if e["reload"] and not e.get("now")]
+        read = self.jobs.refresh(now, live) if now else {}
+        only_progress = {i: p for i, p in live.items() if i not in now}
         if only_progress:
             self.jobs.progress(only_progress)
         selected = self.queue.selectedId
-        if selected in batch:
-            if selected in reload:
-                self.queue.reload_selected(read.get(selected))
-            elif selected in only_progress:
-                self.queue.progress(selected, only_progress[selected])
-        if reload:
+        if selected in now:
+            self.queue.reload_selected(read.get(selected))
+        elif selected in only_progress:
+            self.queue.progress(selected, only_progress[selected])
+        if later:
+            self.reader.request(later, log_of=selected)
+        if now:
             self.after_jobs_changed(reload_selected=False)
+
+    def on_reads(self, reads):
+        """``{job_id: (started, job or None, log lines or None)}`` from the reader."""
+        applied = self.jobs.apply_reads(reads)
+        if not applied:
+            return
+        selected = self.queue.selectedId
+        if selected in applied:
+            _, job, lines = reads[selected]
+            if job is not None:
+                self.queue.reload_selected(job, lines)
+            else:
+                self.queue.reload_selected()  # gone: clears the detail pane
+        self.after_jobs_changed(reload_selected=False)
 
     # -- helpers for the viewmodels -----------------------------------------------------
 
@@ -185,6 +210,7 @@ class Session(QObject):
         into whatever is left of the session once Qt deletes it with the engine.
         """
         self.bridge.stop()
+        self.reader.stop()
         self._sync.stop()
         self.app.stop()
         self.host_proxy.stop()
