@@ -2,6 +2,9 @@
 
 import json
 import os
+import signal
+import subprocess
+import sys
 
 from cli_support import run_cli
 
@@ -48,3 +51,25 @@ def test_demo_refuses_an_unknown_host_in_one_line(home):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "unknown demo host blender" in result.stderr
+
+
+def test_ctrl_c_quits_the_demo_cleanly_and_its_hosts_with_it(home):
+    env = dict(os.environ, PYBLISH_QML_QUEUE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pyblish_qml_queue", "demo", "--hosts", "python", "--seconds", "5"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "publishing into" in process.stdout.readline() + process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err[-2000:]
+    assert "demo: finished" in out
+    assert "does not support raise()" not in err  # no Qt noise from the offscreen window
+    assert os.path.exists(home / "demo" / "logs" / "python.log")  # the host's own output

@@ -27,16 +27,30 @@ SCENARIOS = {
 }
 
 
-def start_hosts(names, env=None):
-    """Start one demo host process per name; returns the processes."""
+def start_hosts(names, env=None, log_dir=None):
+    """Start one demo host process per name; returns the processes.
+
+    With ``log_dir``, each host's own output (its pyblish log, tracebacks of failing
+    validators) goes to ``<log_dir>/<name>.log`` instead of this terminal.
+    """
     processes = []
     for name in names:
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "pyblish_qml_queue.demo.host", "--host", name],
-                env=dict(os.environ, **(env or {})),
+        output = None
+        if log_dir:
+            os.makedirs(log_dir, exist_ok=True)
+            output = open(os.path.join(log_dir, name + ".log"), "a")
+        try:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "pyblish_qml_queue.demo.host", "--host", name],
+                    env=dict(os.environ, **(env or {})),
+                    stdout=output,
+                    stderr=subprocess.STDOUT if output else None,
+                )
             )
-        )
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy
     return processes
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import sys
 
-from PySide6.QtCore import QEvent, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
 from PySide6.QtWidgets import QApplication
@@ -164,7 +165,7 @@ def build_app(
         )
     root = roots[0]
     desktop.set_window(root)
-    session.app.raiseRequested.connect(lambda: (root.show(), root.raise_(), root.requestActivate()))
+    session.app.raiseRequested.connect(lambda: _bring_to_front(root))
 
     def shut_down():
         if closed:
@@ -179,6 +180,29 @@ def build_app(
     engine._pqq_session = session  # keep the Python side alive with the engine
     engine._pqq_shut_down = shut_down
     return app, engine, root
+
+
+def _bring_to_front(window) -> None:
+    window.show()
+    if QGuiApplication.platformName() != "offscreen":  # nothing to raise there, Qt warns
+        window.raise_()
+        window.requestActivate()
+
+
+def quit_on_signals(app) -> QTimer:
+    """Ctrl-C and SIGTERM quit the app cleanly (running jobs resume at the next start).
+
+    Python runs signal handlers only between bytecodes, never inside Qt's event loop, so a
+    short timer gives it the chance. Returns the timer (parented to ``app``).
+    """
+    for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+        if sig is not None:
+            # Posted, not called: a quit() before the event loop runs would be lost.
+            signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
 
 
 def freeze_startup_objects() -> None:
@@ -215,6 +239,7 @@ def run_app(args=None) -> int:
         log.error("%s", exc)
         sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
         return 1
+    quit_on_signals(app)
     freeze_startup_objects()
     code = app.exec()
     shut_down(engine)

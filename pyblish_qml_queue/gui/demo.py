@@ -9,7 +9,14 @@ import sys
 from PySide6.QtCore import QEvent, QTimer
 
 from ..demo.script import DemoScript, start_hosts, stop_hosts
-from .app import AppError, build_app, freeze_startup_objects, session_of, shut_down
+from .app import (
+    AppError,
+    build_app,
+    freeze_startup_objects,
+    quit_on_signals,
+    session_of,
+    shut_down,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +29,7 @@ def run_demo(names, root, args) -> int:
         HubRunning: another app accepts hosts already.
     """
     app, engine, root_window = build_app(sys.argv[:1])
+    quit_on_signals(app)
     hub = session_of(engine).hub
     if hub is None:
         shut_down(engine)
@@ -29,7 +37,9 @@ def run_demo(names, root, args) -> int:
             "the app has no hub, so demo hosts cannot connect; run 'pyblish-qml-queue doctor'"
         )
     print(f"demo: {len(names)} hosts ({', '.join(names)}) publishing into {root}", flush=True)
-    processes = start_hosts(names)
+    logs = os.path.join(root, "logs")
+    processes = start_hosts(names, log_dir=logs)
+    print(f"demo: the demo hosts' own output goes to {logs}", flush=True)
     script = DemoScript(hub, names)
     script.start()
     if args.quit_after:
