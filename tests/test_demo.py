@@ -5,7 +5,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
+import pytest
 from cli_support import run_cli
 
 
@@ -73,3 +75,46 @@ def test_ctrl_c_quits_the_demo_cleanly_and_its_hosts_with_it(home):
     assert "demo: finished" in out
     assert "does not support raise()" not in err  # no Qt noise from the offscreen window
     assert os.path.exists(home / "demo" / "logs" / "python.log")  # the host's own output
+
+
+def _demo_hosts_of(home):
+    """Pids of demo host processes started for ``home`` (Linux: read from /proc)."""
+    mark = f"PYBLISH_QML_QUEUE_HOME={home}".encode()
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"pyblish_qml_queue.demo.host" not in f.read():
+                    continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if mark in f.read().split(b"\0"):
+                    pids.append(int(pid))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_demo_hosts_end_when_the_demo_is_killed(home):
+    env = dict(os.environ, PYBLISH_QML_QUEUE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pyblish_qml_queue", "demo", "--hosts", "python,nuke"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        process.stdout.readline()
+        process.stdout.readline()  # the hosts run from here
+        deadline = time.monotonic() + 30
+        while len(_demo_hosts_of(home)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_demo_hosts_of(home)) == 2
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10
+    while _demo_hosts_of(home) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _demo_hosts_of(home) == []

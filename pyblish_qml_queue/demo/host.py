@@ -20,7 +20,11 @@ VERSIONS = {"maya": "2025", "houdini": "20.5", "nuke": "15.1", "python": sys.ver
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pyblish_qml_queue.demo.host")
     parser.add_argument("--host", choices=sorted(VERSIONS), default="python")
+    parser.add_argument(
+        "--parent", type=int, default=None, help="end when this process (the demo) is gone"
+    )
     args = parser.parse_args(argv)
+    parent = args.parent or os.getppid()
     logging.basicConfig(level=logging.WARNING, format="demo %(name)s: %(message)s")
 
     os.environ["PYBLISH_QML_QUEUE_DEMO_HOST"] = args.host
@@ -31,8 +35,10 @@ def main(argv=None):
     from ..host.link import serve_main_thread
     from ..host.show import show
 
-    show()
-    serve_main_thread()  # run the app's pyblish calls on this "main thread", like a DCC
+    link = show()
+    # A real DCC outlives the app and reconnects; a demo host ends with the demo that started it.
+    serve_main_thread(until=lambda: os.getppid() != parent)
+    link.close()
     return 0
 
 

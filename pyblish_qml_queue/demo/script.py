@@ -42,7 +42,15 @@ def start_hosts(names, env=None, log_dir=None):
         try:
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "pyblish_qml_queue.demo.host", "--host", name],
+                    [
+                        sys.executable,
+                        "-m",
+                        "pyblish_qml_queue.demo.host",
+                        "--host",
+                        name,
+                        "--parent",
+                        str(os.getpid()),
+                    ],
                     env=dict(os.environ, **(env or {})),
                     stdout=output,
                     stderr=subprocess.STDOUT if output else None,
