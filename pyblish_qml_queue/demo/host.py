@@ -35,7 +35,7 @@ def main(argv=None):
     from ..host.link import serve_main_thread
     from ..host.show import show
 
-    link = show()
+    link = show(start=False)  # the demo started the app; never start another one
     # A real DCC outlives the app and reconnects; a demo host ends with the demo that started it.
     serve_main_thread(until=lambda: os.getppid() != parent)
     link.close()

@@ -32,12 +32,13 @@ _state = {"started": 0.0, "process": None}
 _lock = threading.Lock()
 
 
-def show(targets=None):
+def show(targets=None, start=True):
     """Show this host in the pyblish-qml-queue app, starting the app if needed.
 
     Args:
         targets (list): pyblish targets for this host's publishes (None:
             "default" plus the registered ones).
+        start (bool): start the app when none runs (False: wait for one to start).
 
     Returns:
         Link: this process's link to the app (connected, or connecting in the
@@ -56,7 +57,7 @@ def show(targets=None):
     if link.connected:
         threading.Thread(target=link.show, name="pyblish-qml-queue-show", daemon=True).start()
         return link
-    if wire.read_runtime() is None:
+    if start and wire.read_runtime() is None:
         start_app()
     link.start()
     link.wait_connected(SHOW_WAIT)
