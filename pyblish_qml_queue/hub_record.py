@@ -98,6 +98,15 @@ class HostRecord:
             self._scene_from_context()
         return recount
 
+    def _instance_counts(self) -> dict:
+        """``{"count": n, "families": [[family, n], ...]}``, most common family first."""
+        families: dict = {}
+        for inst in self.instances.values():
+            family = (inst.get("data") or {}).get("family") or "default"
+            families[family] = families.get(family, 0) + 1
+        ranked = sorted(families.items(), key=lambda item: (-item[1], item[0]))
+        return {"count": len(self.instances), "families": [list(item) for item in ranked]}
+
     def _scene_from_context(self) -> None:
         """A host registers before it collects: take its scene from the collected context."""
         scene = (self.context.get("data") or {}).get("currentFile")
@@ -168,6 +177,7 @@ class HostRecord:
                 "last_activity": self.last_activity,
                 "log_tail": list(self.log_tail),
                 "job_id": self.job_id,
+                "instances": self._instance_counts(),
                 "validated": self.validated,
             }
 

@@ -299,3 +299,12 @@ def test_a_million_qt_calls_from_python_do_not_wear_out_none_or_true(qapp):
 
     assert sys.getrefcount(None) > none_before - 1000
     assert sys.getrefcount(True) > true_before - 1000
+
+
+def test_a_host_card_summarises_its_instances_by_family():
+    from pyblish_qml_queue.gui.hostmodel import instance_summary
+
+    counts = {"count": 5, "families": [["pointcache", 3], ["camera", 1], ["review", 1]]}
+    assert instance_summary(counts) == "5 · pointcache 3 · camera 1 · review 1"
+    assert instance_summary({"count": 0, "families": []}) == ""
+    assert instance_summary(None) == ""  # hosts of older versions send no counts

@@ -57,6 +57,7 @@ def test_a_host_that_calls_show_registers_and_is_collected(hub, hosts):
     assert host["application"] == "python"
     assert host["connected"] is True
     assert host["progress"] == {"done": 1, "total": pairs(2)}
+    assert hub.host(host["id"])["instances"] == {"count": 2, "families": [["thing", 2]]}
     items = hub.items(host["id"])
     assert sorted(i["name"] for i in items["instances"]) == ["thing00", "thing01"]
     assert [p["name"] for p in items["plugins"]] == [

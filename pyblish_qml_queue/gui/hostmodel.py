@@ -19,6 +19,15 @@ from .rowmodel import role_ids
 
 log = logging.getLogger(__name__)
 
+def instance_summary(instances) -> str:
+    """``"5 · pointcache 3 · camera 1 · review 1"`` from a snapshot's instance counts."""
+    if not instances or not instances.get("count"):
+        return ""
+    parts = [str(instances["count"])]
+    parts += [f"{family} {n}" for family, n in instances.get("families") or []]
+    return " · ".join(parts)
+
+
 #: QML role name -> function of a host snapshot. One role per snapshot field.
 ROLES = {
     "hostId": lambda s: s.get("id", ""),
@@ -42,6 +51,7 @@ ROLES = {
     "logTail": lambda s: list(s.get("log_tail") or []),
     "jobId": lambda s: s.get("job_id") or "",
     "validated": lambda s: bool(s.get("validated")),
+    "instanceSummary": lambda s: instance_summary(s.get("instances")),
 }
 ROLE_NAMES = list(ROLES)
 ROLE_IDS = role_ids(ROLE_NAMES)

@@ -27,6 +27,7 @@ Rectangle {
     required property var logTail
     required property string jobId
     required property bool validated
+    required property string instanceSummary
 
     readonly property bool gone: !connected || hostState === "disconnected"
     readonly property bool busy: ["collecting", "validating", "extracting", "integrating"]
@@ -191,6 +192,29 @@ Rectangle {
                         App.showQueue()
                     }
                 }
+            }
+        }
+
+        // what it publishes
+        RowLayout {
+            Layout.fillWidth: true
+            visible: card.instanceSummary !== ""
+            spacing: 8
+            Text {
+                Layout.preferredWidth: 60
+                text: "Instances"
+                color: card.dim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Text {
+                objectName: "instanceSummary"
+                Layout.fillWidth: true
+                text: card.instanceSummary
+                color: card.ink
+                elide: Text.ElideRight
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
             }
         }
 
