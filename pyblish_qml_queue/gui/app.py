@@ -101,9 +101,10 @@ def build_app(
             executor.wake()
 
     if hub is None:
-        hub = _make_hub(store, job_added)
-        if hub is not None:
-            owned.append(hub.close)
+        from ..hub import run_hub_for_serve
+
+        hub = run_hub_for_serve(store, on_added=job_added)
+        owned.append(hub.close)
     if executor is None:
         from ..queue.executor import Executor
 
@@ -278,25 +279,6 @@ def _start_signals(store, executor, address):
 def _log_qml_warnings(warnings):
     for warning in warnings:
         log.warning("QML: %s", warning.toString())
-
-
-def _make_hub(store, job_added):
-    try:
-        from ..hub import Hub
-    except ImportError:
-        log.warning("No hub in this install; hosts cannot connect to the app.")
-        return None
-    from ..queue.model import Job
-
-    def on_job(payload):
-        job = Job.from_payload(payload)
-        store.add(job)
-        job_added(job.id)
-        return job.id
-
-    hub = Hub(on_job=on_job)
-    hub.start()
-    return hub
 
 
 def _start_spool(store, job_added):

@@ -44,3 +44,14 @@ def filter_env(environ, deny=None):
         for name, value in environ.items()
         if not any(fnmatch.fnmatchcase(name.upper(), pattern) for pattern in patterns)
     )
+
+
+def user_name():
+    """Who runs this process: getpass, else $USER / $USERNAME, else "" (some containers
+    have no user name)."""
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USER") or os.environ.get("USERNAME") or ""

@@ -18,7 +18,6 @@ is (:mod:`.jsonsafe`); nothing is silently dropped. Tuples are accepted and
 travel as lists.
 """
 
-import getpass
 import logging
 import os
 import socket
@@ -28,18 +27,16 @@ import uuid
 
 import pyblish.api
 
-from .env import filter_env
+from .env import filter_env, user_name
 from .jsonsafe import NotJsonSafe, json_data
 from .locate import PluginNotLocatable, check_locatable, plugin_locator, plugin_sources
-from .plan import FIRST_ORDER, effective_targets, iter_pairs, plan_steps
+from .plan import effective_targets, plan_steps
 
 __all__ = [
-    "FIRST_ORDER",  # re-exported for host.submit
     "NotJsonSafe",
     "PluginNotLocatable",
     "build_job",
     "host_info",
-    "iter_pairs",  # re-exported for host.submit
 ]
 
 log = logging.getLogger(__name__)
@@ -67,18 +64,10 @@ def host_info(context, snapshot=None):
         "version": _application_version(application),
         "pid": os.getpid(),
         "machine": socket.gethostname(),
-        "user": _user(),
+        "user": user_name(),
         "scene": context.data.get("currentFile"),
         "snapshot": snapshot,
     }
-
-
-def _user():
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers
-        log.debug("no user name found", exc_info=True)
-        return ""
 
 
 VERSION_ENV = "PYBLISH_QML_QUEUE_HOST_VERSION"

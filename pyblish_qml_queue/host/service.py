@@ -12,7 +12,6 @@ Every method takes and returns JSON-safe values only.
 """
 
 import logging
-import os
 import re
 import sys
 import threading
@@ -21,6 +20,7 @@ import pyblish.api
 import pyblish.logic
 import pyblish.plugin
 
+from .env import user_name
 from .formats import (
     format_context,
     format_data,
@@ -86,7 +86,7 @@ class Service(object):
         """
         with self._lock:
             self.context = pyblish.api.Context()
-            self.context.data["user"] = _user()
+            self.context.data["user"] = user_name()
             self.context.data["pyblishVersion"] = pyblish.version
             self.context.data["pythonVersion"] = sys.version.split()[0]
             plugins = self._discover()
@@ -304,12 +304,3 @@ class Service(object):
 
 
 _MISSING = object()
-
-
-def _user():
-    try:
-        import getpass
-
-        return getpass.getuser()
-    except Exception:
-        return os.environ.get("USER") or os.environ.get("USERNAME") or ""

@@ -8,7 +8,7 @@ import logging
 import pyblish.api
 import pyblish.plugin
 
-from . import job, spool
+from . import job, plan, spool
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def is_collected(context):
 
 def _process(context, plugins, targets, first, last):
     failures = []
-    for plugin, instance in job.iter_pairs(plugins, context, targets, first, last):
+    for plugin, instance in plan.iter_pairs(plugins, context, targets, first, last):
         result = pyblish.plugin.process(plugin, context, instance)
         if result["error"] is not None:
             label = plugin.label or plugin.__name__
@@ -80,11 +80,11 @@ def collect_and_validate(context, plugins, targets):
         log.info("context is collected already; not collecting again")
     else:
         failures += _process(context, plugins, targets, None, COLLECTED_BELOW)
-    if _ran(context, COLLECTED_BELOW, job.FIRST_ORDER):
+    if _ran(context, COLLECTED_BELOW, plan.FIRST_ORDER):
         log.info("context is validated already; checking its results")
-        failures += _recorded_failures(context, COLLECTED_BELOW, job.FIRST_ORDER)
+        failures += _recorded_failures(context, COLLECTED_BELOW, plan.FIRST_ORDER)
     else:
-        failures += _process(context, plugins, targets, COLLECTED_BELOW, job.FIRST_ORDER)
+        failures += _process(context, plugins, targets, COLLECTED_BELOW, plan.FIRST_ORDER)
     return failures
 
 
