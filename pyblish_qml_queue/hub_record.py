@@ -53,6 +53,7 @@ class HostRecord:
         self.results: list = []
         self.done: set = set()
         self.total = 0
+        self.instance_counts = {"count": 0, "families": []}
         self.errors = 0
         self.warnings = 0
         self.orders_with_error: set = set()
@@ -128,9 +129,12 @@ class HostRecord:
         self._derive_state()
 
     def _count(self) -> None:
+        """Steps in all and instances by family: only instances or their families change
+        them, so they are worked out then, not for every snapshot."""
         self.total = len(self.done) + plan.count_pairs(
             self.plugins, list(self.instances.values()), self.done
         )
+        self.instance_counts = self._instance_counts()
 
     def _derive_state(self) -> None:
         """State after a restore, from the kept results alone."""
@@ -177,7 +181,7 @@ class HostRecord:
                 "last_activity": self.last_activity,
                 "log_tail": list(self.log_tail),
                 "job_id": self.job_id,
-                "instances": self._instance_counts(),
+                "instances": self.instance_counts,
                 "validated": self.validated,
             }
 
