@@ -23,11 +23,11 @@ import time
 from support import ROOT, one_step_payload
 
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.celery_app import redis_client
-from pyblish_qml_queue.queue.celery_executor import CeleryExecutor
+from pyblish_qml_queue.queue.celery.app import redis_client
+from pyblish_qml_queue.queue.celery.executor import CeleryExecutor
 from pyblish_qml_queue.queue.executor import Executor
 from pyblish_qml_queue.queue.model import Job
-from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
 PLUGIN = """
 import pyblish.api
@@ -40,12 +40,8 @@ class Noop(pyblish.api.InstancePlugin):
         pass
 """
 
-LAUNCH = (
-    "import sys; from pyblish_qml_queue import cli; "
-    "'pyblish_qml_queue.cli_celery' in cli.COMMANDS or "
-    "cli.COMMANDS.append('pyblish_qml_queue.cli_celery'); "
-    "sys.exit(cli.main(sys.argv[1:]))"
-)
+#: Runs the CLI (python -c LAUNCH verb ...).
+LAUNCH = "import sys; from pyblish_qml_queue.cli.command import main; sys.exit(main(sys.argv[1:]))"
 
 
 def payload(plugin_dir):

@@ -50,7 +50,7 @@ def child_first_frame(kind, db, started):
     else:
         from pyblish_qml_queue.gui import sample
         from pyblish_qml_queue.gui.app import build_app
-        from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+        from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
         store = SQLiteJobStore(db)
         hub = sample.SampleHub(_hosts(20))
@@ -193,7 +193,7 @@ def build_store(path, jobs):
     """A SQLite store with ``jobs`` jobs in every state (bulk: queued, then 2 running)."""
     from pyblish_qml_queue.gui import sample
     from pyblish_qml_queue.queue.model import Job
-    from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
     store = SQLiteJobStore(path)
     sample.fill_store(store, 30, running=0)
@@ -246,12 +246,7 @@ def main(argv=None):
     from PySide6.QtWidgets import QApplication
 
     from pyblish_qml_queue.gui import sample
-    from pyblish_qml_queue.gui.app import (
-        build_app,
-        freeze_startup_objects,
-        session_of,
-        shut_down,
-    )
+    from pyblish_qml_queue.gui.app import build_app, freeze_startup_objects, session_of, shut_down
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     empty_engine = QQmlApplicationEngine()

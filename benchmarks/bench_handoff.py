@@ -72,8 +72,8 @@ def over_the_link(folder, script, instances, repeat):
         dict: handoff, store (the app's on_job share), ping: lists of seconds;
         bytes: the payload's JSON size; steps: steps per job.
     """
-    from pyblish_qml_queue.hub import run_hub_for_serve
-    from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+    from pyblish_qml_queue.hub.hub import run_hub_for_serve
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
     store = SQLiteJobStore()
     hub = run_hub_for_serve(store)

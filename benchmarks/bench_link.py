@@ -46,7 +46,7 @@ def baseline(folder, instances, repeat):
 
 def over_the_link(folder, script, instances, repeat):
     """(steps, round trips per step, seconds per step) driving a host process."""
-    from pyblish_qml_queue.hub import Hub
+    from pyblish_qml_queue.hub.hub import Hub
 
     hub = Hub()
     hub.subscribe(lambda event: None)  # a subscriber, as the GUI would be

@@ -131,10 +131,10 @@ def main():
 
     root = tempfile.mkdtemp(prefix="bench-pipeline-")
     os.environ["PYBLISH_QML_QUEUE_HOME"] = os.path.join(root, "home")
-    from pyblish_qml_queue.cli_serve import SPOOL_INTERVAL
+    from pyblish_qml_queue.cli.serve import SPOOL_INTERVAL
     from pyblish_qml_queue.queue.executor import Executor
     from pyblish_qml_queue.queue.spool import SpoolIngester
-    from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
     ended = {}
     lock = threading.Lock()

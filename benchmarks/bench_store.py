@@ -20,7 +20,7 @@ import time
 from support import one_step_payload
 
 from pyblish_qml_queue.queue.model import Job
-from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
 TARGET = 0.5
 OWNER = "bench:1:x"

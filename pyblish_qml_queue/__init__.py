@@ -7,10 +7,10 @@ The public facade, safe to import inside a DCC: it loads only the host side
     job_id = pyblish_qml_queue.submit()  # collect, validate, hand off the rest
 """
 
-from .host.farm import NotInWorker, expect_signal
-from .host.job import NotJsonSafe
-from .host.show import show
-from .host.submit import HandOffRefused, ValidationFailed, submit
+from pyblish_qml_queue.common.farmwait import NotInWorker, expect_signal
+from pyblish_qml_queue.host.job import NotJsonSafe
+from pyblish_qml_queue.host.show import show
+from pyblish_qml_queue.host.submit import HandOffRefused, ValidationFailed, submit
 
 __version__ = "0.1.0"
 

@@ -14,17 +14,12 @@ import pytest
 from conftest import ROOT
 from waiting import wait_until
 
-from pyblish_qml_queue.queue.celery_app import redis_client
+from pyblish_qml_queue.queue.celery.app import redis_client
 
 REDIS = shutil.which("redis-server")
 
-#: Runs the CLI with the worker verb, whether or not cli.COMMANDS lists it yet.
-LAUNCH = (
-    "import sys; from pyblish_qml_queue import cli; "
-    "'pyblish_qml_queue.cli_celery' in cli.COMMANDS or "
-    "cli.COMMANDS.append('pyblish_qml_queue.cli_celery'); "
-    "sys.exit(cli.main(sys.argv[1:]))"
-)
+#: Runs the CLI (python -c LAUNCH verb ...).
+LAUNCH = "import sys; from pyblish_qml_queue.cli.command import main; sys.exit(main(sys.argv[1:]))"
 
 
 def free_port():

@@ -49,7 +49,7 @@ def clock():
 @pytest.fixture
 def store(tmp_path):
     """A real SQLite job store in ``tmp_path/jobs.db``, closed at teardown."""
-    from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
     store = SQLiteJobStore(str(tmp_path / "jobs.db"))
     yield store
@@ -60,7 +60,7 @@ def store(tmp_path):
 def each_store(request, tmp_path, clock):
     """The in-memory store, then SQLite, both on ``clock``: for the store contract."""
     from pyblish_qml_queue.queue.memory import MemoryJobStore
-    from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
     if request.param == "memory":
         store = MemoryJobStore(clock=clock)

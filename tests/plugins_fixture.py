@@ -82,7 +82,7 @@ class ExtractGate(pyblish.api.ContextPlugin):
         mark("ExtractGate.context")
 """,
     "extract_model.py": """
-from pyblish_qml_queue.host import progress
+from pyblish_qml_queue.common import progress
 
 
 class ExtractModel(pyblish.api.InstancePlugin):

@@ -39,6 +39,7 @@ def test_core_and_host_never_import_qt():
 def test_host_and_worker_code_keeps_python_37_syntax():
     """Code that runs inside a DCC (mayapy can be 3.7) must parse there."""
     files = [
+        os.path.join("pyblish_qml_queue", "common"),
         os.path.join("pyblish_qml_queue", "host"),
         os.path.join("pyblish_qml_queue", "worker"),
         os.path.join("pyblish_qml_queue", "demo"),

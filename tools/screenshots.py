@@ -86,7 +86,7 @@ def publish_shots(app, out):
     from host_fixtures import stop
     from publish_hosts import start_studio_host
 
-    from pyblish_qml_queue.queue.sqlite import SQLiteJobStore
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
     tmp = tempfile.mkdtemp(prefix="pqq-shots-")
     os.environ["PYBLISH_QML_QUEUE_HOME"] = os.path.join(tmp, "home")

@@ -153,10 +153,10 @@ def shoot(out):
     from PySide6.QtGui import QColor, QGuiApplication, QLinearGradient, QPainter
     from PySide6.QtWidgets import QApplication, QWidget
 
+    from pyblish_qml_queue.common.logbuffer import LogBuffer
     from pyblish_qml_queue.gui import sample
     from pyblish_qml_queue.gui.app import build_app, session_of, shut_down
-    from pyblish_qml_queue.gui.desktop import desktop_of
-    from pyblish_qml_queue.logbuffer import LogBuffer
+    from pyblish_qml_queue.gui.desktop.parts import desktop_of
     from pyblish_qml_queue.queue.memory import MemoryJobStore
 
     buffer = LogBuffer()

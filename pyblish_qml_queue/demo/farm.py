@@ -29,8 +29,8 @@ def render(paths, seconds):
 
 
 def main(argv=None):
-    from pyblish_qml_queue import cli
-    from pyblish_qml_queue.host import farm
+    from pyblish_qml_queue.cli import command as cli
+    from pyblish_qml_queue.common import farmwait as farm
 
     paths = list(sys.argv[1:] if argv is None else argv)
     seconds = float(os.environ.get("PYBLISH_QML_QUEUE_DEMO_SECONDS", "12"))

@@ -12,7 +12,7 @@ import sys
 
 import pyblish.api
 
-from . import PLUGIN_PATH
+from pyblish_qml_queue.demo import PLUGIN_PATH
 
 VERSIONS = {"maya": "2025", "houdini": "20.5", "nuke": "15.1", "python": sys.version.split()[0]}
 
@@ -32,8 +32,8 @@ def main(argv=None):
     pyblish.api.register_host(args.host)
     pyblish.api.register_plugin_path(PLUGIN_PATH)
 
-    from ..host.link import serve_main_thread
-    from ..host.show import show
+    from pyblish_qml_queue.host.link import serve_main_thread
+    from pyblish_qml_queue.host.show import show
 
     link = show(start=False)  # the demo started the app; never start another one
     # A real DCC outlives the app and reconnects; a demo host ends with the demo that started it.

@@ -1,6 +1,6 @@
 """What the demo does once its hosts are connected: drive them through the hub like an artist.
 
-Qt-free: it uses only the :class:`~pyblish_qml_queue.hub.Hub` API, on its own thread.
+Qt-free: it uses only the :class:`~pyblish_qml_queue.hub.hub.Hub` API, on its own thread.
 
 - maya: validate (fails on naming), run the repair action, reset and validate again (passes), then
   *Publish in background*: the job appears in the Queue and the host is free at once.

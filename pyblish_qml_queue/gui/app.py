@@ -19,10 +19,10 @@ from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
 from PySide6.QtWidgets import QApplication
 
-from . import desktop as desktop_parts
-from . import viewmodels
-from .publish import Publish
-from .session import Session
+from pyblish_qml_queue.gui import viewmodels
+from pyblish_qml_queue.gui.desktop import parts as desktop_parts
+from pyblish_qml_queue.gui.publish.view import Publish
+from pyblish_qml_queue.gui.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def build_app(
     Args:
         argv: command-line arguments for Qt (default ``sys.argv``).
         store: a job store; default the user's SQLite store.
-        hub: a hub; default a new :class:`~pyblish_qml_queue.hub.Hub`, started.
+        hub: a hub; default a new :class:`~pyblish_qml_queue.hub.hub.Hub`, started.
             ``False`` for none.
         executor: an executor; default a new one over ``store``, started. Its
             ``on_event`` is pointed at the GUI (chained if already set).
@@ -65,7 +65,7 @@ def build_app(
         signals: ``"HOST:PORT"`` for the farm-signal endpoint (``POST /v1/signal``);
             ``None`` reads the ``signals`` setting (empty: off).
         interval: the event bridge's drain period in ms.
-        tray_options: keyword arguments for :func:`pyblish_qml_queue.gui.desktop.attach`
+        tray_options: keyword arguments for :func:`pyblish_qml_queue.gui.desktop.parts.attach`
             (``available``, ``ask``, ``log_buffer``), for tests.
 
     Returns:
@@ -82,7 +82,7 @@ def build_app(
 
     owned = []  # things we started, stopped in reverse order at quit
     if store is None:
-        from ..queue.sqlite import SQLiteJobStore
+        from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
         store = SQLiteJobStore()
         owned.append(store.close)
@@ -101,12 +101,12 @@ def build_app(
             executor.wake()
 
     if hub is None:
-        from ..hub import run_hub_for_serve
+        from pyblish_qml_queue.hub.hub import run_hub_for_serve
 
         hub = run_hub_for_serve(store, on_added=job_added)
         owned.append(hub.close)
     if executor is None:
-        from ..queue.executor import Executor
+        from pyblish_qml_queue.queue.executor import Executor
 
         executor = Executor(store, concurrency=concurrency)
         executor.start()
@@ -254,12 +254,12 @@ def run_app(args=None) -> int:
 def _start_signals(store, executor, address):
     """The farm-signal endpoint, when asked for; a failure is logged, never fatal."""
     if address is None:
-        from ..settings import load
+        from pyblish_qml_queue.common.settings import load
 
         address = load().get("signals", "")
     if not address:
         return None
-    from ..signals_http import serve_signals
+    from pyblish_qml_queue.farm.http import serve_signals
 
     wake = executor.wake if executor else None
     try:
@@ -282,7 +282,7 @@ def _log_qml_warnings(warnings):
 
 
 def _start_spool(store, job_added):
-    from ..queue.spool import SpoolIngester
+    from pyblish_qml_queue.queue.spool import SpoolIngester
 
     ingester = SpoolIngester(store, on_added=lambda ids: [job_added(i) for i in ids])
     ingester.start(interval=1.0)

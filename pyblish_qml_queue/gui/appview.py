@@ -11,7 +11,7 @@ import time
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlSingleton
 
-from .singletons import SESSIONS, set_and_notify
+from pyblish_qml_queue.gui.singletons import SESSIONS, set_and_notify
 
 log = logging.getLogger(__name__)
 

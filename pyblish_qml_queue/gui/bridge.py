@@ -20,7 +20,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..queue.store import JobNotFound, StoreError
+from pyblish_qml_queue.queue.store import JobNotFound, StoreError
 
 log = logging.getLogger(__name__)
 

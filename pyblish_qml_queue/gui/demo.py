@@ -8,8 +8,8 @@ import sys
 
 from PySide6.QtCore import QEvent, QTimer
 
-from ..demo.script import DemoScript, start_hosts, stop_hosts
-from .app import (
+from pyblish_qml_queue.demo.script import DemoScript, start_hosts, stop_hosts
+from pyblish_qml_queue.gui.app import (
     AppError,
     build_app,
     freeze_startup_objects,

@@ -15,14 +15,14 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer
 
-from ..queue import model as jobs_model
-from .appview import App
-from .bridge import EventBridge, JobReader
-from .hostmodel import HostFilterProxy, HostListModel
-from .jobdetail import JobLogModel, JobStepModel, LogLevelProxy
-from .jobmodel import JobFilterProxy, JobListModel, order_key
-from .overview import Overview
-from .queueview import Queue
+from pyblish_qml_queue.gui.appview import App
+from pyblish_qml_queue.gui.bridge import EventBridge, JobReader
+from pyblish_qml_queue.gui.overview.hosts import HostFilterProxy, HostListModel
+from pyblish_qml_queue.gui.overview.view import Overview
+from pyblish_qml_queue.gui.queue.detail import JobLogModel, JobStepModel, LogLevelProxy
+from pyblish_qml_queue.gui.queue.jobs import JobFilterProxy, JobListModel, order_key
+from pyblish_qml_queue.gui.queue.view import Queue
+from pyblish_qml_queue.queue import model as jobs_model
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Session(QObject):
 
     Args:
         store: a :class:`~pyblish_qml_queue.queue.store.JobStore`.
-        hub: a :class:`~pyblish_qml_queue.hub.Hub` or anything with its
+        hub: a :class:`~pyblish_qml_queue.hub.hub.Hub` or anything with its
             ``hosts()``/``subscribe()``/``forget()`` (None: no hosts).
         executor: an executor with ``pause()``/``resume()``/``paused``/``cancel()``
             (None: the Queue page shows the queue as not running).

@@ -10,18 +10,18 @@ them, as it must happen before an engine first compiles the QML module.
 
 The engine asks ``create(engine)`` for each singleton; it returns the instance
 the composition root attached to that engine with :func:`attach` (the session's)
-or :func:`pyblish_qml_queue.gui.desktop.attach` (the tray and the console).
+or :func:`pyblish_qml_queue.gui.desktop.parts.attach` (the tray and the console).
 """
 
 from __future__ import annotations
 
-from .appview import App
-from .console import Console
-from .overview import Overview
-from .publish import Publish
-from .queueview import Queue
-from .singletons import SESSIONS
-from .tray import Tray
+from pyblish_qml_queue.gui.appview import App
+from pyblish_qml_queue.gui.console.view import Console
+from pyblish_qml_queue.gui.desktop.tray import Tray
+from pyblish_qml_queue.gui.overview.view import Overview
+from pyblish_qml_queue.gui.publish.view import Publish
+from pyblish_qml_queue.gui.queue.view import Queue
+from pyblish_qml_queue.gui.singletons import SESSIONS
 
 __all__ = ["App", "Console", "Overview", "Publish", "Queue", "Tray", "attach", "detach"]
 

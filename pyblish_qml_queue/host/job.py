@@ -27,10 +27,15 @@ import uuid
 
 import pyblish.api
 
-from .env import filter_env, user_name
-from .jsonsafe import NotJsonSafe, json_data
-from .locate import PluginNotLocatable, check_locatable, plugin_locator, plugin_sources
-from .plan import effective_targets, plan_steps
+from pyblish_qml_queue.common.jsonsafe import CONTEXT_EXCLUDED, NotJsonSafe, json_data
+from pyblish_qml_queue.common.locate import (
+    PluginNotLocatable,
+    check_locatable,
+    plugin_locator,
+    plugin_sources,
+)
+from pyblish_qml_queue.host.env import filter_env, user_name
+from pyblish_qml_queue.host.plan import effective_targets, plan_steps
 
 __all__ = [
     "NotJsonSafe",
@@ -43,8 +48,6 @@ log = logging.getLogger(__name__)
 
 SCHEMA = 1
 
-#: Context data keys that are pyblish's bookkeeping, not the publish's data.
-CONTEXT_EXCLUDED = ("results",)
 
 PYTHON_VAR = "PYBLISH_QML_QUEUE_WORKER_PYTHON"
 

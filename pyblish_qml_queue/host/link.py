@@ -22,8 +22,8 @@ import time
 import uuid
 from multiprocessing import AuthenticationError
 
-from . import wire
-from .peer import Peer
+from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common.wire.peer import Peer
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def host_info(service, token):
     """What the host registers with: id (machine, pid and a token this process
     keeps, so the app knows it again after a reconnect), application, version,
     pid, machine, user, scene, targets, python, and pyblish_qml settings."""
-    from . import job
+    from pyblish_qml_queue.host import job
 
     info = job.host_info(service.context)
     machine = socket.gethostname()

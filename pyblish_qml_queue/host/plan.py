@@ -6,7 +6,7 @@ Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
 import pyblish.api
 import pyblish.logic
 
-from .locate import plugin_locator
+from pyblish_qml_queue.common.locate import plugin_locator
 
 #: Steps start at the first plugin of this order or above: extraction on.
 FIRST_ORDER = pyblish.api.ExtractorOrder - 0.5

@@ -20,8 +20,8 @@ import pyblish.api
 import pyblish.logic
 import pyblish.plugin
 
-from .env import user_name
-from .formats import (
+from pyblish_qml_queue.host.env import user_name
+from pyblish_qml_queue.host.formats import (
     format_context,
     format_data,
     format_instance,
@@ -186,7 +186,7 @@ class Service(object):
         Returns:
             {"job": payload}
         """
-        from . import job
+        from pyblish_qml_queue.host import job
 
         with self._lock:
             if not len(self.context):

@@ -16,8 +16,8 @@ import sys
 import threading
 import time
 
-from . import link as link_module
-from . import wire
+from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.host import link as link_module
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def show(targets=None, start=True):
         Link: this process's link to the app (connected, or connecting in the
         background).
     """
-    from .service import Service
+    from pyblish_qml_queue.host.service import Service
 
     with _lock:
         link = link_module.current()

@@ -8,7 +8,8 @@ import logging
 import pyblish.api
 import pyblish.plugin
 
-from . import job, plan, spool
+from pyblish_qml_queue.common import spool
+from pyblish_qml_queue.host import job, plan
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def hand_off(payload):
         HandOffRefused: the app refused the job; nothing was spooled.
     """
     try:
-        from .link import try_handoff
+        from pyblish_qml_queue.host.link import try_handoff
     except ImportError as exc:
         log.debug("no host link (%s); spooling", exc)
         try_handoff = None

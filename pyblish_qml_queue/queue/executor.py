@@ -15,9 +15,9 @@ import threading
 import time
 from typing import Callable, Optional
 
-from .job_run import JobRun
-from .loop import ClaimLoop
-from .owners import owner_alive, pid_alive
+from pyblish_qml_queue.queue.job_run import JobRun
+from pyblish_qml_queue.queue.loop import ClaimLoop
+from pyblish_qml_queue.queue.owners import owner_alive, pid_alive
 
 # owner_alive and pid_alive: where callers have always found them
 __all__ = ["Executor", "owner_alive", "pid_alive"]

@@ -19,10 +19,10 @@ import sys
 import threading
 from typing import Optional
 
-from ..host.farm import JOB_ID_VAR, SECRET_VAR
-from . import model
-from .loop import Run, steps_to_send, waiting_line
-from .store import LeaseLost, StoreError
+from pyblish_qml_queue.common.farmwait import JOB_ID_VAR, SECRET_VAR
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.loop import Run, steps_to_send, waiting_line
+from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import threading
 import time
 from typing import Callable, Optional
 
-from . import model
-from .owners import forget_owner, make_owner, owner_alive, register_owner
-from .store import LeaseLost, StoreError
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.owners import forget_owner, make_owner, owner_alive, register_owner
+from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import threading
 import time
 from typing import Callable, Optional
 
-from . import model, rules
-from .model import Job
-from .store import ALREADY_APPLIED, APPLIED, FarmSignal, JobStore, NonceSeen
+from pyblish_qml_queue.queue import model, rules
+from pyblish_qml_queue.queue.model import Job
+from pyblish_qml_queue.queue.store import ALREADY_APPLIED, APPLIED, FarmSignal, JobStore, NonceSeen
 
 log = logging.getLogger(__name__)
 

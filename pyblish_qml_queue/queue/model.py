@@ -45,7 +45,7 @@ STEP_STATES = (PENDING, STEP_RUNNING, STEP_SUCCEEDED, STEP_FAILED, STEP_SKIPPED,
 #: Step states that count as done: a resumed job never runs them again.
 STEP_DONE = (STEP_SUCCEEDED, STEP_SKIPPED)
 
-# Farm signal statuses (see pyblish_qml_queue.signals)
+# Farm signal statuses (see pyblish_qml_queue.farm.signals)
 SIGNAL_SUCCESS = "success"
 SIGNAL_FAILURE = "failure"
 SIGNAL_STATUSES = (SIGNAL_SUCCESS, SIGNAL_FAILURE)

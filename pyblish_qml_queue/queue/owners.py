@@ -13,7 +13,7 @@ import secrets
 import socket
 import threading
 
-from ..host.wire import pid_alive
+from pyblish_qml_queue.common.wire import pid_alive
 
 __all__ = ["forget_owner", "make_owner", "owner_alive", "pid_alive", "register_owner"]
 

@@ -12,8 +12,14 @@ from __future__ import annotations
 import secrets
 from typing import Callable, Optional
 
-from . import model
-from .store import InvalidState, JobNotFound, LeaseLost, NotWaiting, StepNotFound
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.store import (
+    InvalidState,
+    JobNotFound,
+    LeaseLost,
+    NotWaiting,
+    StepNotFound,
+)
 
 #: Shortest id prefix a store accepts for a job id (people type short ids).
 MIN_PREFIX = 4

@@ -14,10 +14,10 @@ import os
 import threading
 from typing import Callable, Optional
 
-from ..host import paths
-from ..host.spool import read_spooled
-from .model import Job, JobPayloadError
-from .store import StoreError
+from pyblish_qml_queue.common import paths
+from pyblish_qml_queue.common.spool import read_spooled
+from pyblish_qml_queue.queue.model import Job, JobPayloadError
+from pyblish_qml_queue.queue.store import StoreError
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import abc
 from typing import Callable, Iterable, NamedTuple, Optional
 
-from . import model
-from .model import Job
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.model import Job
 
 
 class StoreError(Exception):

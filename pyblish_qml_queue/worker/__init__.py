@@ -21,9 +21,9 @@ import logging
 import sys
 import traceback
 
-from .inputs import Fatal, apply_env, read_input
-from .run import Run
-from .streams import Control, Lines, die_with_parent, take_stdout
+from pyblish_qml_queue.worker.inputs import Fatal, apply_env, read_input
+from pyblish_qml_queue.worker.run import Run
+from pyblish_qml_queue.worker.streams import Control, Lines, die_with_parent, take_stdout
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,7 @@ Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
 
 import json
 
-from ..host.job import CONTEXT_EXCLUDED
-from ..host.jsonsafe import NotJsonSafe, check_json_safe
+from pyblish_qml_queue.common.jsonsafe import CONTEXT_EXCLUDED, NotJsonSafe, check_json_safe
 
 
 class Snapshots(object):

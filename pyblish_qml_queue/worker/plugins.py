@@ -9,8 +9,8 @@ import os
 import pyblish.api
 import pyblish.plugin
 
-from ..host.locate import plugin_locator
-from .inputs import Fatal
+from pyblish_qml_queue.common.locate import plugin_locator
+from pyblish_qml_queue.worker.inputs import Fatal
 
 
 def load_plugins(payload):

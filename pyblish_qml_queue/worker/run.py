@@ -14,11 +14,12 @@ import traceback
 
 import pyblish.plugin
 
-from ..host import farm, progress
-from .changes import Snapshots
-from .plugins import load_plugins, not_found
-from .rebuild import rebuild_context, replay
-from .records import LiveRecords, capped, note, record_dict
+from pyblish_qml_queue.common import farmwait as farm
+from pyblish_qml_queue.common import progress
+from pyblish_qml_queue.worker.changes import Snapshots
+from pyblish_qml_queue.worker.plugins import load_plugins, not_found
+from pyblish_qml_queue.worker.rebuild import rebuild_context, replay
+from pyblish_qml_queue.worker.records import LiveRecords, capped, note, record_dict
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ KEYS = {
     "plugin": "PYBLISH_QML_QUEUE_PLUGIN",
     "instance": "PYBLISH_QML_QUEUE_INSTANCE",
 }
-#: The signed fields (see pyblish_qml_queue/signals.py: the two must agree).
+#: The signed fields (see pyblish_qml_queue/farm/signals.py: the two must agree).
 FIELDS = ("job", "plugin", "instance", "status", "message", "time", "nonce")
 DEFAULT_URL = "http://127.0.0.1:8765/v1/signal"
 

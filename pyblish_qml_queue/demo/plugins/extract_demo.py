@@ -10,7 +10,7 @@ import time
 import pyblish.api
 
 try:
-    from pyblish_qml_queue.host.progress import report
+    from pyblish_qml_queue.common.progress import report
 except ImportError:  # the plugins also run where the queue is not installed
 
     def report(fraction, message=""):

@@ -16,7 +16,7 @@ import sys
 import pyblish.api
 
 try:
-    from pyblish_qml_queue.host.farm import NotInWorker, expect_signal
+    from pyblish_qml_queue.common.farmwait import NotInWorker, expect_signal
 except ImportError:  # the plugins also run where the queue is not installed
     NotInWorker = RuntimeError
 

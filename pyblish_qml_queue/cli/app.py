@@ -1,0 +1,143 @@
+"""``pyblish-qml-queue app`` and ``pyblish-qml-queue doctor``.
+
+``app`` is one per user session: when an app runs already, a second ``app`` asks
+it over the link to bring its window to the front (a ``raise`` request) and
+exits 0 instead of starting another. Qt is imported only once we know we start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from pyblish_qml_queue.cli.command import positive
+
+log = logging.getLogger(__name__)
+
+
+def add_parsers(subparsers) -> None:
+    app = subparsers.add_parser(
+        "app",
+        help="the desktop app: overview, queue, tray, hub and executor",
+        description="Start the app (one per user session; when one runs already it is "
+        "brought to the front). Closing its window keeps it in the system tray.",
+    )
+    app.add_argument(
+        "--concurrency", type=positive(int), default=None, help="jobs running at once (default 1)"
+    )
+    app.add_argument(
+        "--signals",
+        metavar="HOST:PORT",
+        default=None,
+        help="accept farm signals over HTTP (POST /v1/signal) at this address for this run "
+        "(default: the 'signals' setting, off)",
+    )
+    app.set_defaults(func=run_app_verb, log_level=logging.WARNING)
+
+    doctor = subparsers.add_parser(
+        "doctor",
+        help="check Qt, the tray, the store and the link; say how to fix what is wrong",
+        description="Check the Qt platform, the system tray, the job store, the spool "
+        "folder, the runtime file and the link to a running app. Exit 1 when a check failed.",
+    )
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    doctor.set_defaults(func=run_doctor)
+
+
+def run_doctor(args) -> int:
+    from pyblish_qml_queue.cli.command import FAILED, OK
+    from pyblish_qml_queue.cli.doctor import failed, format_checks, run_checks
+
+    checks = run_checks()
+    bad = failed(checks)
+    if args.json:
+        out = {"ok": not bad, "checks": [c.to_dict() for c in checks]}
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_checks(checks))
+        print("something is wrong: see the FAIL lines" if bad else "all good")
+    return FAILED if bad else OK
+
+
+def run_app_verb(args) -> int:
+    from pyblish_qml_queue.cli.command import OK
+    from pyblish_qml_queue.common import logbuffer
+
+    pid = raise_running()
+    if pid:
+        print(f"pyblish-qml-queue runs already (pid {pid}); brought its window to the front")
+        return OK
+    logbuffer.default_buffer()  # the Console shows everything logged from here on
+    from pyblish_qml_queue.gui.app import run_app
+    from pyblish_qml_queue.hub.transport import HubRunning
+
+    try:
+        return run_app(args)
+    except HubRunning:  # another app started between our look and our listen
+        pid = raise_running()
+        if pid:
+            print(f"pyblish-qml-queue runs already (pid {pid}); brought its window to the front")
+            return OK
+        raise
+
+
+def raise_running(timeout: float = 5.0) -> int:
+    """Ask a running app to come to the front.
+
+    Returns:
+        The running app's pid, or 0 when none runs (start one).
+
+    Raises:
+        CliError: something else holds the link (``serve``, an app that does not
+            answer, a wrong authkey); the message says what to do.
+    """
+    from multiprocessing import AuthenticationError
+
+    from pyblish_qml_queue.cli.command import FAILED, CliError
+    from pyblish_qml_queue.common import wire
+    from pyblish_qml_queue.common.wire.peer import Peer
+
+    info = wire.read_runtime()
+    if info is None:
+        return 0
+    pid = info.get("pid")
+    try:
+        conn = wire.connect(timeout=timeout)
+    except AuthenticationError:
+        raise CliError(
+            f"an app runs (pid {pid}) but refused our authkey; quit it (kill {pid}) and "
+            "start the app again",
+            FAILED,
+        )
+    if conn is None:
+        return 0  # a stale runtime file: the new app replaces it
+    peer = Peer(conn, _serve_nothing, {}, name="app-raise").start()
+    try:
+        reply = peer.request("raise", {}, timeout=timeout) or {}
+    except wire.RemoteError as error:
+        if error.code == wire.UNKNOWN_METHOD:
+            reply = {"raised": False}
+        else:
+            raise CliError(f"the running app (pid {pid}) could not come to the front: {error}")
+    except wire.ConnectionLost:
+        raise CliError(
+            f"the running app (pid {pid}) did not answer; quit it (kill {pid}) and start again",
+            FAILED,
+        )
+    finally:
+        peer.close()
+    if not reply.get("raised"):
+        raise CliError(
+            f"'pyblish-qml-queue serve' (or an older app) runs as pid {pid} and has no window; "
+            f"stop it (kill {pid}) before starting the app, or use it as it is",
+            FAILED,
+        )
+    return pid
+
+
+def _serve_nothing(method, params):
+    from pyblish_qml_queue.common import wire
+
+    raise wire.ProtocolError(wire.NOT_ALLOWED, "this command serves nothing")

@@ -1,0 +1,203 @@
+"""The ``pyblish-qml-queue`` command line (also ``python -m pyblish_qml_queue``).
+
+Verbs live in their own modules, listed in :data:`COMMANDS`; each has
+``add_parsers(subparsers)`` adding its verbs with ``func(args) -> exit code``
+set as a default. Modules are imported by name, so a verb that needs Qt
+(``app``) keeps Qt out of every other verb.
+
+Exit codes: 0 ok, 1 a job or check failed, 2 usage error (including an unknown
+job id), 3 ``wait`` timed out. Errors are one line on stderr; the traceback
+goes to the log file and to stderr with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from typing import Optional
+
+from pyblish_qml_queue.common import paths
+
+log = logging.getLogger(__name__)
+
+PROG = "pyblish-qml-queue"
+
+#: Modules that add verbs, in help order. Other features append theirs here.
+COMMANDS = [
+    "pyblish_qml_queue.cli.serve",
+    "pyblish_qml_queue.cli.jobs",
+    "pyblish_qml_queue.cli.signal",
+    "pyblish_qml_queue.cli.hosts",
+    "pyblish_qml_queue.cli.app",
+    "pyblish_qml_queue.cli.demo",
+    "pyblish_qml_queue.cli.nodes",
+]
+
+OK, FAILED, USAGE, TIMED_OUT = 0, 1, 2, 3
+
+#: ``extra=`` for log records kept off stderr (without --debug): the user gets
+#: one error line there and the record goes to the log file.
+QUIET = {"console": False}
+
+_handlers = []  # ours on the root logger, replaced when main() runs again
+
+
+class CliError(Exception):
+    """A one-line error for the user; ``code`` is the exit code."""
+
+    def __init__(self, message: str, code: int = FAILED):
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Background publishing queue for Pyblish."
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log everything to stderr, tracebacks included"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in COMMANDS:
+        importlib.import_module(name).add_parsers(subparsers)
+    for verb in subparsers.choices.values():  # also accepted after the verb
+        verb.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        verb.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help=argparse.SUPPRESS,
+        )
+    return parser
+
+
+def main(argv: Optional[list] = None) -> int:
+    """Run one verb and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log_file = _configure_logging(
+        args.debug, args.verbose, getattr(args, "log_level", logging.ERROR)
+    )
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        _error(str(exc))
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from pyblish_qml_queue.queue.store import InvalidState, JobNotFound, StoreError
+
+        if isinstance(exc, JobNotFound):
+            _error(f"{exc}; list jobs with '{PROG} jobs'")
+            return USAGE
+        if isinstance(exc, InvalidState):
+            _error(str(exc))
+            return FAILED
+        if isinstance(exc, StoreError):
+            log.info("%s %s: store error", PROG, args.command, exc_info=True, extra=QUIET)
+            _error(str(exc))
+            return FAILED
+        log.error("%s %s failed", PROG, args.command, exc_info=True, extra=QUIET)
+        if isinstance(exc, OSError):
+            _error(
+                f"{exc.strerror or exc}: {exc.filename or paths.home()}; check that "
+                f"{paths.home()} is a writable folder ({paths.HOME_ENV} chooses another)"
+            )
+            return FAILED
+        where = f" (details in {log_file})" if log_file else ""
+        _error(f"unexpected {type(exc).__name__}: {exc}; run again with --debug to see why{where}")
+        return FAILED
+
+
+def positive(kind):
+    """An argparse ``type`` for numbers of ``kind`` (int, float) above 0."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def add_concurrency_argument(parser) -> None:
+    """``--concurrency``: jobs running at once, 1 by default."""
+    parser.add_argument(
+        "--concurrency", type=positive(int), default=1, help="jobs running at once (default 1)"
+    )
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def open_store(store_path: Optional[str] = None):
+    """The SQLite store, telling the user when it was recovered from corruption."""
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
+
+    store = SQLiteJobStore(store_path)
+    recovered = getattr(store, "recovered_from", None)
+    if recovered:
+        _error(
+            f"the job store was corrupt; it was moved to {recovered} and a fresh store "
+            f"started (jobs in it are not in the queue)"
+        )
+    return store
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Leaves tracebacks out: they go to the log file."""
+
+    def format(self, record):
+        record = logging.makeLogRecord(record.__dict__)
+        record.exc_info = record.exc_text = record.stack_info = None
+        return super().format(record)
+
+
+def _configure_logging(debug: bool, verbose: bool, level: int) -> Optional[str]:
+    """Log to stderr at ``level`` (a verb's ``log_level`` default: ERROR, so a
+    verb's output is its own; ``serve`` logs INFO) and to ``<home>/logs/cli.log``."""
+    root = logging.getLogger()
+    for handler in _handlers:
+        root.removeHandler(handler)
+        handler.close()
+    del _handlers[:]
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    console = logging.StreamHandler(sys.stderr)
+    _handlers.append(console)
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if debug:
+        console.setFormatter(logging.Formatter(fmt))
+        console.setLevel(logging.DEBUG)
+    else:
+        console.setFormatter(_OneLineFormatter(fmt))
+        console.setLevel(min(level, logging.INFO) if verbose else level)
+        console.addFilter(lambda record: getattr(record, "console", True))
+    root.addHandler(console)
+    path = os.path.join(paths.home(), "logs", "cli.log")
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    except OSError:
+        return None
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    )
+    handler.setLevel(logging.DEBUG if debug else logging.INFO)
+    root.addHandler(handler)
+    _handlers.append(handler)
+    return path

@@ -1,0 +1,119 @@
+"""``hosts`` and ``host ID ACTION``: see and drive connected hosts from a terminal.
+
+Talks to the running app (or ``serve``) over the same authenticated link the
+hosts use, as a peer that registers no host. Exit codes: 0 ok, 1 the action
+failed (validation failed, the host disconnected, no app runs), 2 usage error
+(unknown host id).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from multiprocessing import AuthenticationError
+
+from pyblish_qml_queue.cli.command import FAILED, OK, USAGE, CliError
+from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common.wire.peer import Peer
+
+ACTIONS = ("validate", "publish", "stop", "handoff", "reset")
+
+
+def add_parsers(subparsers) -> None:
+    hosts = subparsers.add_parser(
+        "hosts",
+        help="list the hosts connected to the running app",
+        description="List every host the running app or serve knows, with state and progress.",
+    )
+    hosts.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    hosts.set_defaults(func=run_hosts)
+
+    host = subparsers.add_parser(
+        "host",
+        help="drive one host: validate, publish, stop, handoff or reset",
+        description="Drive a connected host from a terminal or a script. validate, publish "
+        "and handoff wait until done; exit 1 when they fail.",
+    )
+    host.add_argument("id", help="host id, a unique start of one, or the host's pid")
+    host.add_argument("action", choices=ACTIONS)
+    host.add_argument("--title", help="job title (handoff)")
+    host.add_argument("--no-wait", action="store_true", help="return once the host started")
+    host.add_argument("--json", action="store_true", help="print the host as JSON")
+    host.set_defaults(func=run_host)
+
+
+def _open():
+    """A peer connected to the running app, or CliError."""
+    try:
+        conn = wire.connect()
+    except AuthenticationError:
+        raise CliError(
+            "the app refused our authkey; restart the app so it writes a fresh one", FAILED
+        )
+    if conn is None:
+        raise CliError(
+            "no pyblish-qml-queue app or serve is running; start one with "
+            "'pyblish-qml-queue serve' or call show() in a host",
+            FAILED,
+        )
+    return Peer(conn, _refuse, {}, name="cli").start()
+
+
+def _refuse(method, params):
+    raise wire.ProtocolError(wire.NOT_ALLOWED, "the command line serves nothing")
+
+
+def _call(method: str, params: dict):
+    peer = _open()
+    try:
+        return peer.request(method, params)
+    except wire.RemoteError as error:
+        code = USAGE if str(error).startswith("no host") else FAILED
+        raise CliError(str(error), code)
+    except wire.ConnectionLost:
+        raise CliError("the app went away before it answered; is it still running?", FAILED)
+    finally:
+        peer.close()
+
+
+def run_hosts(args) -> int:
+    hosts = _call("hosts", {})
+    if args.json:
+        json.dump(hosts, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return OK
+    if not hosts:
+        print("no hosts connected")
+        return OK
+    print(f"{'ID':32} {'APPLICATION':14} {'PID':>7} {'STATE':12} {'PROGRESS':>9} ERRORS  SCENE")
+    for host in hosts:
+        progress = f"{host['progress']['done']}/{host['progress']['total']}"
+        app = f"{host['application']} {host['version']}".strip()
+        print(
+            f"{host['id'][:32]:32} {app[:14]:14} {host['pid']:>7} {host['state']:12} "
+            f"{progress:>9} {host['errors']:>6}  {host['scene']}"
+        )
+    return OK
+
+
+def run_host(args) -> int:
+    params = {"id": args.id, "action": args.action, "wait": not args.no_wait}
+    if args.title:
+        params["title"] = args.title
+    reply = _call("drive", params)
+    host = reply["host"]
+    if args.json:
+        json.dump(reply, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif args.action == "handoff":
+        print(reply.get("job_id"))
+    else:
+        done, total = host["progress"]["done"], host["progress"]["total"]
+        print(f"{host['id']}: {host['state']} ({done}/{total}, {host['errors']} error(s))")
+    if args.no_wait or args.action == "stop":
+        return OK
+    if args.action == "validate":
+        return OK if host["validated"] else FAILED
+    if args.action == "publish":
+        return OK if host["state"] == "finished" else FAILED
+    return OK

@@ -1,0 +1,52 @@
+"""One app's desktop shell per engine: the tray and the console, built before QML loads.
+
+:func:`attach` builds the parts for an engine and registers them, so the
+``Tray`` and ``Console`` singletons of ``PyblishQueue.Backend`` find them;
+:func:`detach` closes them with the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pyblish_qml_queue.gui.console.view import Console
+from pyblish_qml_queue.gui.desktop.tray import Tray
+from pyblish_qml_queue.gui.singletons import DESKTOPS
+
+log = logging.getLogger(__name__)
+
+
+class Desktop:
+    """The parts of one app's desktop shell: tray, console, notifier, quit flow."""
+
+    def __init__(self, app, session, available=None, ask=None, log_buffer=None):
+        self.session = session
+        self.console = Console(log_buffer, parent=session)
+        self.tray = Tray(app, session, available=available, ask=ask, parent=session)
+
+    def set_window(self, window) -> None:
+        self.tray.set_window(window)
+
+    def close(self) -> None:
+        self.console.stop()
+        self.tray.close()
+
+
+def attach(engine, app, session, available=None, ask=None, log_buffer=None) -> Desktop:
+    """Build the desktop parts for ``engine`` (before its QML loads)."""
+    desktop = Desktop(app, session, available=available, ask=ask, log_buffer=log_buffer)
+    DESKTOPS.attach(engine, desktop)
+    # The session outlives the engine's last QML call (the window closing at shutdown);
+    # the Python side of the singletons must live as long, or their slots vanish.
+    session.desktop = desktop
+    return desktop
+
+
+def detach(engine) -> None:
+    desktop = DESKTOPS.detach(engine)
+    if desktop is not None:
+        desktop.close()
+
+
+def desktop_of(engine) -> Desktop:
+    return DESKTOPS[engine]

@@ -1,0 +1,245 @@
+"""Hosts as a Qt list model: a thin adapter over the hub's host snapshots."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+
+from pyblish_qml_queue.gui.filtering import set_filter
+from pyblish_qml_queue.gui.rowmodel import role_ids
+
+log = logging.getLogger(__name__)
+
+def instance_summary(instances) -> str:
+    """``"5 · pointcache 3 · camera 1 · review 1"`` from a snapshot's instance counts."""
+    if not instances or not instances.get("count"):
+        return ""
+    parts = [str(instances["count"])]
+    parts += [f"{family} {n}" for family, n in instances.get("families") or []]
+    return " · ".join(parts)
+
+
+#: QML role name -> function of a host snapshot. One role per snapshot field.
+ROLES = {
+    "hostId": lambda s: s.get("id", ""),
+    "application": lambda s: s.get("application") or "",
+    "version": lambda s: str(s.get("version") or ""),
+    "pid": lambda s: int(s.get("pid") or 0),
+    "machine": lambda s: s.get("machine") or "",
+    "user": lambda s: s.get("user") or "",
+    "scene": lambda s: s.get("scene") or "",
+    "targets": lambda s: list(s.get("targets") or []),
+    "hostState": lambda s: s.get("state") or "connected",
+    "connected": lambda s: bool(s.get("connected")),
+    "stage": lambda s: s.get("stage") or "",
+    "progressDone": lambda s: int((s.get("progress") or {}).get("done") or 0),
+    "progressTotal": lambda s: int((s.get("progress") or {}).get("total") or 0),
+    "currentPlugin": lambda s: (s.get("current") or {}).get("plugin") or "",
+    "currentInstance": lambda s: (s.get("current") or {}).get("instance") or "",
+    "errors": lambda s: int(s.get("errors") or 0),
+    "warnings": lambda s: int(s.get("warnings") or 0),
+    "lastActivity": lambda s: float(s.get("last_activity") or 0.0),
+    "logTail": lambda s: list(s.get("log_tail") or []),
+    "jobId": lambda s: s.get("job_id") or "",
+    "validated": lambda s: bool(s.get("validated")),
+    "instanceSummary": lambda s: instance_summary(s.get("instances")),
+}
+ROLE_NAMES = list(ROLES)
+ROLE_IDS = role_ids(ROLE_NAMES)
+_GETTERS = {ROLE_IDS[name]: getter for name, getter in ROLES.items()}
+
+#: Overview filter groups -> host states they show.
+ACTIVE_STATES = ("connected", "collecting", "validating", "extracting", "integrating")
+FINISHED_STATES = ("handed off", "finished", "failed")
+
+
+def filter_group(snapshot: dict) -> str:
+    """Which Overview filter a host falls under: active, finished or disconnected."""
+    if not snapshot.get("connected") or snapshot.get("state") == "disconnected":
+        return "disconnected"
+    if snapshot.get("state") in FINISHED_STATES:
+        return "finished"
+    return "active"
+
+
+class HostListModel(QAbstractListModel):
+    """One row per host the hub knows, connected or not, in order of arrival.
+
+    Updates are incremental: a changed snapshot emits ``dataChanged`` for its row
+    with only the roles whose value changed.
+    """
+
+    countChanged = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._hosts = []  # snapshots
+        self._rows = {}  # host id -> row
+
+    # -- Qt interface ----------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._hosts)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._hosts):
+            return None
+        snapshot = self._hosts[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return snapshot.get("application") or snapshot.get("id")
+        getter = _GETTERS.get(role)
+        return getter(snapshot) if getter else None
+
+    def roleNames(self):
+        return {role: QByteArray(name.encode()) for name, role in ROLE_IDS.items()}
+
+    # -- feeding ---------------------------------------------------------------
+
+    def snapshot(self, host_id: str) -> dict:
+        """The latest snapshot of a host (KeyError if unknown)."""
+        return self._hosts[self._rows[host_id]]
+
+    def snapshots(self) -> list:
+        return list(self._hosts)
+
+    def set_hosts(self, snapshots) -> None:
+        """Replace every row (start-up only)."""
+        self.beginResetModel()
+        self._hosts = [dict(s) for s in snapshots]
+        self._reindex()
+        self.endResetModel()
+        self.countChanged.emit()
+
+    def upsert(self, snapshots) -> None:
+        """Add new hosts, update known ones.
+
+        Changed hosts notify once per call: one ``dataChanged`` over the rows that
+        changed, naming only the roles that changed, so views and proxies work once
+        per batch rather than once per host.
+        """
+        first, last, roles = None, None, set()
+        for snap in snapshots:
+            row = self._rows.get(snap["id"])
+            if row is None:
+                row = len(self._hosts)
+                self.beginInsertRows(QModelIndex(), row, row)
+                self._hosts.append(dict(snap))
+                self._rows[snap["id"]] = row
+                self.endInsertRows()
+                self.countChanged.emit()
+                continue
+            old = self._hosts[row]
+            if old == snap:
+                continue
+            self._hosts[row] = dict(snap)
+            changed = [role for role, get in _GETTERS.items() if get(old) != get(snap)]
+            if changed:
+                roles.update(changed)
+                first = row if first is None else min(first, row)
+                last = row if last is None else max(last, row)
+        if roles:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, 0), sorted(roles))
+
+    def remove(self, host_ids) -> None:
+        for host_id in host_ids:
+            row = self._rows.get(host_id)
+            if row is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._hosts[row]
+            self._reindex()
+            self.endRemoveRows()
+            self.countChanged.emit()
+
+    def _reindex(self):
+        self._rows = {s["id"]: n for n, s in enumerate(self._hosts)}
+
+
+class HostFilterProxy(QSortFilterProxyModel):
+    """The Overview's view of the hosts: filter group, free-text search and sort order.
+
+    ``group``: "all", "active", "finished" or "disconnected". ``sort_key``:
+    "activity" (latest first), "application" or "arrival".
+    """
+
+    #: Cards re-sort by activity this often (ms); in between they keep their places,
+    #: so a busy host does not make the cards jump under the mouse.
+    RESORT_INTERVAL = 5000
+
+    def __init__(self, source: HostListModel, parent=None):
+        super().__init__(parent)
+        self._group = "all"
+        self._search = ""
+        self._sort_key = "activity"
+        self._activity = {}  # host id -> last activity when last sorted
+        self.setSourceModel(source)
+        self.setDynamicSortFilter(True)
+        self.resort()
+        self._resort = QTimer(self)
+        self._resort.setInterval(self.RESORT_INTERVAL)
+        self._resort.timeout.connect(self.resort)
+        self._resort.start()
+
+    def stop(self) -> None:
+        """Stop re-sorting on a timer (the session is closing)."""
+        self._resort.stop()
+
+    def resort(self) -> None:
+        """Sort again with every host's current last activity."""
+        hosts = self.sourceModel()._hosts
+        activity = {h["id"]: h.get("last_activity") or 0 for h in hosts}
+        if activity == self._activity and self.sortColumn() == 0:
+            return
+        self._activity = activity
+        self.invalidate()
+        self.sort(0, Qt.SortOrder.AscendingOrder)
+
+    def set_group(self, group: str) -> bool:
+        return set_filter(self, "_group", group)
+
+    def set_search(self, text: str) -> bool:
+        return set_filter(self, "_search", text.strip().lower())
+
+    def set_sort_key(self, key: str) -> bool:
+        if key == self._sort_key:
+            return False
+        self._sort_key = key
+        self._activity = {}
+        self.resort()
+        return True
+
+    def filterAcceptsRow(self, row, parent):
+        snap = self.sourceModel()._hosts[row]
+        if self._group != "all" and filter_group(snap) != self._group:
+            return False
+        if self._search:
+            text = " ".join(
+                str(snap.get(k) or "")
+                for k in ("application", "version", "machine", "user", "scene", "pid", "state")
+            ).lower()
+            return self._search in text
+        return True
+
+    def lessThan(self, left, right):
+        hosts = self.sourceModel()._hosts
+        a, b = hosts[left.row()], hosts[right.row()]
+        if self._sort_key == "activity":
+            # New hosts (not sorted yet) come first, then the latest active.
+            when_a = self._activity.get(a["id"], float("inf"))
+            when_b = self._activity.get(b["id"], float("inf"))
+            return when_a > when_b
+        if self._sort_key == "application":
+            return (a.get("application") or "", a.get("pid") or 0) < (
+                b.get("application") or "",
+                b.get("pid") or 0,
+            )
+        return left.row() < right.row()

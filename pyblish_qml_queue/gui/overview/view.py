@@ -1,0 +1,93 @@
+"""The ``Overview`` singleton: the host cards' filter group, search, sort and counts.
+
+The filters live in the session's :class:`~pyblish_qml_queue.gui.overview.hosts.HostFilterProxy`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Property, QObject, Signal, Slot
+from PySide6.QtQml import QmlElement, QmlSingleton
+
+from pyblish_qml_queue.gui.overview.hosts import filter_group
+from pyblish_qml_queue.gui.singletons import SESSIONS, set_and_notify
+
+log = logging.getLogger(__name__)
+
+QML_IMPORT_NAME = "PyblishQueue.Backend"
+QML_IMPORT_MAJOR_VERSION = 1
+
+
+@QmlElement
+@QmlSingleton
+class Overview(QObject):
+    """The host cards: filter group, search, sort and counts per group."""
+
+    filterChanged = Signal()
+    countsChanged = Signal()
+    forgetRequested = Signal(str)
+
+    def __init__(self, session=None, parent=None):
+        super().__init__(parent)
+        self._session = session
+        self._counts = {"all": 0, "active": 0, "finished": 0, "disconnected": 0}
+
+    @staticmethod
+    def create(engine):
+        return SESSIONS.singleton(engine, "overview")
+
+    @Property(QObject, constant=True)
+    def hosts(self):
+        return self._session.host_proxy
+
+    @Property(str, notify=filterChanged)
+    def group(self):
+        return self._session.host_proxy._group
+
+    @Property(str, notify=filterChanged)
+    def search(self):
+        return self._session.host_proxy._search
+
+    @Property(str, notify=filterChanged)
+    def sortKey(self):
+        return self._session.host_proxy._sort_key
+
+    @Property("QVariantMap", notify=countsChanged)
+    def counts(self):
+        return dict(self._counts)
+
+    @Slot(str)
+    def setGroup(self, group):
+        if self._session.host_proxy.set_group(group):
+            self.filterChanged.emit()
+
+    @Slot(str)
+    def setSearch(self, text):
+        if self._session.host_proxy.set_search(text):
+            self.filterChanged.emit()
+
+    @Slot(str)
+    def setSortKey(self, key):
+        if self._session.host_proxy.set_sort_key(key):
+            self.filterChanged.emit()
+
+    @Slot(str)
+    def forget(self, host_id):
+        """Drop a disconnected host's card."""
+        hub = self._session.hub
+        self.forgetRequested.emit(host_id)
+        if hub is None:
+            return
+        try:
+            hub.forget(host_id)
+        except Exception as exc:  # the hub's own error, shown in one line
+            log.exception("Could not forget host %s", host_id)
+            self._session.app.say(f"Could not forget host {host_id}: {exc}")
+
+    def recount(self):
+        counts = {"all": 0, "active": 0, "finished": 0, "disconnected": 0}
+        for snap in self._session.hosts.snapshots():
+            counts["all"] += 1
+            counts[filter_group(snap)] += 1
+        set_and_notify(self, "_counts", counts, self.countsChanged)

@@ -1,0 +1,110 @@
+"""What the Publish page makes of its host, in plain Python (no Qt).
+
+:class:`HubFeed` buffers the hub's events for the page on any thread;
+:func:`controls_of` and :func:`status_of` say which buttons are enabled and
+what the status line reads, from the host's snapshot and the page's
+:class:`~pyblish_qml_queue.gui.publish.state.PageState`.
+"""
+
+from __future__ import annotations
+
+import collections
+
+from pyblish_qml_queue.gui.publish import rules as publishrules
+
+#: Host states in which a publish runs (Stop is enabled, the rest is not).
+BUSY_STATES = ("collecting", "validating", "extracting", "integrating")
+#: ``hub.items()`` of no host.
+EMPTY_ITEMS = {"context": {}, "instances": [], "plugins": []}
+#: The status line without a host.
+NO_HOST = ("Pick a host on the Overview", "idle")
+
+
+class HubFeed:
+    """Hub events for the Publish page, buffered from any thread (no Qt)."""
+
+    def __init__(self):
+        self.buffer = collections.deque()
+
+    def push(self, event: dict) -> None:
+        if event.get("type") in ("result", "host_changed", "host_removed", "show", "handoff"):
+            self.buffer.append(event)
+
+    def take(self) -> list:
+        out = []
+        buffer = self.buffer
+        while True:
+            try:
+                out.append(buffer.popleft())
+            except IndexError:
+                return out
+
+
+def current_of(snapshot: dict) -> tuple:
+    """The running step's (plugin label, instance name) in a host snapshot."""
+    current = snapshot.get("current") or {}
+    return current.get("plugin") or "", current.get("instance") or ""
+
+
+def validation_ran(state) -> bool:
+    """Whether any validator of the page has processed something."""
+    return any(
+        state.processed.get(pid)
+        for pid, p in state.plugins.items()
+        if publishrules.stage_name(p["order"]) == "Validate"
+    )
+
+
+def controls_of(snap: dict, state, handing_off) -> dict:
+    """Which buttons are enabled: reset, validate, publish, stop, handoff, comment.
+
+    Args:
+        snap: the host's snapshot ({} for no host).
+        state: the page's :class:`~pyblish_qml_queue.gui.publish.state.PageState`.
+        handing_off: truthy while a hand-off of this page runs.
+    """
+    host_state = snap.get("state") or ""
+    connected = bool(snap.get("connected"))
+    busy = host_state in BUSY_STATES
+    free = connected and not busy and not handing_off
+    handed = host_state == "handed off"
+    extracted = state.started_extraction()
+    return {
+        "reset": free,
+        "validate": free and not handed and not extracted and not snap.get("validated"),
+        "publish": free and not handed and host_state not in ("finished", "failed"),
+        "stop": connected and busy,
+        "handoff": free and not handed and not extracted and bool(snap.get("validated")),
+        "comment": connected and not handed,
+    }
+
+
+def status_of(snap: dict, state, handing_off) -> tuple:
+    """The status line: ``(text, state)`` for the pill beside it (arguments as above)."""
+    if not snap:
+        return NO_HOST
+    host_state = snap.get("state") or ""
+    progress = snap.get("progress") or {}
+    errors = state.error_count()
+    if handing_off:
+        return ("Handing extraction and integration to the queue…", "running")
+    if not snap.get("connected"):
+        return ("Disconnected: call show() in that session to reconnect it", "idle")
+    if host_state == "handed off":
+        job = (snap.get("job_id") or "")[:8]
+        return (f"Handed off as job {job}: extraction runs in the queue", "handed off")
+    if host_state in BUSY_STATES:
+        current = snap.get("current") or {}
+        where = " · ".join(p for p in (current.get("plugin"), current.get("instance")) if p)
+        done, total = progress.get("done", 0), progress.get("total", 0)
+        text = f"{host_state.capitalize()}: {done} / {total}"
+        return (text + (f" · {where}" if where else ""), "running")
+    if host_state == "failed":
+        stage = "Validation" if not state.started_extraction() else "Publish"
+        return (f"{stage} failed: {publishrules.plural(errors, 'error')}", "failed")
+    if host_state == "finished":
+        return (f"Published: {progress.get('done', 0)} steps", "finished")
+    if snap.get("validated"):
+        left = state.steps_left()
+        return (f"Validation passed: {left} extract and integrate steps left", "finished")
+    return ("Ready", "idle")

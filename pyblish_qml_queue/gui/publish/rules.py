@@ -1,0 +1,134 @@
+"""pyblish-qml's rules for the Publish page, in plain Python (no Qt).
+
+Stages and row states, the levels of a result, the ``pyblish_qml.settings``
+the page honours, which plugin actions a plugin's ``on`` filters allow, and
+the page's number formats.
+"""
+
+from __future__ import annotations
+
+from pyblish_qml_queue.hub import plan
+
+STAGES = ("Collect", "Validate", "Extract", "Integrate")
+#: Row states, worst last.
+STATES = ("idle", "processing", "success", "warning", "error")
+WARNING = 30
+ERROR = 40
+#: pyblish_qml.settings keys the page honours, with pyblish-qml's defaults.
+SETTINGS = {
+    "WindowTitle": "Pyblish",
+    "WindowSize": [430, 600],
+    "WindowPosition": [100, 100],
+    "ContextLabel": "Context",
+    "HiddenSections": ["Collect"],
+}
+_RANK = {"idle": 0, "success": 1, "warning": 2, "error": 3}
+
+
+def stage_name(order: float) -> str:
+    """Collect, Validate, Extract or Integrate."""
+    return plan.stage(order).capitalize()
+
+
+def result_level(result: dict) -> str:
+    """success, warning or error of one result."""
+    if result.get("error"):
+        return "error"
+    if any(r.get("levelno", 0) >= WARNING for r in result.get("records") or ()):
+        return "warning"
+    return "success"
+
+
+def check_settings(raw) -> dict:
+    """The known pyblish_qml settings in ``raw`` (a host's or the app's), type-checked.
+
+    Unknown keys and values of the wrong shape are left out.
+    """
+    out = {}
+    if not isinstance(raw, dict):
+        return out
+    for key in ("WindowTitle", "ContextLabel"):
+        if isinstance(raw.get(key), str) and raw[key]:
+            out[key] = raw[key]
+    for key in ("WindowSize", "WindowPosition"):
+        value = raw.get(key)
+        if (
+            isinstance(value, (list, tuple))
+            and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        ):
+            out[key] = [int(v) for v in value]
+    hidden = raw.get("HiddenSections")
+    if isinstance(hidden, (list, tuple)):
+        out["HiddenSections"] = [str(s) for s in hidden if isinstance(s, str)]
+    return out
+
+
+def app_settings() -> dict:
+    """``pyblish_qml.settings`` of the app's own Python, checked (empty without pyblish_qml)."""
+    try:
+        from pyblish_qml import settings
+    except Exception:  # pyblish_qml missing or broken: its defaults apply
+        return {}
+    return check_settings({key: getattr(settings, key, None) for key in SETTINGS})
+
+
+def actions_for(plugin: dict, processed: bool, failed: bool) -> list:
+    """The plugin's actions its ``on`` filters allow now (pyblish-qml's rules).
+
+    ``on``: "all", "processed", "failed", "succeeded", "notProcessed". Category
+    and separator entries stay only when an action follows them.
+    """
+    allowed = {
+        "all": True,
+        "processed": processed,
+        "failed": processed and failed,
+        "succeeded": processed and not failed,
+        "notProcessed": not processed,
+    }
+    out, pending = [], []
+    for action in plugin.get("actions") or ():
+        kind = action.get("type", "action")
+        if kind in ("category", "separator"):
+            pending.append(action)
+            continue
+        if not action.get("active", True) or not allowed.get(action.get("on", "all"), False):
+            continue
+        out.extend(pending)
+        pending = []
+        out.append(action)
+    return out
+
+
+def action_menu(plugin: dict, processed: bool, failed: bool) -> list:
+    """The entries of a plugin's actions menu: its allowed actions, then Repair if due."""
+    out = [
+        {
+            "id": a["id"],
+            "label": a.get("label") or "",
+            "type": a.get("type", "action"),
+            "icon": a.get("icon") or "",
+        }
+        for a in actions_for(plugin, processed, failed)
+    ]
+    if plugin.get("hasRepair") and failed:
+        out.append({"id": "", "label": "Repair", "type": "repair", "icon": "wrench"})
+    return out
+
+
+def step_seconds(duration) -> float:
+    """A result's duration (pyblish reports milliseconds) in seconds."""
+    return float(duration or 0.0) / 1000.0
+
+
+def worse(a: str, b: str) -> str:
+    """The worse of two row states (``b`` on a tie)."""
+    return b if _RANK.get(b, 0) >= _RANK.get(a, 0) else a
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s"

@@ -1,0 +1,348 @@
+"""The hub: every host's session in the app (and in ``serve``). No Qt.
+
+Hosts connect over the authenticated local link (:mod:`transport`), register,
+and get a :class:`~pyblish_qml_queue.hub.session.HostSession` each; the hub
+drives several hosts in parallel (a thread per session) and tells its
+subscribers (the GUI, the CLI) what happens. A host whose link drops stays,
+disconnected, with its progress; when it registers again (same id) its
+session is restored from the results the host kept. The GUI and the CLI rely
+on this class's methods; every one is thread-safe, and callbacks run on hub
+threads (the GUI marshals them to its own). The wire is in docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Optional
+
+from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common.wire.peer import Peer
+from pyblish_qml_queue.hub import dispatch
+from pyblish_qml_queue.hub.session import HostSession, HostUnavailable
+from pyblish_qml_queue.hub.transport import HubRunning, Listener
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Hub", "HostUnavailable", "HubRunning", "run_hub_for_serve"]
+
+
+class Hub:
+    """Accepts host connections and drives their publishes.
+
+    Args:
+        on_job: ``on_job(payload) -> job id``, called when a host hands off (the
+            app stores the job); raising refuses the job with that message.
+        clock: time source (``last_activity``).
+    """
+
+    def __init__(self, on_job: Optional[Callable] = None, clock: Callable = time.time):
+        self._on_job = on_job
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._sessions: dict = {}
+        self._peers: dict = {}  # peer -> host id (hosts) or None (cli / hand-off peers)
+        self._subscribers: list = []
+        self._listener: Optional[Listener] = None
+        self._closed = False
+        self._dispatch_table = {
+            "ping": self._ping,
+            "register": self._register,
+            "show": self._show,
+            "submit": self._submit,
+            "hosts": lambda peer, params: self.hosts(),
+            "host": self._host_request,
+            "drive": self._drive,
+            "raise": self._raise,
+        }
+
+    # -- life ---------------------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        return self._listener.address if self._listener else ""
+
+    @property
+    def refused(self) -> int:
+        """Connections refused for a wrong authkey."""
+        return self._listener.refused if self._listener else 0
+
+    def start(self) -> None:
+        """Listen and write the runtime file. Raises :class:`HubRunning`."""
+        listener = Listener(self._on_connection)
+        listener.start()
+        self._listener = listener
+
+    def close(self) -> None:
+        """Stop listening, drop every link, remove the runtime file (if ours)."""
+        self._closed = True
+        if self._listener is not None:
+            self._listener.close()
+        with self._lock:
+            peers = list(self._peers)
+            sessions = list(self._sessions.values())
+        for peer in peers:
+            peer.close()
+        for session in sessions:
+            session.close()
+
+    # -- subscribers ----------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe():
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _emit(self, event: dict) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            try:
+                callback(event)
+            except Exception:
+                log.exception("a hub subscriber failed on %s", event.get("type"))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def hosts(self) -> list:
+        with self._lock:
+            sessions = list(self._sessions.values())
+        return [s.snapshot() for s in sessions]
+
+    def host(self, host_id: str) -> dict:
+        return self._session(host_id).snapshot()
+
+    def items(self, host_id: str) -> dict:
+        return self._session(host_id).items()
+
+    def results(self, host_id: str) -> list:
+        return self._session(host_id).results_copy()
+
+    def _session(self, host_id: str) -> HostSession:
+        """The session by id, a unique prefix of an id, or a pid. KeyError otherwise."""
+        with self._lock:
+            if host_id in self._sessions:
+                return self._sessions[host_id]
+            found = [
+                s
+                for s in self._sessions.values()
+                if s.id.startswith(host_id) or str(s.info.get("pid")) == host_id
+            ]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise KeyError(f"no host {host_id!r}")
+        raise KeyError(f"{host_id!r} names {len(found)} hosts; give more of the id")
+
+    # -- driving ------------------------------------------------------------------------------
+
+    def _drive_session(self, host_id: str, name: str, *args):
+        session = self._session(host_id)
+        session.require_connected()
+        return session.submit(getattr(session, name), *args)
+
+    def reset(self, host_id: str) -> None:
+        self._drive_session(host_id, "do_reset")
+
+    def validate(self, host_id: str) -> None:
+        self._drive_session(host_id, "do_validate")
+
+    def publish(self, host_id: str) -> None:
+        self._drive_session(host_id, "do_publish")
+
+    def stop(self, host_id: str) -> None:
+        self._session(host_id).stop()
+
+    def handoff(self, host_id: str, title: Optional[str] = None) -> str:
+        """Hand the rest of the host's publish to the queue; blocks until stored."""
+        return self._drive_session(host_id, "do_handoff", title).result()
+
+    def toggle(self, host_id: str, item_id: str, value: bool) -> None:
+        self._drive_session(host_id, "do_toggle", item_id, bool(value))
+
+    def repair(self, host_id: str, plugin_id: str) -> None:
+        self._drive_session(host_id, "do_repair", plugin_id)
+
+    def act(self, host_id: str, plugin_id: str, action_id: str) -> None:
+        self._drive_session(host_id, "do_act", plugin_id, action_id)
+
+    def comment(self, host_id: str, text: str) -> None:
+        self._drive_session(host_id, "do_comment", str(text))
+
+    def forget(self, host_id: str) -> None:
+        """Drop a disconnected host."""
+        session = self._session(host_id)
+        if session.connected:
+            raise HostUnavailable(
+                f"host {session.id} is connected; only a disconnected host can be forgotten"
+            )
+        with self._lock:
+            self._sessions.pop(session.id, None)
+        session.close()
+        self._emit({"type": "host_removed", "host_id": session.id})
+
+    # -- the link -----------------------------------------------------------------------------
+
+    def _on_connection(self, conn) -> None:
+        if self._closed:
+            wire.shutdown(conn)
+            return
+        holder: list = []
+        peer = Peer(
+            conn,
+            lambda method, params: holder[0](method, params),
+            wire.APP_METHODS,
+            on_close=self._peer_closed,
+            name="hub-peer",
+        )
+        holder.append(self.dispatcher(peer))
+        with self._lock:
+            self._peers[peer] = None
+        peer.start()
+
+    def dispatcher(self, peer) -> dispatch.Dispatcher:
+        """The allow-listed requests a peer may make, bound to that peer."""
+
+        def bind(method):
+            return lambda params: self._dispatch_table[method](peer, params)
+
+        return dispatch.Dispatcher({m: bind(m) for m in self._dispatch_table})
+
+    def _peer_closed(self, peer) -> None:
+        with self._lock:
+            host_id = self._peers.pop(peer, None)
+            session = self._sessions.get(host_id) if host_id else None
+        if session is not None:
+            log.info("host %s disconnected", host_id)
+            session.detach(peer)
+
+    def _ping(self, peer, params) -> dict:
+        return {"pong": True, "protocol": wire.PROTOCOL_VERSION}
+
+    def _register(self, peer, params) -> dict:
+        info = wire.check_host(params["host"])
+        host_id = info["id"]
+        with self._lock:
+            if self._peers.get(peer) not in (None, host_id):
+                raise wire.ProtocolError(
+                    wire.NOT_ALLOWED, "this link registered another host already"
+                )
+            self._peers[peer] = host_id
+            session = self._sessions.get(host_id)
+            added = session is None
+            if added:
+                session = HostSession(info, self._emit, self._on_job, self._clock)
+                self._sessions[host_id] = session
+        session.attach(peer, info)
+        if added:
+            log.info("host %s registered (%s)", host_id, info.get("application"))
+            self._emit({"type": "host_added", "host": session.snapshot()})
+        else:
+            log.info("host %s reconnected", host_id)
+            session.changed()
+        return {"id": host_id, "state": session.state}
+
+    def _host_of(self, peer) -> HostSession:
+        with self._lock:
+            host_id = self._peers.get(peer)
+            session = self._sessions.get(host_id) if host_id else None
+        if session is None:
+            raise wire.ProtocolError(wire.NOT_ALLOWED, "register this host first")
+        return session
+
+    def _show(self, peer, params) -> None:
+        session = self._host_of(peer)
+        if params.get("targets") is not None:
+            session.info["targets"] = [t for t in params["targets"] if isinstance(t, str)]
+        self._emit({"type": "show", "host_id": session.id})
+
+    def _submit(self, peer, params) -> dict:
+        if self._on_job is None:
+            raise wire.RemoteError(wire.FAILED, "this app has no queue to take jobs")
+        try:
+            job_id = self._on_job(params["job"])
+        except Exception as error:
+            log.warning("refused a job: %s", error)
+            raise wire.RemoteError(wire.FAILED, f"the app refused the job: {error}")
+        return {"job_id": job_id}
+
+    def _host_request(self, peer, params) -> dict:
+        try:
+            return self.host(params["id"])
+        except KeyError as error:
+            raise wire.RemoteError(wire.FAILED, str(error.args[0]))
+
+    def _raise(self, peer, params) -> dict:
+        """A second ``app`` asks this one to come to the front. ``raised`` is False
+        when no window listens (``serve``), so the caller can say so."""
+        with self._lock:
+            listening = bool(self._subscribers)
+        self._emit({"type": "raise"})
+        return {"raised": listening}
+
+    def _drive(self, peer, params) -> dict:
+        action = params["action"]
+        if action not in wire.DRIVE_ACTIONS:
+            raise wire.ProtocolError(
+                wire.INVALID_PARAMS,
+                f"action must be one of {', '.join(wire.DRIVE_ACTIONS)}, got {action!r}",
+            )
+        try:
+            session = self._session(params["id"])
+        except KeyError as error:
+            raise wire.RemoteError(wire.FAILED, str(error.args[0]))
+        if action == "stop":
+            session.stop()
+            return {"host": session.snapshot()}
+        try:
+            session.require_connected()
+            name = {
+                "reset": "do_reset",
+                "validate": "do_validate",
+                "publish": "do_publish",
+                "handoff": "do_handoff",
+            }[action]
+            args = (params.get("title"),) if action == "handoff" else ()
+            future = session.submit(getattr(session, name), *args)
+            out: dict = {}
+            if params.get("wait", action == "handoff"):
+                value = future.result()
+                if action == "handoff":
+                    out["job_id"] = value
+        except (HostUnavailable, wire.RemoteError) as error:
+            raise wire.RemoteError(wire.FAILED, str(error))
+        except Exception as error:
+            log.warning("host %s: %s failed", session.id, action, exc_info=True)
+            raise wire.RemoteError(wire.FAILED, f"{action} failed: {error}")
+        out["host"] = session.snapshot()
+        return out
+
+
+def run_hub_for_serve(store, on_added=None) -> Hub:
+    """Start a hub whose hand-offs go into ``store`` (for ``serve`` and ``app``).
+
+    ``on_added(job_id)`` runs after a handed-off job is stored (the executor's wake-up).
+
+    Returns the started hub; close it when serving ends. Raises
+    :class:`HubRunning` when another app listens already.
+    """
+    from pyblish_qml_queue.queue.model import Job
+
+    def on_job(payload):
+        job = Job.from_payload(payload)
+        if not store.add(job):
+            log.info("job %s was stored already", job.id)
+        elif on_added is not None:
+            on_added(job.id)
+        return job.id
+
+    hub = Hub(on_job=on_job)
+    hub.start()
+    return hub

@@ -1,0 +1,188 @@
+"""One SQLite file opened for the job store: connections, transactions, errors.
+
+WAL with ``synchronous=FULL``, so a committed write survives kill -9 and power
+loss; one connection per thread; ``BEGIN IMMEDIATE`` for every read-then-write.
+At open the file is checked and migrated (see :mod:`.sqlite_schema`); a corrupt
+file is moved aside and a fresh one starts (see :attr:`SQLiteFile.recovered_from`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import weakref
+
+from pyblish_qml_queue.queue.sqlite import schema
+from pyblish_qml_queue.queue.store import StoreBusy, StoreError, StoreFull
+
+log = logging.getLogger(__name__)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection the file can reference weakly (to close all of them)."""
+
+
+class SQLiteFile:
+    """An SQLite file with the job store's schema, shared by this process's threads.
+
+    Args:
+        path: The database file (its folder is created).
+        busy_timeout: Seconds to wait for another process's write lock.
+
+    Attributes:
+        path: The database file in use.
+        recovered_from: Where a corrupt file found at open was moved, else None.
+            Tell the user: the jobs in it are not in the queue.
+
+    Raises:
+        StoreError: SQLite is older than 3.35, or the file was written by a newer
+            version of this package.
+    """
+
+    #: See :data:`.sqlite_schema.MIGRATIONS`; a subclass may append to it.
+    MIGRATIONS = schema.MIGRATIONS
+
+    def __init__(self, path: str, busy_timeout: float = 30.0):
+        schema.require_sqlite()
+        self.path = os.path.abspath(path)
+        self.recovered_from = None
+        self._busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._connections = weakref.WeakSet()
+        self._connections_lock = threading.Lock()
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        try:
+            self._open()
+        except StoreError:
+            self.close()
+            raise
+        except schema.Corrupt as exc:
+            self.recovered_from = schema.move_aside(self.path, self.close)
+            log.debug("Corruption found in %s: %s", self.recovered_from, exc)
+            log.warning(
+                "The job store at %s was corrupt; moved it to %s and started a fresh store. "
+                "Jobs in it are not in the queue.",
+                self.path,
+                self.recovered_from,
+            )
+            try:
+                self._open()
+            except schema.Corrupt as again:
+                raise StoreError(f"could not start a fresh job store at {self.path}: {again}")
+
+    def _open(self) -> None:
+        """Check and migrate the file; raise :class:`.sqlite_schema.Corrupt` if damaged."""
+        try:
+            schema.check(self._connection())
+        except sqlite3.DatabaseError as exc:
+            if schema.is_corruption(exc):
+                raise schema.Corrupt(str(exc))
+            raise self._error(exc) from exc
+        try:
+            with self.transaction() as conn:
+                schema.migrate(conn, self.MIGRATIONS, self.path)
+        except StoreError as exc:
+            if schema.is_corruption(exc.__cause__):
+                raise schema.Corrupt(str(exc.__cause__))
+            raise
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=_Connection,
+            )
+            # Registered before the first statement, so that a failure leaves it to
+            # close(): on a corrupt file, closing it may delete the WAL we keep aside.
+            self._local.conn = conn
+            self._local.depth = 0
+            with self._connections_lock:
+                self._connections.add(conn)
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool = True):
+        """One transaction on this thread's connection; rolled back on any error.
+
+        ``write`` takes the write lock at once (``BEGIN IMMEDIATE``), as every
+        read-then-write must; otherwise a read snapshot (``BEGIN``). Nested calls
+        join the outer transaction.
+
+        Raises:
+            StoreFull: the disk (or the file's size limit) is full; nothing was written.
+            StoreBusy: another process held the lock past the busy timeout.
+        """
+        conn = self._connection()
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield conn
+            finally:
+                self._local.depth -= 1
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        self._local.depth = 1
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    log.exception("Rollback failed on %s", self.path)
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from exc
+            raise
+        finally:
+            self._local.depth = 0
+
+    def _read(self, sql: str, args=()) -> list:
+        """The rows of one query outside a transaction."""
+        try:
+            return self._connection().execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        """The :class:`StoreError` to raise for an SQLite error (others are logged)."""
+        name = getattr(exc, "sqlite_errorname", "")
+        text = str(exc)
+        if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
+            return StoreFull(
+                f"The disk holding the job store {self.path} is full; nothing was written. "
+                "Free some space and try again."
+            )
+        if name.startswith("SQLITE_BUSY") or "database is locked" in text:
+            return StoreBusy(
+                f"The job store {self.path} stayed locked by another process for more than "
+                f"{self._busy_timeout:g} s; try again."
+            )
+        log.error("Job store error on %s", self.path, exc_info=exc)
+        return StoreError(f"The job store {self.path} failed ({text}); see the log for details.")
+
+    def close(self) -> None:
+        """Close every connection this file has open (from any thread)."""
+        with self._connections_lock:
+            connections = list(self._connections)
+            self._connections.clear()
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                log.exception("Closing a connection to %s failed", self.path)
+        self._local = threading.local()

@@ -1,0 +1,213 @@
+"""The SQLite job store's file: its schema, migrations, health check and corrupt-file handling.
+
+The schema is versioned (``PRAGMA user_version``) and migrated in order at open. A file
+that is not a database or fails ``PRAGMA quick_check`` is :class:`Corrupt`; the store
+then moves it aside (:func:`move_aside`) and starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+from typing import Callable
+
+from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.store import StoreError
+
+log = logging.getLogger(__name__)
+
+#: The claim statement needs ``RETURNING``.
+MIN_SQLITE = (3, 35, 0)
+
+
+def sql_states(states) -> str:
+    """An SQL list of state names, such as ``('queued', 'interrupted')``."""
+    return "(" + ", ".join(f"'{state}'" for state in states) + ")"
+
+
+#: Job states a job can be claimed from, as SQL.
+CLAIMABLE_SQL = sql_states(model.CLAIMABLE)
+#: Step states that count as done, as SQL.
+DONE_SQL = sql_states(model.STEP_DONE)
+
+SCHEMA_V1 = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        state TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        host TEXT NOT NULL,
+        host_application TEXT,
+        host_machine TEXT,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        started REAL,
+        finished REAL,
+        position INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL DEFAULT 3,
+        owner TEXT,
+        lease_until REAL,
+        error TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        steps_done INTEGER NOT NULL DEFAULT 0,
+        steps_total INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX jobs_state ON jobs (state, position)",
+    "CREATE INDEX jobs_position ON jobs (position)",
+    "CREATE INDEX jobs_queue ON jobs (position) WHERE state IN ('queued', 'interrupted')",
+    """CREATE TABLE steps (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        plugin TEXT NOT NULL,
+        module TEXT NOT NULL,
+        plugin_order REAL NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        instance TEXT,
+        instance_id TEXT,
+        state TEXT NOT NULL,
+        started REAL,
+        finished REAL,
+        duration REAL,
+        error TEXT,
+        traceback TEXT,
+        records TEXT NOT NULL DEFAULT '[]',
+        changes TEXT NOT NULL DEFAULT '{}',
+        runs INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, idx)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE job_log (
+        id INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        time REAL NOT NULL,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL
+    )""",
+    "CREATE INDEX job_log_job ON job_log (job_id, id)",
+)
+
+
+def schema_v2(conn: sqlite3.Connection) -> None:
+    """Farm signals: each job's secret (made now for the jobs already stored), the
+    ``resume`` flag, each step's farm details and deadline, and the nonces seen."""
+    for statement in (
+        "ALTER TABLE jobs ADD COLUMN secret TEXT",
+        "ALTER TABLE jobs ADD COLUMN resume INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE steps ADD COLUMN farm TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE steps ADD COLUMN deadline REAL",
+        """CREATE TABLE signal_nonces (
+            nonce TEXT PRIMARY KEY,
+            job_id TEXT NOT NULL,
+            sent REAL NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX signal_nonces_sent ON signal_nonces (sent)",
+    ):
+        conn.execute(statement)
+    ids = [row[0] for row in conn.execute("SELECT id FROM jobs WHERE secret IS NULL")]
+    conn.executemany(
+        "UPDATE jobs SET secret = ? WHERE id = ?", [(secrets.token_hex(32), i) for i in ids]
+    )
+
+
+#: Schema migrations, applied in order at open: entry ``n`` takes a file from schema
+#: ``n`` to ``n + 1``. Each is a sequence of SQL statements or a callable taking the
+#: connection; all run in one transaction. Append, never edit.
+MIGRATIONS = (SCHEMA_V1, schema_v2)
+
+
+class Corrupt(Exception):
+    """The file is not a database or fails ``PRAGMA quick_check``."""
+
+
+def require_sqlite() -> None:
+    """Raise StoreError if this Python's SQLite is too old for the store."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise StoreError(
+            f"SQLite {sqlite3.sqlite_version} is too old for the job store (it needs "
+            f"{'.'.join(map(str, MIN_SQLITE))} or newer); run the app with a newer Python"
+        )
+
+
+def check(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL and check it.
+
+    Raises:
+        Corrupt: ``PRAGMA quick_check`` found damage.
+        sqlite3.DatabaseError: SQLite failed (see :func:`is_corruption`).
+    """
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    rows = conn.execute("PRAGMA quick_check").fetchall()
+    if rows != [("ok",)]:
+        raise Corrupt("; ".join(str(r[0]) for r in rows[:5]))
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple, path: str) -> None:
+    """Bring the file to the last schema of ``migrations``, inside the caller's transaction.
+
+    Raises:
+        StoreError: the file has a newer schema than ``migrations`` knows.
+    """
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(migrations):
+        raise StoreError(
+            f"The job store {path} has schema {version}, newer than this "
+            f"pyblish-qml-queue knows ({len(migrations)}); upgrade pyblish-qml-queue."
+        )
+    if version == len(migrations):
+        return
+    for number in range(version, len(migrations)):
+        step = migrations[number]
+        log.info("Migrating the job store %s to schema %d", path, number + 1)
+        if callable(step):
+            step(conn)
+        else:
+            for statement in step:
+                conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {len(migrations)}")
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(len(migrations)),),
+    )
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether an SQLite error says the file is damaged or not a database."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return True
+    text = str(exc)
+    return "file is not a database" in text or "malformed" in text
+
+
+def move_aside(path: str, close: Callable[[], None]) -> str:
+    """Move a corrupt database, with its -wal and -shm, to a free ``.corrupt-`` name.
+
+    Args:
+        path: The database file.
+        close: Closes every connection to it; called once its WAL is copied, as
+            closing the last connection may delete the WAL.
+
+    Returns:
+        Where the database now is: ``<path>.corrupt-<YYYYmmdd-HHMMSS>[-n]``.
+    """
+    target = base = path + ".corrupt-" + time.strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while os.path.exists(target):
+        target = f"{base}-{n}"
+        n += 1
+    if os.path.exists(path + "-wal"):
+        shutil.copyfile(path + "-wal", target + "-wal")
+    close()
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.replace(path + suffix, target + suffix)
+    return target

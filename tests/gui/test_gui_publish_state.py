@@ -1,0 +1,264 @@
+"""The Publish page's plain-Python state and its viewmodel over a stand-in hub (no processes)."""
+
+import gui_support
+from gui_support import settle
+
+from pyblish_qml_queue.gui.publish import rules as publishrules
+from pyblish_qml_queue.gui.publish.rules import actions_for, check_settings
+from pyblish_qml_queue.gui.publish.state import PageState
+from pyblish_qml_queue.queue.memory import MemoryJobStore
+
+make_gui = gui_support.make_gui  # a shared fixture
+
+
+def plugin(pid, order, families=("*",), instance=True, **extra):
+    out = {
+        "id": pid,
+        "name": pid,
+        "label": pid,
+        "order": order,
+        "families": list(families),
+        "instanceEnabled": instance,
+        "active": True,
+        "optional": False,
+        "actions": [],
+    }
+    out.update(extra)
+    return out
+
+
+def instance(iid, family, **data):
+    return {"id": iid, "name": iid, "data": dict(data, family=family)}
+
+
+def result(pid, iid=None, error=None, levelno=20, **extra):
+    out = {
+        "kind": "process",
+        "plugin": pid,
+        "instance": iid,
+        "instance_name": iid,
+        "label": pid,
+        "order": 1.0,
+        "action": None,
+        "success": error is None,
+        "error": error and {"message": error, "traceback": "Traceback: " + error},
+        "records": [{"message": "m", "levelname": "X", "levelno": levelno, "created": 1.0}],
+        "duration": 20.0,
+    }
+    out.update(extra)
+    return out
+
+
+ITEMS = {
+    "context": {"id": "ctx", "data": {"currentFile": "/s/sh0140.ma"}},
+    "instances": [instance(f"i{n}", "pointcache") for n in range(3)] + [instance("cam", "camera")],
+    "plugins": [
+        plugin("Collect", 0.0, instance=False),
+        plugin("Validate", 1.0, families=["pointcache"]),
+        plugin("Extract", 2.0),
+        plugin("Integrate", 3.0),
+    ],
+}
+
+
+def test_instances_are_grouped_by_family_and_plugins_by_stage_with_collect_folded():
+    state = PageState(ITEMS)
+    assert [(r["kind"], r["label"]) for r in state.instance_rows()] == [
+        ("context", "Context"),
+        ("section", "pointcache"),
+        ("instance", "i0"),
+        ("instance", "i1"),
+        ("instance", "i2"),
+        ("section", "camera"),
+        ("instance", "cam"),
+    ]
+    assert [r["label"] for r in state.plugin_rows()] == [
+        "Collect",
+        "Validate",
+        "Validate",
+        "Extract",
+        "Extract",
+        "Integrate",
+        "Integrate",
+    ]  # HiddenSections ["Collect"]: its section shows, folded
+    assert state.row("section:Extract")["info"] == "4 steps left"
+
+
+def test_a_result_marks_its_plugin_instance_and_sections_and_touches_only_those_rows():
+    state = PageState(ITEMS)
+    changed = state.add_result(result("Validate", "i1", levelno=30))
+    assert changed == {"Validate", "i1", "section:Validate", "section:pointcache"}
+    assert state.row("i1")["itemState"] == "warning"
+    assert state.row("Validate")["info"] == "0.02 s · 1 warning"
+    state.add_result(result("Validate", "i2", error="bad normals"))
+    assert state.row("Validate")["itemState"] == "error"
+    assert state.row("Validate")["info"] == "0.04 s · i2"
+    assert state.row("i0")["itemState"] == "idle"
+    assert state.records[-1]["level"] == "ERROR"
+    assert state.records[-1]["traceback"] == "Traceback: bad normals"
+
+
+def test_the_same_result_taken_twice_counts_once():
+    state = PageState(ITEMS)
+    same = result("Extract", "i0")
+    state.add_result(same)
+    assert state.add_result(same) == set()
+    assert state.processed == {"Extract": 1}
+
+
+def test_the_running_step_marks_its_rows_processing_until_the_next():
+    state = PageState(ITEMS)
+    assert state.set_current("Extract", "i0") >= {"Extract", "i0"}
+    assert state.row("i0")["itemState"] == "processing"
+    state.set_current("Extract", "i1")
+    assert state.row("i0")["itemState"] == "idle"
+    assert state.row("i1")["itemState"] == "processing"
+
+
+def test_actions_follow_their_on_filters_and_drop_orphan_categories():
+    actions = [
+        {"id": "c", "label": "Fix", "type": "category"},
+        {"id": "a", "label": "Repair", "on": "failed", "type": "action"},
+        {"id": "b", "label": "Docs", "on": "all", "type": "action"},
+        {"id": "s", "label": "", "type": "separator"},
+        {"id": "n", "label": "Prepare", "on": "notProcessed", "type": "action"},
+        {"id": "p", "label": "Ok", "on": "succeeded", "type": "action"},
+    ]
+    item = {"actions": actions}
+    labels = lambda **kw: [a["label"] for a in actions_for(item, **kw)]  # noqa: E731
+    assert labels(processed=False, failed=False) == ["Fix", "Docs", "", "Prepare"]
+    assert labels(processed=True, failed=True) == ["Fix", "Repair", "Docs"]
+    assert labels(processed=True, failed=False) == ["Fix", "Docs", "", "Ok"]
+
+
+def test_settings_keep_only_known_keys_of_the_right_shape():
+    raw = {
+        "WindowTitle": "Studio",
+        "WindowSize": (800, 500),
+        "WindowPosition": "x",
+        "HiddenSections": ["Collect", "Validate", 3],
+        "Other": 1,
+        "ContextLabel": "",
+    }
+    assert check_settings(raw) == {
+        "WindowTitle": "Studio",
+        "WindowSize": [800, 500],
+        "HiddenSections": ["Collect", "Validate"],
+    }
+    state = PageState(ITEMS, settings={"ContextLabel": "Shot", "HiddenSections": []})
+    assert state.instance_rows()[0]["label"] == "Shot"
+    assert "Collect" in [r["label"] for r in state.plugin_rows() if r["kind"] == "plugin"]
+
+
+class SettingsHub:
+    """A hub with one host that registered pyblish_qml settings."""
+
+    address = "stand-in"
+
+    def __init__(self, settings):
+        self.snapshot = {
+            "id": "h1",
+            "application": "Maya",
+            "version": "2025",
+            "scene": "/s/sh0140_anim_v012.ma",
+            "state": "connected",
+            "connected": True,
+            "progress": {"done": 0, "total": 0},
+            "current": {},
+        }
+        self.settings = settings
+
+    def hosts(self):
+        return [dict(self.snapshot)]
+
+    def host(self, host_id):
+        return dict(self.snapshot)
+
+    def items(self, host_id):
+        return dict(ITEMS, settings=self.settings)
+
+    def results(self, host_id):
+        return []
+
+    def subscribe(self, callback):
+        return lambda: None
+
+
+def test_a_hosts_pyblish_qml_settings_win_over_the_apps(qapp, make_gui):
+    hub = SettingsHub(
+        {
+            "WindowTitle": "Studio Publish",
+            "ContextLabel": "Shot",
+            "WindowSize": [900, 640],
+            "WindowPosition": [40, 30],
+        }
+    )
+    session, root = make_gui(MemoryJobStore(), hub)
+    asked = []
+    session.publish.geometryRequested.connect(lambda *g: asked.append(g))
+    session.app.openHost("h1")
+    settle(qapp, session)
+    assert session.publish.windowTitle == "Studio Publish · Maya 2025 · sh0140_anim_v012.ma"
+    assert root.property("title") == session.publish.windowTitle
+    assert session.publish.instance_model.rows()[0]["label"] == "Shot"
+    assert asked == [(40, 30, 900, 640)]
+    assert (root.width(), root.height()) == (900, 640)
+
+
+def test_without_host_settings_the_apps_pyblish_qml_settings_apply(qapp, make_gui):
+    session, _root = make_gui(MemoryJobStore(), SettingsHub({}))
+    session.app.openHost("h1")
+    settle(qapp, session)
+    assert (
+        session.publish.state.settings["HiddenSections"]
+        == publishrules.app_settings()["HiddenSections"]
+    )
+    assert session.publish.windowTitle.startswith(publishrules.app_settings()["WindowTitle"])
+
+
+class ResultsHub(SettingsHub):
+    """The stand-in hub whose host already ran a failing repairable validator."""
+
+    def items(self, host_id):
+        plugins = [dict(p) for p in ITEMS["plugins"]]
+        plugins[1].update(
+            hasRepair=True,
+            actions=[{"id": "a1", "label": "Select", "on": "failed", "type": "action"}],
+        )
+        return dict(ITEMS, plugins=plugins)
+
+    def results(self, host_id):
+        return [result("Validate", "i0"), result("Validate", "i1", error="bad")]
+
+
+def test_a_failed_plugin_offers_its_failed_actions_and_repair(qapp, make_gui):
+    session, _root = make_gui(MemoryJobStore(), ResultsHub({}))
+    session.app.openHost("h1")
+    settle(qapp, session)
+    page = session.publish
+    assert [(a["label"], a["type"]) for a in page.actionsOf("Validate")] == [
+        ("Select", "action"),
+        ("Repair", "repair"),
+    ]
+    assert page.state.row("Validate")["hasRepair"] is True
+    assert page.actionsOf("Extract") == []
+
+
+def test_a_host_registers_its_pyblish_qml_settings_and_the_hub_hands_them_to_the_page(
+    monkeypatch,
+):
+    from pyblish_qml import settings
+
+    from pyblish_qml_queue.host import link
+    from pyblish_qml_queue.hub.session import HostSession
+
+    monkeypatch.setattr(settings, "WindowTitle", "Studio", raising=False)
+    monkeypatch.setattr(settings, "WindowSize", (800, 500), raising=False)
+    registered = link.qml_settings()
+    assert registered["WindowTitle"] == "Studio"
+    assert registered["WindowSize"] == [800, 500]
+    session = HostSession({"id": "h1", "settings": registered}, emit=lambda event: None)
+    try:
+        assert check_settings(session.items()["settings"])["WindowSize"] == [800, 500]
+    finally:
+        session.close()

@@ -1,0 +1,54 @@
+"""`import pyblish_qml_queue` inside a DCC loads only the host side."""
+
+import json
+import os
+import subprocess
+import sys
+
+import tomllib
+from conftest import ROOT
+
+_PROBE = """
+import json, sys
+import pyblish_qml_queue
+print(json.dumps({"modules": sorted(sys.modules), "all": pyblish_qml_queue.__all__,
+                  "version": pyblish_qml_queue.__version__}))
+"""
+
+
+def _probe():
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def test_import_loads_no_queue_no_sqlite_and_no_qt():
+    modules = _probe()["modules"]
+    forbidden = [
+        m
+        for m in modules
+        if m.split(".")[0] in ("sqlite3", "_sqlite3", "PySide6", "shiboken6", "PyQt5")
+        or m.startswith(
+            (
+                "pyblish_qml_queue.queue",
+                "pyblish_qml_queue.gui",
+                "pyblish_qml_queue.cli.command",
+                "pyblish_qml_queue.worker",
+            )
+        )
+    ]
+    assert forbidden == []
+    assert "pyblish_qml_queue.host.submit" in modules
+
+
+def test_facade_exports_submit_and_the_version():
+    probe = _probe()
+    assert "submit" in probe["all"] and "__version__" in probe["all"]
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        assert probe["version"] == tomllib.load(f)["project"]["version"]
