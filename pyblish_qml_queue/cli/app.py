@@ -93,41 +93,33 @@ def raise_running(timeout: float = 5.0) -> int:
         CliError: something else holds the link (``serve``, an app that does not
             answer, a wrong authkey); the message says what to do.
     """
-    from multiprocessing import AuthenticationError
-
     from pyblish_qml_queue.cli.command import FAILED, CliError
     from pyblish_qml_queue.common import wire
-    from pyblish_qml_queue.common.wire.peer import Peer
+    from pyblish_qml_queue.common.wire import client
 
     info = wire.read_runtime()
     if info is None:
         return 0
     pid = info.get("pid")
     try:
-        conn = wire.connect(timeout=timeout)
-    except AuthenticationError:
+        reply = client.request("raise", {}, timeout, "app-raise", connect_timeout=timeout) or {}
+    except client.KeyRefused:
         raise CliError(
             f"an app runs (pid {pid}) but refused our authkey; quit it (kill {pid}) and "
             "start the app again",
             FAILED,
         )
-    if conn is None:
+    except client.NotRunning:
         return 0  # a stale runtime file: the new app replaces it
-    peer = Peer(conn, _serve_nothing, {}, name="app-raise").start()
-    try:
-        reply = peer.request("raise", {}, timeout=timeout) or {}
     except wire.RemoteError as error:
-        if error.code == wire.UNKNOWN_METHOD:
-            reply = {"raised": False}
-        else:
+        if error.code != wire.UNKNOWN_METHOD:
             raise CliError(f"the running app (pid {pid}) could not come to the front: {error}")
+        reply = {"raised": False}
     except wire.ConnectionLost:
         raise CliError(
             f"the running app (pid {pid}) did not answer; quit it (kill {pid}) and start again",
             FAILED,
         )
-    finally:
-        peer.close()
     if not reply.get("raised"):
         raise CliError(
             f"'pyblish-qml-queue serve' (or an older app) runs as pid {pid} and has no window; "
@@ -135,9 +127,3 @@ def raise_running(timeout: float = 5.0) -> int:
             FAILED,
         )
     return pid
-
-
-def _serve_nothing(method, params):
-    from pyblish_qml_queue.common import wire
-
-    raise wire.ProtocolError(wire.NOT_ALLOWED, "this command serves nothing")

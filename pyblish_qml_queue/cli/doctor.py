@@ -198,11 +198,8 @@ def check_link(timeout: float = 5.0) -> list:
 
     Connects like a host does (authkey challenge), pings, and compares protocol versions.
     """
-    from multiprocessing import AuthenticationError
-
     from pyblish_qml_queue.common import wire
-    from pyblish_qml_queue.common.wire import PROTOCOL_VERSION, ConnectionLost, RemoteError
-    from pyblish_qml_queue.common.wire.peer import Peer
+    from pyblish_qml_queue.common.wire import PROTOCOL_VERSION, ConnectionLost, RemoteError, client
 
     checks = _check_authkey()
     path = wire.runtime_file()
@@ -242,9 +239,10 @@ def check_link(timeout: float = 5.0) -> list:
                 "then restart the app",
             )
         ]
+    link = client.Client("doctor", connect_timeout=timeout)
     try:
-        conn = wire.connect(timeout=timeout)
-    except AuthenticationError:
+        link.open()
+    except client.KeyRefused:
         return checks + [
             Check(
                 "link",
@@ -253,23 +251,18 @@ def check_link(timeout: float = 5.0) -> list:
                 "quit the app and start it again so it and its hosts share a fresh key",
             )
         ]
-    except OSError as error:
-        conn, failure = None, str(error)
-    else:
-        failure = "nothing accepts connections there"
-    if conn is None:
+    except client.NotRunning as error:
         return checks + [
             Check(
                 "link",
                 FAIL,
-                f"pid {pid} runs but the link at {address} does not answer: {failure}",
+                f"pid {pid} runs but the link at {address} does not answer: {_failure(error)}",
                 f"quit that process (kill {pid}) or, if it is not ours, delete {path}",
             )
         ]
-    peer = Peer(conn, _serve_nothing, {}, name="doctor").start()
     started = time.monotonic()
     try:
-        reply = peer.request("ping", {}, timeout=timeout)
+        reply = link.request("ping", {}, timeout=timeout)
     except (RemoteError, ConnectionLost) as error:
         return checks + [
             Check(
@@ -280,7 +273,7 @@ def check_link(timeout: float = 5.0) -> list:
             )
         ]
     finally:
-        peer.close()
+        link.close()
     millis = (time.monotonic() - started) * 1000
     version = (reply or {}).get("protocol")
     if version != PROTOCOL_VERSION:
@@ -320,10 +313,10 @@ def _check_authkey() -> list:
     return []
 
 
-def _serve_nothing(method, params):
-    from pyblish_qml_queue.common.wire import NOT_ALLOWED, ProtocolError
-
-    raise ProtocolError(NOT_ALLOWED, "doctor serves nothing")
+def _failure(error) -> str:
+    """Why nothing answers at the app's address: the OS error, when there was one."""
+    cause = error.__cause__ or error.__context__
+    return str(cause) if isinstance(cause, OSError) else "nothing accepts connections there"
 
 
 def run_checks(extra: Optional[list] = None, qt_probe: Callable[[], dict] = probe_qt) -> list:

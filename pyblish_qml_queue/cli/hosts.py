@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-from multiprocessing import AuthenticationError
 
 from pyblish_qml_queue.cli.command import FAILED, OK, USAGE, CliError
 from pyblish_qml_queue.common import wire
-from pyblish_qml_queue.common.wire.peer import Peer
+from pyblish_qml_queue.common.wire import client
 
 ACTIONS = ("validate", "publish", "stop", "handoff", "reset")
 
@@ -42,38 +41,23 @@ def add_parsers(subparsers) -> None:
     host.set_defaults(func=run_host)
 
 
-def _open():
-    """A peer connected to the running app, or CliError."""
+def _call(method: str, params: dict):
     try:
-        conn = wire.connect()
-    except AuthenticationError:
+        return client.request(method, params, name="cli")
+    except client.KeyRefused:
         raise CliError(
             "the app refused our authkey; restart the app so it writes a fresh one", FAILED
         )
-    if conn is None:
+    except client.NotRunning:
         raise CliError(
             "no pyblish-qml-queue app or serve is running; start one with "
             "'pyblish-qml-queue serve' or call show() in a host",
             FAILED,
         )
-    return Peer(conn, _refuse, {}, name="cli").start()
-
-
-def _refuse(method, params):
-    raise wire.ProtocolError(wire.NOT_ALLOWED, "the command line serves nothing")
-
-
-def _call(method: str, params: dict):
-    peer = _open()
-    try:
-        return peer.request(method, params)
     except wire.RemoteError as error:
-        code = USAGE if str(error).startswith("no host") else FAILED
-        raise CliError(str(error), code)
+        raise CliError(str(error), USAGE if error.code == wire.UNKNOWN_HOST else FAILED)
     except wire.ConnectionLost:
         raise CliError("the app went away before it answered; is it still running?", FAILED)
-    finally:
-        peer.close()
 
 
 def run_hosts(args) -> int:

@@ -23,6 +23,7 @@ import uuid
 from multiprocessing import AuthenticationError
 
 from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common.wire import client
 from pyblish_qml_queue.common.wire.peer import Peer
 
 log = logging.getLogger(__name__)
@@ -339,21 +340,10 @@ def try_handoff(payload, timeout=30.0):
         except wire.ConnectionLost:
             pass
     try:
-        conn = wire.connect()
-    except AuthenticationError:
+        client.request("submit", {"job": payload}, timeout, name="handoff")
+        return True
+    except client.KeyRefused:
         log.warning("the app refused the authkey; the job goes to the spool")
         return False
-    if conn is None:
+    except wire.ConnectionLost:  # no app runs, or it went away
         return False
-    peer = Peer(conn, _refuse, {}, name="handoff").start()
-    try:
-        peer.request("submit", {"job": payload}, timeout=timeout)
-        return True
-    except wire.ConnectionLost:
-        return False
-    finally:
-        peer.close()
-
-
-def _refuse(method, params):
-    raise wire.ProtocolError(wire.NOT_ALLOWED, "a hand-off link serves nothing")

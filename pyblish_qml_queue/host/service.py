@@ -20,6 +20,7 @@ import pyblish.api
 import pyblish.logic
 import pyblish.plugin
 
+from pyblish_qml_queue.common import wire
 from pyblish_qml_queue.host.env import user_name
 from pyblish_qml_queue.host.formats import (
     format_context,
@@ -47,8 +48,13 @@ def register_snapshot(callback):
     _snapshot[0] = callback
 
 
-class ServiceError(Exception):
-    """A request the service cannot do (unknown id, nothing to hand off...)."""
+class ServiceError(wire.RemoteError):
+    """A request the service cannot do (unknown id, nothing to hand off...).
+
+    Answered to the app as ``failed`` with this message."""
+
+    def __init__(self, message):
+        super(ServiceError, self).__init__(wire.FAILED, message)
 
 
 class Service(object):

@@ -25,7 +25,11 @@ from pyblish_qml_queue.hub.transport import HubRunning, Listener
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Hub", "HostUnavailable", "HubRunning", "run_hub_for_serve"]
+__all__ = ["Hub", "HostUnavailable", "HubRunning", "UnknownHost", "run_hub_for_serve"]
+
+
+class UnknownHost(KeyError):
+    """No host has that id, id prefix or pid (answered as ``unknown_host`` on the wire)."""
 
 
 class Hub:
@@ -138,7 +142,7 @@ class Hub:
         if len(found) == 1:
             return found[0]
         if not found:
-            raise KeyError(f"no host {host_id!r}")
+            raise UnknownHost(f"no host {host_id!r}")
         raise KeyError(f"{host_id!r} names {len(found)} hosts; give more of the id")
 
     # -- driving ------------------------------------------------------------------------------
@@ -277,7 +281,7 @@ class Hub:
         try:
             return self.host(params["id"])
         except KeyError as error:
-            raise wire.RemoteError(wire.FAILED, str(error.args[0]))
+            raise _remote(error)
 
     def _raise(self, peer, params) -> dict:
         """A second ``app`` asks this one to come to the front. ``raised`` is False
@@ -297,7 +301,7 @@ class Hub:
         try:
             session = self._session(params["id"])
         except KeyError as error:
-            raise wire.RemoteError(wire.FAILED, str(error.args[0]))
+            raise _remote(error)
         if action == "stop":
             session.stop()
             return {"host": session.snapshot()}
@@ -323,6 +327,13 @@ class Hub:
             raise wire.RemoteError(wire.FAILED, f"{action} failed: {error}")
         out["host"] = session.snapshot()
         return out
+
+
+def _remote(error: KeyError) -> wire.RemoteError:
+    """A failed host lookup as the wire's error: ``unknown_host``, or ``failed`` when the
+    id names several hosts."""
+    code = wire.UNKNOWN_HOST if isinstance(error, UnknownHost) else wire.FAILED
+    return wire.RemoteError(code, str(error.args[0]))
 
 
 def run_hub_for_serve(store, on_added=None) -> Hub:

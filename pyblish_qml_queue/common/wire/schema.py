@@ -40,6 +40,7 @@ __all__ = [
     "RemoteError",
     "TIMEOUT",
     "TOO_LARGE",
+    "UNKNOWN_HOST",
     "UNKNOWN_METHOD",
     "UNSUPPORTED_VERSION",
     "check_envelope",
@@ -72,6 +73,7 @@ INVALID_PARAMS = "invalid_params"
 TOO_LARGE = "too_large"
 NOT_ALLOWED = "not_allowed"  # a known method this peer may not call (yet)
 FAILED = "failed"  # the method ran and failed; the message says why
+UNKNOWN_HOST = "unknown_host"  # no connected or remembered host has that id (or pid)
 INTERNAL = "internal"  # a bug on the answering side; its log has the traceback
 DISCONNECTED = "disconnected"
 TIMEOUT = "timeout"
