@@ -16,9 +16,11 @@ import sys
 import threading
 import time
 
+from pyblish_qml_queue.common.states import HOST_BUSY
+
 log = logging.getLogger(__name__)
 
-BUSY = ("collecting", "validating", "extracting", "integrating")
+BUSY = HOST_BUSY
 SCENARIOS = {
     "maya": ("validate", "repair", "reset", "validate", "handoff"),
     "houdini": ("repair", "validate", "publish"),

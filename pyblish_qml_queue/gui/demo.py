@@ -8,6 +8,7 @@ import sys
 
 from PySide6.QtCore import QEvent, QTimer
 
+from pyblish_qml_queue.common.states import JOB_ACTIVE, HostState, JobState
 from pyblish_qml_queue.demo.script import DemoScript, start_hosts, stop_hosts
 from pyblish_qml_queue.gui.app import (
     AppError,
@@ -19,6 +20,9 @@ from pyblish_qml_queue.gui.app import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Host states of a demo host that extracts or integrates in its session.
+EXTRACTING = (HostState.EXTRACTING, HostState.INTEGRATING)
 
 
 def run_demo(names, root, args) -> int:
@@ -85,19 +89,19 @@ class _Watch:
 
     def _lively(self) -> bool:
         hosts = self.session.hub.hosts()
-        busy = any(h["state"] in ("extracting", "integrating") for h in hosts)
-        return busy and bool(self.store.jobs(state="running"))
+        busy = any(h["state"] in EXTRACTING for h in hosts)
+        return busy and bool(self.store.jobs(state=JobState.RUNNING))
 
     def _done(self) -> bool:
         if len(self.script.done) < len(self.names):
             return False
         counts = self.store.counts()
-        if any(counts.get(s) for s in ("queued", "running", "interrupted", "waiting")):
+        if any(counts.get(s) for s in JOB_ACTIVE):
             return False
         if self.shots:  # never caught a lively moment: take them now
             self._screenshots()
             self.shots = None
-        failed = counts.get("failed", 0)
+        failed = counts.get(JobState.FAILED, 0)
         if failed:
             log.error("%d demo job(s) failed; see 'pyblish-qml-queue jobs --state failed'", failed)
         self.code = 1 if failed else 0
@@ -108,12 +112,12 @@ class _Watch:
         app = self.session.app
         app.showOverview()
         self._grab("demo-overview.png")
-        running = self.store.jobs(state="running")
+        running = self.store.jobs(state=JobState.RUNNING)
         app.showQueue()
         if running:
             self.session.queue.select(running[0].id)
         self._grab("demo-queue.png")
-        busy = [h for h in self.session.hub.hosts() if h["state"] in ("extracting", "integrating")]
+        busy = [h for h in self.session.hub.hosts() if h["state"] in EXTRACTING]
         if busy:
             app.openHost(busy[0]["id"])
             self._grab("demo-publish.png")

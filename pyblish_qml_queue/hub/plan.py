@@ -11,22 +11,9 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-COLLECT_END = 0.5  # CollectorOrder + 0.5
-VALIDATE_END = 1.5  # ValidatorOrder + 0.5: extraction starts here
-EXTRACT_END = 2.5  # ExtractorOrder + 0.5
+from pyblish_qml_queue.common.stages import COLLECT_END, VALIDATE_END
 
 INTERSECTION, SUBSET, EXACT = 1, 2, 4
-
-
-def stage(order: float) -> str:
-    """collect, validate, extract or integrate, by pyblish's order ranges."""
-    if order < COLLECT_END:
-        return "collect"
-    if order < VALIDATE_END:
-        return "validate"
-    if order < EXTRACT_END:
-        return "extract"
-    return "integrate"
 
 
 def families(instance: dict) -> list:

@@ -14,19 +14,16 @@ import threading
 import time
 from typing import Callable, Optional
 
+from pyblish_qml_queue.common import stages
+from pyblish_qml_queue.common.states import ITEM_RANK, HostState, ItemState
 from pyblish_qml_queue.hub import plan
 
-CONNECTED = "connected"
-DISCONNECTED = "disconnected"
-HANDED_OFF = "handed off"
-FINISHED = "finished"
-FAILED = "failed"
-STAGE_STATES = {
-    "collect": "collecting",
-    "validate": "validating",
-    "extract": "extracting",
-    "integrate": "integrating",
-}
+# Host states, named for the session (:class:`~pyblish_qml_queue.common.states.HostState`).
+CONNECTED = HostState.CONNECTED
+DISCONNECTED = HostState.DISCONNECTED
+HANDED_OFF = HostState.HANDED_OFF
+FINISHED = HostState.FINISHED
+FAILED = HostState.FAILED
 WARNING = 30
 
 
@@ -124,7 +121,7 @@ class HostRecord:
         for result in results:
             self._add_result(result)
         self.job_id = job_id
-        self.stage = plan.stage(results[-1]["order"]) if results else None
+        self.stage = stages.stage(results[-1]["order"]) if results else None
         self._count()
         self._derive_state()
 
@@ -139,10 +136,10 @@ class HostRecord:
     def _derive_state(self) -> None:
         """State after a restore, from the kept results alone."""
         validation_failed = any(
-            plan.COLLECT_END <= o < plan.VALIDATE_END for o in self.orders_with_error
+            stages.COLLECT_END <= o < stages.VALIDATE_END for o in self.orders_with_error
         )
         instances = list(self.instances.values())
-        below_extract = plan.count_pairs(self.plugins, instances, self.done, plan.VALIDATE_END)
+        below_extract = plan.count_pairs(self.plugins, instances, self.done, stages.VALIDATE_END)
         self.validated = bool(self.results) and not validation_failed and below_extract == 0
         if self.job_id:
             self.state = HANDED_OFF
@@ -193,12 +190,12 @@ class HostRecord:
             marks: dict = {}
             for result in self.results:
                 level = (
-                    "error"
+                    ItemState.ERROR
                     if result.get("error")
                     else (
-                        "warning"
+                        ItemState.WARNING
                         if any(r.get("levelno", 0) >= WARNING for r in result["records"])
-                        else "success"
+                        else ItemState.SUCCESS
                     )
                 )
                 for key in (result["plugin"], result["instance"]):
@@ -209,7 +206,9 @@ class HostRecord:
             for plugin in self.plugins:
                 item = dict(plugin)
                 busy = current["plugin"] in (plugin.get("label"), plugin["name"])
-                item["state"] = "processing" if busy else marks.get(plugin["id"], "idle")
+                item["state"] = (
+                    ItemState.PROCESSING if busy else marks.get(plugin["id"], ItemState.IDLE)
+                )
                 plugins.append(item)
             instances = []
             for inst in self.instances.values():
@@ -219,7 +218,9 @@ class HostRecord:
                     "data": dict(inst.get("data") or {}),
                 }
                 busy = current["instance"] == inst["name"] and current["plugin"] is not None
-                item["state"] = "processing" if busy else marks.get(inst["id"], "idle")
+                item["state"] = (
+                    ItemState.PROCESSING if busy else marks.get(inst["id"], ItemState.IDLE)
+                )
                 instances.append(item)
             settings = self.info.get("settings")
             return {
@@ -234,8 +235,5 @@ class HostRecord:
             return list(self.results)
 
 
-_RANK = {None: 0, "success": 1, "warning": 2, "error": 3}
-
-
 def _worse(a: Optional[str], b: str) -> str:
-    return b if _RANK[b] >= _RANK[a] else a
+    return b if ITEM_RANK[b] >= ITEM_RANK.get(a, 0) else a

@@ -18,7 +18,8 @@ import time
 from concurrent.futures import Future
 from typing import Callable, Optional
 
-from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common import stages, wire
+from pyblish_qml_queue.common.states import host_state_of_stage
 from pyblish_qml_queue.hub import plan
 from pyblish_qml_queue.hub.record import (
     CONNECTED,
@@ -26,7 +27,6 @@ from pyblish_qml_queue.hub.record import (
     FAILED,
     FINISHED,
     HANDED_OFF,
-    STAGE_STATES,
     HostRecord,
 )
 
@@ -154,7 +154,7 @@ class HostSession(HostRecord):
             self._load(reply["plugins"], reply["context"], [], None)
             self.log_tail.append("reset")
         self.changed()
-        self._run(plan.COLLECT_END)
+        self._run(stages.COLLECT_END)
         with self._lock:
             self.state = CONNECTED
             self.stage = None
@@ -163,9 +163,11 @@ class HostSession(HostRecord):
         self._stop.clear()
         if not self.plugins:
             self.do_reset()
-        outcome = self._run(plan.VALIDATE_END)
+        outcome = self._run(stages.VALIDATE_END)
         with self._lock:
-            failed = any(plan.COLLECT_END <= o < plan.VALIDATE_END for o in self.orders_with_error)
+            failed = any(
+                stages.COLLECT_END <= o < stages.VALIDATE_END for o in self.orders_with_error
+            )
             self.validated = not failed and outcome is None
             self.state = FAILED if failed else CONNECTED
             self.log_tail.append(
@@ -192,7 +194,9 @@ class HostSession(HostRecord):
         if self._on_job is None:
             raise HostUnavailable("this app has no queue to hand off to")
         with self._lock:
-            started = any(plan.stage(r["order"]) in ("extract", "integrate") for r in self.results)
+            started = any(
+                stages.stage(r["order"]) in (stages.EXTRACT, stages.INTEGRATE) for r in self.results
+            )
         if started:
             raise HostUnavailable(
                 f"host {self.id} has started extracting; reset it before handing off"
@@ -270,8 +274,8 @@ class HostSession(HostRecord):
 
     def _step(self, plugin: dict, instance: Optional[dict]) -> None:
         with self._lock:
-            self.stage = plan.stage(plugin["order"])
-            self.state = STAGE_STATES[self.stage]
+            self.stage = stages.stage(plugin["order"])
+            self.state = host_state_of_stage(self.stage)
             self.current = {
                 "plugin": plugin.get("label") or plugin["name"],
                 "instance": None if instance is None else instance["name"],

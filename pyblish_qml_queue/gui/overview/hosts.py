@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from pyblish_qml_queue.common.states import HOST_ACTIVE, HOST_FINISHED, HostGroup, HostState
 from pyblish_qml_queue.gui.filtering import set_filter
 from pyblish_qml_queue.gui.rowmodel import role_ids
 
@@ -38,7 +39,7 @@ ROLES = {
     "user": lambda s: s.get("user") or "",
     "scene": lambda s: s.get("scene") or "",
     "targets": lambda s: list(s.get("targets") or []),
-    "hostState": lambda s: s.get("state") or "connected",
+    "hostState": lambda s: s.get("state") or HostState.CONNECTED,
     "connected": lambda s: bool(s.get("connected")),
     "stage": lambda s: s.get("stage") or "",
     "progressDone": lambda s: int((s.get("progress") or {}).get("done") or 0),
@@ -58,17 +59,17 @@ ROLE_IDS = role_ids(ROLE_NAMES)
 _GETTERS = {ROLE_IDS[name]: getter for name, getter in ROLES.items()}
 
 #: Overview filter groups -> host states they show.
-ACTIVE_STATES = ("connected", "collecting", "validating", "extracting", "integrating")
-FINISHED_STATES = ("handed off", "finished", "failed")
+ACTIVE_STATES = HOST_ACTIVE
+FINISHED_STATES = HOST_FINISHED
 
 
 def filter_group(snapshot: dict) -> str:
     """Which Overview filter a host falls under: active, finished or disconnected."""
-    if not snapshot.get("connected") or snapshot.get("state") == "disconnected":
-        return "disconnected"
+    if not snapshot.get("connected") or snapshot.get("state") == HostState.DISCONNECTED:
+        return HostGroup.DISCONNECTED
     if snapshot.get("state") in FINISHED_STATES:
-        return "finished"
-    return "active"
+        return HostGroup.FINISHED
+    return HostGroup.ACTIVE
 
 
 class HostListModel(QAbstractListModel):
@@ -177,7 +178,7 @@ class HostFilterProxy(QSortFilterProxyModel):
 
     def __init__(self, source: HostListModel, parent=None):
         super().__init__(parent)
-        self._group = "all"
+        self._group = HostGroup.ALL.value
         self._search = ""
         self._sort_key = "activity"
         self._activity = {}  # host id -> last activity when last sorted
@@ -219,7 +220,7 @@ class HostFilterProxy(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, row, parent):
         snap = self.sourceModel()._hosts[row]
-        if self._group != "all" and filter_group(snap) != self._group:
+        if self._group != HostGroup.ALL and filter_group(snap) != self._group:
             return False
         if self._search:
             text = " ".join(

@@ -10,6 +10,7 @@ import logging
 from PySide6.QtCore import Property, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlSingleton
 
+from pyblish_qml_queue.common.states import HostGroup
 from pyblish_qml_queue.gui.overview.hosts import filter_group
 from pyblish_qml_queue.gui.singletons import SESSIONS, set_and_notify
 
@@ -31,7 +32,7 @@ class Overview(QObject):
     def __init__(self, session=None, parent=None):
         super().__init__(parent)
         self._session = session
-        self._counts = {"all": 0, "active": 0, "finished": 0, "disconnected": 0}
+        self._counts = {group.value: 0 for group in HostGroup}
 
     @staticmethod
     def create(engine):
@@ -86,8 +87,8 @@ class Overview(QObject):
             self._session.app.say(f"Could not forget host {host_id}: {exc}")
 
     def recount(self):
-        counts = {"all": 0, "active": 0, "finished": 0, "disconnected": 0}
+        counts = {group.value: 0 for group in HostGroup}
         for snap in self._session.hosts.snapshots():
-            counts["all"] += 1
+            counts[HostGroup.ALL] += 1
             counts[filter_group(snap)] += 1
         set_and_notify(self, "_counts", counts, self.countsChanged)

@@ -7,6 +7,7 @@ from a :class:`~pyblish_qml_queue.gui.publish.state.PageState`.
 
 from __future__ import annotations
 
+from pyblish_qml_queue.common.states import ItemState
 from pyblish_qml_queue.gui.publish.rules import ERROR, result_level, seconds, step_seconds
 from pyblish_qml_queue.hub import plan
 
@@ -104,7 +105,7 @@ def item_detail(state, item_id: str) -> dict:
         "itemId": item_id,
         "kind": kind,
         "name": name,
-        "state": state.marks.get(item_id, "idle"),
+        "state": state.marks.get(item_id, ItemState.IDLE),
         "data": rows,
         "results": results,
         "doc": "",

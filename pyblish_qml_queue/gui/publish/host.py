@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import collections
 
+from pyblish_qml_queue.common.states import HOST_BUSY, HostState, ItemState, JobState
 from pyblish_qml_queue.gui.publish import rules as publishrules
 
 #: Host states in which a publish runs (Stop is enabled, the rest is not).
-BUSY_STATES = ("collecting", "validating", "extracting", "integrating")
+BUSY_STATES = HOST_BUSY
 #: ``hub.items()`` of no host.
 EMPTY_ITEMS = {"context": {}, "instances": [], "plugins": []}
 #: The status line without a host.
-NO_HOST = ("Pick a host on the Overview", "idle")
+NO_HOST = ("Pick a host on the Overview", ItemState.IDLE)
 
 
 class HubFeed:
@@ -67,12 +68,12 @@ def controls_of(snap: dict, state, handing_off) -> dict:
     connected = bool(snap.get("connected"))
     busy = host_state in BUSY_STATES
     free = connected and not busy and not handing_off
-    handed = host_state == "handed off"
+    handed = host_state == HostState.HANDED_OFF
     extracted = state.started_extraction()
     return {
         "reset": free,
         "validate": free and not handed and not extracted and not snap.get("validated"),
-        "publish": free and not handed and host_state not in ("finished", "failed"),
+        "publish": free and not handed and host_state not in (HostState.FINISHED, HostState.FAILED),
         "stop": connected and busy,
         "handoff": free and not handed and not extracted and bool(snap.get("validated")),
         "comment": connected and not handed,
@@ -87,24 +88,24 @@ def status_of(snap: dict, state, handing_off) -> tuple:
     progress = snap.get("progress") or {}
     errors = state.error_count()
     if handing_off:
-        return ("Handing extraction and integration to the queue…", "running")
+        return ("Handing extraction and integration to the queue…", JobState.RUNNING)
     if not snap.get("connected"):
-        return ("Disconnected: call show() in that session to reconnect it", "idle")
-    if host_state == "handed off":
+        return ("Disconnected: call show() in that session to reconnect it", ItemState.IDLE)
+    if host_state == HostState.HANDED_OFF:
         job = (snap.get("job_id") or "")[:8]
-        return (f"Handed off as job {job}: extraction runs in the queue", "handed off")
+        return (f"Handed off as job {job}: extraction runs in the queue", HostState.HANDED_OFF)
     if host_state in BUSY_STATES:
         current = snap.get("current") or {}
         where = " · ".join(p for p in (current.get("plugin"), current.get("instance")) if p)
         done, total = progress.get("done", 0), progress.get("total", 0)
         text = f"{host_state.capitalize()}: {done} / {total}"
-        return (text + (f" · {where}" if where else ""), "running")
-    if host_state == "failed":
+        return (text + (f" · {where}" if where else ""), JobState.RUNNING)
+    if host_state == HostState.FAILED:
         stage = "Validation" if not state.started_extraction() else "Publish"
-        return (f"{stage} failed: {publishrules.plural(errors, 'error')}", "failed")
-    if host_state == "finished":
-        return (f"Published: {progress.get('done', 0)} steps", "finished")
+        return (f"{stage} failed: {publishrules.plural(errors, 'error')}", HostState.FAILED)
+    if host_state == HostState.FINISHED:
+        return (f"Published: {progress.get('done', 0)} steps", HostState.FINISHED)
     if snap.get("validated"):
         left = state.steps_left()
-        return (f"Validation passed: {left} extract and integrate steps left", "finished")
-    return ("Ready", "idle")
+        return (f"Validation passed: {left} extract and integrate steps left", HostState.FINISHED)
+    return ("Ready", ItemState.IDLE)

@@ -7,11 +7,12 @@ the page's number formats.
 
 from __future__ import annotations
 
-from pyblish_qml_queue.hub import plan
+from pyblish_qml_queue.common import stages
+from pyblish_qml_queue.common.states import ITEM_RANK, ItemState
 
 STAGES = ("Collect", "Validate", "Extract", "Integrate")
 #: Row states, worst last.
-STATES = ("idle", "processing", "success", "warning", "error")
+STATES = tuple(ItemState)
 WARNING = 30
 ERROR = 40
 #: pyblish_qml.settings keys the page honours, with pyblish-qml's defaults.
@@ -22,21 +23,20 @@ SETTINGS = {
     "ContextLabel": "Context",
     "HiddenSections": ["Collect"],
 }
-_RANK = {"idle": 0, "success": 1, "warning": 2, "error": 3}
 
 
 def stage_name(order: float) -> str:
     """Collect, Validate, Extract or Integrate."""
-    return plan.stage(order).capitalize()
+    return stages.stage(order).capitalize()
 
 
 def result_level(result: dict) -> str:
     """success, warning or error of one result."""
     if result.get("error"):
-        return "error"
+        return ItemState.ERROR
     if any(r.get("levelno", 0) >= WARNING for r in result.get("records") or ()):
-        return "warning"
-    return "success"
+        return ItemState.WARNING
+    return ItemState.SUCCESS
 
 
 def check_settings(raw) -> dict:
@@ -123,7 +123,7 @@ def step_seconds(duration) -> float:
 
 def worse(a: str, b: str) -> str:
     """The worse of two row states (``b`` on a tie)."""
-    return b if _RANK.get(b, 0) >= _RANK.get(a, 0) else a
+    return b if ITEM_RANK.get(b, 0) >= ITEM_RANK.get(a, 0) else a
 
 
 def plural(n: int, word: str) -> str:

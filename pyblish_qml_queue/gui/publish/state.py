@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from typing import Iterable, Optional
 
+from pyblish_qml_queue.common import stages
+from pyblish_qml_queue.common.states import ItemState
 from pyblish_qml_queue.gui.publish.detail import item_detail, records_of
 from pyblish_qml_queue.gui.publish.rules import (
     ERROR,
@@ -101,7 +103,7 @@ class PageState:
         for item in (plugin_id, inst_id if inst_id is not None else self.context_id):
             self.item_results.setdefault(item, []).append(index)
             if counted or item == plugin_id:
-                self.marks[item] = worse(self.marks.get(item, "idle"), level)
+                self.marks[item] = worse(self.marks.get(item, ItemState.IDLE), level)
             if counted:
                 self.duration[item] = self.duration.get(item, 0.0) + step_seconds(
                     result.get("duration")
@@ -180,7 +182,7 @@ class PageState:
         raise KeyError(item_id)
 
     def _state(self, item_id: str, busy: bool) -> str:
-        return "processing" if busy else self.marks.get(item_id, "idle")
+        return ItemState.PROCESSING if busy else self.marks.get(item_id, ItemState.IDLE)
 
     def _context_row(self) -> dict:
         data = self.context.get("data") or {}
@@ -207,7 +209,7 @@ class PageState:
         publish = data.get("publish") is not False
         families = plan.families(inst)
         info = "excluded" if not publish else " · ".join(families[1:3])
-        if self.marks.get(inst["id"]) == "error":
+        if self.marks.get(inst["id"]) == ItemState.ERROR:
             failed = sum(
                 1 for n in self.item_results.get(inst["id"], ()) if self.results[n].get("error")
             )
@@ -280,12 +282,12 @@ class PageState:
                 info = plural(left, "step") + " left"
             else:
                 info = plural(len(members), "plug-in")
-            marks = [self.marks.get(p["id"], "idle") for p in members]
+            marks = [self.marks.get(p["id"], ItemState.IDLE) for p in members]
         else:
             members = self._families().get(name, [])
             info = plural(len(members), "instance")
-            marks = [self.marks.get(i["id"], "idle") for i in members]
-        worst = "idle"
+            marks = [self.marks.get(i["id"], ItemState.IDLE) for i in members]
+        worst = ItemState.IDLE
         for mark in marks:
             worst = worse(worst, mark)
         return {
@@ -351,14 +353,14 @@ class PageState:
         return sum(
             max(0, self._pairs.get(pid, 0) - self.processed.get(pid, 0))
             for pid, p in self.plugins.items()
-            if p["order"] >= plan.VALIDATE_END
+            if p["order"] >= stages.EXTRACTION_STARTS
         )
 
     def started_extraction(self) -> bool:
         return any(
             self.processed.get(pid)
             for pid, p in self.plugins.items()
-            if p["order"] >= plan.VALIDATE_END
+            if p["order"] >= stages.EXTRACTION_STARTS
         )
 
     def error_count(self) -> int:

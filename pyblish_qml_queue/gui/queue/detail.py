@@ -6,6 +6,7 @@ import logging
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
 
+from pyblish_qml_queue.common.states import StepState
 from pyblish_qml_queue.gui.filtering import set_filter
 from pyblish_qml_queue.gui.rowmodel import RowListModel
 
@@ -33,7 +34,7 @@ LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRIT
 
 def step_row(step, live=None) -> dict:
     fraction, message = 0.0, ""
-    if live and step.state == "running" and live.get("index") == step.index:
+    if live and step.state == StepState.RUNNING and live.get("index") == step.index:
         try:
             fraction = min(max(float(live.get("fraction") or 0.0), 0.0), 1.0)
         except (TypeError, ValueError):

@@ -19,6 +19,7 @@ import time
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
 
+from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
 from pyblish_qml_queue.gui.filtering import set_filter
 from pyblish_qml_queue.gui.rowmodel import RowListModel, role_ids
 from pyblish_qml_queue.queue import model as jobs_model
@@ -353,8 +354,8 @@ class JobListModel(RowListModel):
 #: Queue page state filter values -> job states they show ("" shows all).
 STATE_GROUPS = {
     "": None,
-    "active": (jobs_model.RUNNING, jobs_model.WAITING, jobs_model.QUEUED, jobs_model.INTERRUPTED),
-    "finished": jobs_model.FINISHED,
+    JobGroup.ACTIVE: JOB_ACTIVE,
+    JobGroup.FINISHED: JOB_FINISHED,
 }
 
 
