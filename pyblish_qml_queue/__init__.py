@@ -8,6 +8,7 @@ The public facade, safe to import inside a DCC: it loads only the host side
 """
 
 from pyblish_qml_queue.common.farmwait import NotInWorker, expect_signal
+from pyblish_qml_queue.dcc import HostAdapter, SnapshotError, register_host
 from pyblish_qml_queue.host.job import NotJsonSafe
 from pyblish_qml_queue.host.show import show
 from pyblish_qml_queue.host.submit import HandOffRefused, ValidationFailed, submit
@@ -16,11 +17,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "HandOffRefused",
+    "HostAdapter",
     "NotInWorker",
     "NotJsonSafe",
+    "SnapshotError",
     "ValidationFailed",
     "__version__",
     "expect_signal",
+    "register_host",
     "show",
     "submit",
 ]

@@ -40,6 +40,7 @@ def test_host_and_worker_code_keeps_python_37_syntax():
     """Code that runs inside a DCC (mayapy can be 3.7) must parse there."""
     files = [
         os.path.join("pyblish_qml_queue", "common"),
+        os.path.join("pyblish_qml_queue", "dcc"),
         os.path.join("pyblish_qml_queue", "host"),
         os.path.join("pyblish_qml_queue", "worker"),
         os.path.join("pyblish_qml_queue", "demo"),

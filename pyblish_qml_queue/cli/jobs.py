@@ -16,7 +16,7 @@ from pyblish_qml_queue.common import paths
 from pyblish_qml_queue.common.spool import read_spooled
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.rules import MIN_PREFIX
-from pyblish_qml_queue.queue.store import JobNotFound
+from pyblish_qml_queue.queue.store import JobNotFound, remove_job
 
 #: Seconds between two looks at a job by ``wait``.
 WAIT_POLL = 0.25
@@ -235,7 +235,7 @@ def retry(args) -> int:
 def remove(args) -> int:
     store = open_store()
     job_id = stored_id(store, args.job)
-    store.remove(job_id)
+    remove_job(store, job_id)
     print(f"job {job_id[:8]} removed")
     return OK
 

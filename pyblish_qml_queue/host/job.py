@@ -27,7 +27,13 @@ import uuid
 
 import pyblish.api
 
-from pyblish_qml_queue.common.jsonsafe import CONTEXT_EXCLUDED, NotJsonSafe, json_data
+from pyblish_qml_queue import dcc
+from pyblish_qml_queue.common.jsonsafe import (
+    CONTEXT_EXCLUDED,
+    NotJsonSafe,
+    check_json_safe,
+    json_data,
+)
 from pyblish_qml_queue.common.locate import (
     PluginNotLocatable,
     check_locatable,
@@ -52,23 +58,29 @@ SCHEMA = 1
 PYTHON_VAR = "PYBLISH_QML_QUEUE_WORKER_PYTHON"
 
 
-def host_info(context, snapshot=None):
+def host_info(context, snapshot=None, adapter=None):
     """Who handed the job off: application, version, pid, machine, user, scene, snapshot.
 
     ``hosts`` (pyblish's registered hosts) goes along too, so the worker
-    registers them and discover() keeps plugins made for this host.
+    registers them and discover() keeps plugins made for this host. The
+    application and its version come from the host adapter (Blender says
+    "blender" and "4.5.15", not Python's version); pyblish's registered host
+    names the application where the adapter is the plain-Python one.
     """
+    if adapter is None:
+        adapter = dcc.current()
     application = pyblish.api.current_host()
-    if application in (None, "", "unknown"):
-        application = "python"
+    if adapter.name != "python" or application in (None, "", "unknown"):
+        application = adapter.name
     return {
         "application": application,
+        "label": getattr(adapter, "label", application),
         "hosts": pyblish.api.registered_hosts(),
-        "version": _application_version(application),
+        "version": _application_version(adapter),
         "pid": os.getpid(),
         "machine": socket.gethostname(),
         "user": user_name(),
-        "scene": context.data.get("currentFile"),
+        "scene": context.data.get("currentFile") or _current_file(adapter),
         "snapshot": snapshot,
     }
 
@@ -76,21 +88,45 @@ def host_info(context, snapshot=None):
 VERSION_ENV = "PYBLISH_QML_QUEUE_HOST_VERSION"
 
 
-def _application_version(application):
-    """The DCC's version: PYBLISH_QML_QUEUE_HOST_VERSION (for DCCs we do not know), else
-    read from the DCC's module where it is loaded already, else Python's."""
+def _application_version(adapter):
+    """The DCC's version: PYBLISH_QML_QUEUE_HOST_VERSION (for DCCs we do not know),
+    else the adapter's (Python's for plain Python hosts)."""
     if os.environ.get(VERSION_ENV):
         return os.environ[VERSION_ENV]
     try:
-        if application in ("maya", "mayapy") and "maya.cmds" in sys.modules:
-            return str(sys.modules["maya.cmds"].about(version=True))
-        if application in ("houdini", "hython") and "hou" in sys.modules:
-            return str(sys.modules["hou"].applicationVersionString())
-        if application == "nuke" and "nuke" in sys.modules:
-            return str(sys.modules["nuke"].NUKE_VERSION_STRING)
+        return str(adapter.version())
     except Exception:
-        log.debug("could not read the %s version", application, exc_info=True)
+        log.debug("could not read the %s version", adapter.name, exc_info=True)
     return sys.version.split()[0]
+
+
+def _current_file(adapter):
+    try:
+        return adapter.current_file()
+    except Exception:
+        log.debug("could not read the %s scene file", adapter.name, exc_info=True)
+        return None
+
+
+def members_of(instance, adapter):
+    """``list(instance)`` as JSON-safe names (the adapter names DCC nodes).
+
+    Raises:
+        NotJsonSafe: a member cannot travel; the message names the instance.
+    """
+    members = []
+    for n, member in enumerate(instance):
+        try:
+            name = adapter.member_name(member)
+        except Exception as exc:
+            raise NotJsonSafe(
+                "instance %r member %d (%r) cannot travel with the job: %s. Make the "
+                "instance hold node names or paths (instance[:] = names)."
+                % (instance.name, n, member, exc)
+            )
+        members.append(name)
+    check_json_safe(members, "instance %r members" % instance.name)
+    return members
 
 
 def _families(instance):
@@ -110,7 +146,18 @@ def _default_title(context, application):
     return "%s: %s" % (source, label) if label else "%s publish" % source
 
 
-def build_job(context, plugins=None, targets=None, title=None, python=None, snapshot=None):
+def _worker_command(adapter):
+    try:
+        command = adapter.worker_command()
+    except Exception:
+        log.warning("the %s adapter could not name its worker command", adapter.name, exc_info=True)
+        return None
+    return list(command) if command else None
+
+
+def build_job(
+    context, plugins=None, targets=None, title=None, python=None, snapshot=None, adapter=None
+):
     """The job payload for the rest of a publish of ``context``, extraction on.
 
     Args:
@@ -120,7 +167,9 @@ def build_job(context, plugins=None, targets=None, title=None, python=None, snap
         title: for people (default: scene file and instance names).
         python: interpreter the worker runs with (default: env
             PYBLISH_QML_QUEUE_WORKER_PYTHON, else None: the executor's own).
-        snapshot: a saved copy of the scene the worker may reopen, or None.
+        snapshot: the path of a saved copy of the scene, or None; see
+            :func:`pyblish_qml_queue.host.snapshot.attach` for what hand-offs use.
+        adapter: the host adapter (default: :func:`pyblish_qml_queue.dcc.current`).
 
     Returns:
         dict: the payload (schema 1), id a uuid4 hex.
@@ -131,6 +180,8 @@ def build_job(context, plugins=None, targets=None, title=None, python=None, snap
     """
     if plugins is None:
         plugins = pyblish.api.discover()
+    if adapter is None:
+        adapter = dcc.current()
     targets = effective_targets(targets)
     steps = plan_steps(context, plugins, targets)
     by_locator = dict((plugin_locator(p), p) for p in plugins)
@@ -151,9 +202,10 @@ def build_job(context, plugins=None, targets=None, title=None, python=None, snap
                 "name": instance.name,
                 "families": _families(instance),
                 "data": json_data(instance.data, where),
+                "members": members_of(instance, adapter),
             }
         )
-    host = host_info(context, snapshot)
+    host = host_info(context, snapshot, adapter)
     if python is None:
         python = os.environ.get(PYTHON_VAR) or None
     return {
@@ -165,6 +217,9 @@ def build_job(context, plugins=None, targets=None, title=None, python=None, snap
         "targets": targets,
         "plugins": plugin_sources(step_plugins),
         "python": python,
+        "command": _worker_command(adapter),
+        "adapter": {"name": adapter.name, "class": dcc.locator(adapter)},
+        "cwd": os.getcwd(),
         "env": filter_env(os.environ),
         "context": {"data": json_data(context_data, "context data")},
         "instances": instances,

@@ -4,8 +4,9 @@ The link finds the app through its runtime file, proves it has the authkey,
 registers the host, and then answers the app's requests (see
 :mod:`pyblish_qml_queue.host.service`) on a background thread. Calls that
 touch pyblish run on the DCC's main thread through the dispatch wrapper:
-``pyblish_qml.api.register_dispatch_wrapper`` when one is registered, Maya's
-``executeInMainThreadWithResult`` in Maya, a main-thread queue when the
+``pyblish_qml.api.register_dispatch_wrapper`` when one is registered, else the
+host adapter's (Maya's ``executeInMainThreadWithResult``, Houdini's
+``hdefereval``, Nuke's, Blender's ``bpy.app.timers``), a main-thread queue when the
 script serves one (:func:`serve_main_thread`), else a direct call. When the
 app goes away, the link retries with backoff and registers again; the app
 restores the host's page from the results the service kept.
@@ -22,6 +23,7 @@ import time
 import uuid
 from multiprocessing import AuthenticationError
 
+from pyblish_qml_queue import dcc
 from pyblish_qml_queue.common import wire
 from pyblish_qml_queue.common.wire import client
 from pyblish_qml_queue.common.wire.peer import Peer
@@ -76,13 +78,13 @@ def dispatch_wrapper():
         wrapper = qml_api.dispatch_wrapper()
         if wrapper is not None:
             return wrapper
-    if "maya" in sys.modules:
-        try:
-            from maya import utils
-
-            return utils.executeInMainThreadWithResult
-        except ImportError:
-            pass
+    try:
+        wrapper = dcc.current().dispatch_wrapper()
+    except Exception:
+        log.warning("the host adapter could not give its main-thread wrapper", exc_info=True)
+        wrapper = None
+    if wrapper is not None:
+        return wrapper
     with _main.cond:
         if _main.active:
             return _queue_wrapper

@@ -6,10 +6,8 @@ Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
 import pyblish.api
 import pyblish.logic
 
+from pyblish_qml_queue.common import stages
 from pyblish_qml_queue.common.locate import plugin_locator
-
-#: Steps start at the first plugin of this order or above: extraction on.
-FIRST_ORDER = pyblish.api.ExtractorOrder - 0.5
 
 
 def effective_targets(targets=None):
@@ -57,14 +55,14 @@ def plan_steps(context, plugins, targets=None):
 
     Built with :func:`iter_pairs` (our own loop over pyblish.logic's helpers,
     without Iterator's registered test), over plugins with
-    ``order >= ExtractorOrder - 0.5``, in the order of ``plugins``.
+    ``order >= stages.EXTRACTION_STARTS`` (``ExtractorOrder - 0.5``), in the order of ``plugins``.
 
     Returns:
         list of step dicts: plugin (class name), module, label, order,
         instance (name or None), instance_id (id or None).
     """
     steps = []
-    for plugin, instance in iter_pairs(plugins, context, targets, first=FIRST_ORDER):
+    for plugin, instance in iter_pairs(plugins, context, targets, first=stages.EXTRACTION_STARTS):
         module, name = plugin_locator(plugin)
         steps.append(
             {

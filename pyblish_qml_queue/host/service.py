@@ -20,6 +20,7 @@ import pyblish.api
 import pyblish.logic
 import pyblish.plugin
 
+from pyblish_qml_queue import dcc
 from pyblish_qml_queue.common import wire
 from pyblish_qml_queue.host.env import user_name
 from pyblish_qml_queue.host.formats import (
@@ -34,19 +35,6 @@ from pyblish_qml_queue.host.formats import (
 log = logging.getLogger(__name__)
 
 _SIGNAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-_snapshot = [None]
-
-
-def register_snapshot(callback):
-    """Save a copy of the scene with every hand-off.
-
-    Args:
-        callback: ``callback(context) -> path`` saving the scene somewhere the
-            worker can reopen it (e.g. ``mayapy``), or None to stop.
-    """
-    _snapshot[0] = callback
-
 
 class ServiceError(wire.RemoteError):
     """A request the service cannot do (unknown id, nothing to hand off...).
@@ -187,26 +175,29 @@ class Service(object):
     def handoff(self, title=None, steps=None):
         """The validated context and the steps from extraction on, as a job payload.
 
-        The scene snapshot callback (:func:`register_snapshot`) runs first.
+        The host adapter saves the scene's snapshot first (on this, the main,
+        thread); if it cannot, nothing is handed off and the reply says why.
 
         Returns:
             {"job": payload}
         """
-        from pyblish_qml_queue.host import job
+        from pyblish_qml_queue.host import job, snapshot
 
         with self._lock:
             if not len(self.context):
                 raise ServiceError("nothing to hand off: no instance was collected; reset first")
-            snapshot = None
-            if _snapshot[0] is not None:
-                snapshot = _snapshot[0](self.context)
+            adapter = dcc.current()
             payload = job.build_job(
                 self.context,
                 plugins=self.plugins,
                 targets=self.targets,
                 title=title,
-                snapshot=snapshot,
+                adapter=adapter,
             )
+            try:
+                snapshot.attach(payload, adapter)
+            except snapshot.SnapshotRefused as exc:
+                raise ServiceError(str(exc))
             self.job_id = payload["id"]
             return {"job": payload}
 

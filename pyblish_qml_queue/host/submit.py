@@ -8,13 +8,11 @@ import logging
 import pyblish.api
 import pyblish.plugin
 
-from pyblish_qml_queue.common import spool
-from pyblish_qml_queue.host import job, plan
+from pyblish_qml_queue import dcc
+from pyblish_qml_queue.common import snapshots, spool, stages
+from pyblish_qml_queue.host import job, plan, snapshot
 
 log = logging.getLogger(__name__)
-
-#: Collection is every plugin below this order; validation runs from here to extraction.
-COLLECTED_BELOW = pyblish.api.CollectorOrder + 0.5
 
 
 class ValidationFailed(Exception):
@@ -55,7 +53,7 @@ def _ran(context, first, last):
 def is_collected(context):
     """A context counts as collected when it holds instances or its results hold a
     plugin of collection order (pyblish.util.collect and our submit leave both)."""
-    return len(context) > 0 or _ran(context, None, COLLECTED_BELOW)
+    return len(context) > 0 or _ran(context, None, stages.COLLECT_END)
 
 
 def _process(context, plugins, targets, first, last):
@@ -80,12 +78,14 @@ def collect_and_validate(context, plugins, targets):
     if is_collected(context):
         log.info("context is collected already; not collecting again")
     else:
-        failures += _process(context, plugins, targets, None, COLLECTED_BELOW)
-    if _ran(context, COLLECTED_BELOW, plan.FIRST_ORDER):
+        failures += _process(context, plugins, targets, None, stages.COLLECT_END)
+    if _ran(context, stages.COLLECT_END, stages.EXTRACTION_STARTS):
         log.info("context is validated already; checking its results")
-        failures += _recorded_failures(context, COLLECTED_BELOW, plan.FIRST_ORDER)
+        failures += _recorded_failures(context, stages.COLLECT_END, stages.EXTRACTION_STARTS)
     else:
-        failures += _process(context, plugins, targets, COLLECTED_BELOW, plan.FIRST_ORDER)
+        failures += _process(
+            context, plugins, targets, stages.COLLECT_END, stages.EXTRACTION_STARTS
+        )
     return failures
 
 
@@ -144,14 +144,19 @@ def hand_off(payload):
     return spool.write_job(payload)
 
 
-def submit(context=None, targets=None, title=None):
+def submit(context=None, plugins=None, targets=None, title=None):
     """Collect and validate in this process, hand off extraction on, return at once.
+
+    The host adapter saves a snapshot of the scene as validated before the job
+    is handed off (:mod:`pyblish_qml_queue.host.snapshot`); the worker opens it.
 
     Args:
         context: a pyblish Context; None makes a new one. A context that is
             collected already (see :func:`is_collected`) is not collected
             again; one that was validated already has its recorded validation
             results checked instead of validating again.
+        plugins: the plugin classes to run, as for ``pyblish.util.publish``
+            (default: ``pyblish.api.discover()``); leave one out to switch it off.
         targets: pyblish targets (default: "default" plus the registered ones).
         title: the job's title for people.
 
@@ -160,18 +165,30 @@ def submit(context=None, targets=None, title=None):
 
     Raises:
         ValidationFailed: a collector or validator failed; nothing was handed off.
-        HandOffRefused: the running app refused the job.
-        host.job.NotJsonSafe: instance or context data cannot travel as JSON.
+        HandOffRefused: the scene snapshot could not be saved, or the running
+            app refused the job; nothing was handed off.
+        host.job.NotJsonSafe: instance or context data, or an instance's
+            members, cannot travel as JSON.
     """
     if context is None:
         context = pyblish.api.Context()
-    plugins = pyblish.api.discover()
+    if plugins is None:
+        plugins = pyblish.api.discover()
     failures = collect_and_validate(context, plugins, targets)
     if failures:
         raise ValidationFailed(failures)
-    payload = job.build_job(context, plugins=plugins, targets=targets, title=title)
+    adapter = dcc.current()
+    payload = job.build_job(context, plugins=plugins, targets=targets, title=title, adapter=adapter)
     if not payload["steps"]:
         log.warning("job %s has no extractor or integrator to run", payload["id"])
-    where = hand_off(payload)
+    try:
+        snapshot.attach(payload, adapter)
+    except snapshot.SnapshotRefused as exc:
+        raise HandOffRefused(str(exc))
+    try:
+        where = hand_off(payload)
+    except BaseException:
+        snapshots.discard(payload)
+        raise
     log.info("handed off job %s (%d steps) to %s", payload["id"], len(payload["steps"]), where)
     return payload["id"]

@@ -1,6 +1,7 @@
 """One job running in one worker process, for the local :class:`~.executor.Executor`.
 
-The run starts ``python -m pyblish_qml_queue.worker`` (see
+The run starts the job's worker (:mod:`.launch`: the DCC's batch interpreter
+or ``python -m pyblish_qml_queue.worker``; see
 docs/adr/0002-worker-protocol.md), feeds it the job and turns its events into
 store writes: ``step_finished`` is the checkpoint, so a killed executor resumes
 at the interrupted step. However the run ends (the worker's outcome, a cancel,
@@ -20,7 +21,8 @@ import threading
 from typing import Optional
 
 from pyblish_qml_queue.common.farmwait import JOB_ID_VAR, SECRET_VAR
-from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.common.states import RunOutcome
+from pyblish_qml_queue.queue import launch, model
 from pyblish_qml_queue.queue.loop import Run, steps_to_send, waiting_line
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
@@ -28,26 +30,6 @@ log = logging.getLogger(__name__)
 
 _SIGKILL = getattr(signal, "SIGKILL", None)  # None: Popen.kill() (Windows)
 _SIGTERM = getattr(signal, "SIGTERM", None)
-
-
-def worker_env(job_env: Optional[dict] = None, base: Optional[dict] = None) -> dict:
-    """The worker's environment: the job's over ``base`` (os.environ), with the
-    folders holding pyblish_qml_queue and pyblish first on PYTHONPATH, so an
-    interpreter like mayapy imports the same code."""
-    env = dict(os.environ if base is None else base)
-    env.update(job_env or {})
-    import pyblish
-
-    folders = [
-        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-        os.path.dirname(os.path.dirname(os.path.abspath(pyblish.__file__))),
-    ]
-    for entry in env.get("PYTHONPATH", "").split(os.pathsep):
-        if entry and entry not in folders:
-            folders.append(entry)
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(folders))
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
 
 
 def describe_exit(returncode: int) -> str:
@@ -114,26 +96,27 @@ class JobRun(Run):
     def spawn(self) -> bool:
         """Start the worker and send it the job; False (job failed) if it cannot start."""
         job = self.job
-        python = job.payload.get("python") or self.executor.python or sys.executable
+        argv = launch.command(job.payload, self.executor.python)
         kwargs = {}
         if sys.platform == "win32":
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         else:
             kwargs["start_new_session"] = True
-        env = worker_env(job.payload.get("env"))
+        env = launch.environment(job.payload, argv)
         env[JOB_ID_VAR] = job.id
         env[SECRET_VAR] = job.secret or ""
         try:
             self.proc = subprocess.Popen(
-                [python, "-m", "pyblish_qml_queue.worker"],
+                argv,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
+                cwd=launch.working_folder(job.payload),
                 **kwargs,
             )
         except OSError as exc:
-            error = f"could not start the worker with {python}: {exc}"
+            error = f"could not start the worker with {argv[0]}: {exc}"
             log.error("job %s: %s", job.id, error)
             self.finish(model.FAILED, error)
             return False
@@ -188,11 +171,11 @@ class JobRun(Run):
             log.warning("job %s: forgotten here; another executor owns it now", self.job.id)
             return
         outcome = (self.outcome or {}).get("state")
-        if outcome == "succeeded":
+        if outcome == RunOutcome.SUCCEEDED:
             self.finish(model.SUCCEEDED)
-        elif outcome == "failed":
+        elif outcome == RunOutcome.FAILED:
             self.finish(model.FAILED, self.outcome.get("error") or "a step failed")
-        elif outcome == "waiting":
+        elif outcome == RunOutcome.WAITING:
             names = [self.step_name(i) for i in self.outcome.get("waiting") or []]
             self.executor._log(self.job.id, "info", waiting_line(names))
             self.finish(model.WAITING)
@@ -200,7 +183,7 @@ class JobRun(Run):
             self.finish(model.CANCELLED, "cancelled")
         elif self.fatal is not None:
             self.finish(model.FAILED, self.fatal.get("error") or "the worker failed")
-        elif self.stopping or outcome == "stopped":
+        elif self.stopping or outcome == RunOutcome.STOPPED:
             self.release(f"the executor stopped {self.where()}")
         elif self.proc is not None:
             self.interrupt(f"worker died {describe_exit(self.proc.returncode)} {self.where()}")

@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Callable, Optional
 
+from pyblish_qml_queue.common import snapshots
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.owners import forget_owner, make_owner, owner_alive, register_owner
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
@@ -366,6 +367,8 @@ class ClaimLoop:
             log.info("job %s: a farm signal arrived while it ran; it is %s", job.id, state)
             if recorded == model.QUEUED:
                 self._wake.set()
+        if state == model.SUCCEEDED:
+            snapshots.discard(job.payload)  # kept while the job can be retried
         if error and state != model.SUCCEEDED:
             level = {model.FAILED: "error", model.INTERRUPTED: "warning"}.get(state, "info")
             self._log(job.id, level, f"{state}: {error}")

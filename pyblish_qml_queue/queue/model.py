@@ -11,44 +11,47 @@ import dataclasses
 import time
 from typing import Any, Optional
 
+from pyblish_qml_queue.common import states
+from pyblish_qml_queue.common.states import JobState, SignalStatus, StepState
+
 SCHEMA = 1
 
-# Job states
-QUEUED = "queued"
-RUNNING = "running"
-WAITING = "waiting"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-CANCELLED = "cancelled"
-INTERRUPTED = "interrupted"
-JOB_STATES = (QUEUED, RUNNING, WAITING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
+# Job states (names for the members of :class:`~pyblish_qml_queue.common.states.JobState`)
+QUEUED = JobState.QUEUED
+RUNNING = JobState.RUNNING
+WAITING = JobState.WAITING
+SUCCEEDED = JobState.SUCCEEDED
+FAILED = JobState.FAILED
+CANCELLED = JobState.CANCELLED
+INTERRUPTED = JobState.INTERRUPTED
+JOB_STATES = tuple(s.value for s in JobState)  # plain strings: argparse choices print them
 #: States a job can be claimed from.
-CLAIMABLE = (QUEUED, INTERRUPTED)
+CLAIMABLE = states.JOB_CLAIMABLE
 #: States a job never leaves by itself.
-FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+FINISHED = states.JOB_FINISHED
 #: States a run can end in (``JobStore.finish_job``); interrupted means "run it
 #: again", with this attempt counted (unlike ``JobStore.release``).
-RUN_ENDS = (SUCCEEDED, FAILED, CANCELLED, WAITING, INTERRUPTED)
+RUN_ENDS = states.JOB_RUN_ENDS
 #: Run ends that leave the job unfinished (no ``finished`` time).
-UNFINISHED_ENDS = (WAITING, INTERRUPTED)
+UNFINISHED_ENDS = states.JOB_UNFINISHED_ENDS
 #: States a user can retry a job from.
-RETRYABLE = (FAILED, CANCELLED, INTERRUPTED)
+RETRYABLE = states.JOB_RETRYABLE
 
-# Step states
-PENDING = "pending"
-STEP_RUNNING = "running"
-STEP_SUCCEEDED = "succeeded"
-STEP_FAILED = "failed"
-STEP_SKIPPED = "skipped"
-STEP_WAITING = "waiting"
-STEP_STATES = (PENDING, STEP_RUNNING, STEP_SUCCEEDED, STEP_FAILED, STEP_SKIPPED, STEP_WAITING)
+# Step states (:class:`~pyblish_qml_queue.common.states.StepState`)
+PENDING = StepState.PENDING
+STEP_RUNNING = StepState.RUNNING
+STEP_SUCCEEDED = StepState.SUCCEEDED
+STEP_FAILED = StepState.FAILED
+STEP_SKIPPED = StepState.SKIPPED
+STEP_WAITING = StepState.WAITING
+STEP_STATES = tuple(s.value for s in StepState)
 #: Step states that count as done: a resumed job never runs them again.
-STEP_DONE = (STEP_SUCCEEDED, STEP_SKIPPED)
+STEP_DONE = states.STEP_DONE
 
 # Farm signal statuses (see pyblish_qml_queue.farm.signals)
-SIGNAL_SUCCESS = "success"
-SIGNAL_FAILURE = "failure"
-SIGNAL_STATUSES = (SIGNAL_SUCCESS, SIGNAL_FAILURE)
+SIGNAL_SUCCESS = SignalStatus.SUCCESS
+SIGNAL_FAILURE = SignalStatus.FAILURE
+SIGNAL_STATUSES = tuple(s.value for s in SignalStatus)
 
 
 class JobPayloadError(ValueError):
@@ -220,7 +223,21 @@ class Job:
             _require(inst, "name", str, f"instances[{n}].")
             if not isinstance(inst.get("data", {}), dict):
                 raise JobPayloadError(f"instances[{n}].data must be an object")
+            if not isinstance(inst.get("members", []), list):
+                raise JobPayloadError(f"instances[{n}].members must be a list")
             ids.add(inst["id"])
+        command = payload.get("command")
+        if command is not None and (
+            not isinstance(command, list)
+            or not command
+            or not all(isinstance(c, str) and c for c in command)
+        ):
+            raise JobPayloadError("command must be a non-empty list of strings, or null")
+        snapshot = payload.get("snapshot")
+        if snapshot is not None and not (
+            isinstance(snapshot, dict) and isinstance(snapshot.get("path"), str)
+        ):
+            raise JobPayloadError("snapshot must be an object with a 'path' string, or null")
         raw_steps = _require(payload, "steps", list)
         steps = []
         for n, raw in enumerate(raw_steps):

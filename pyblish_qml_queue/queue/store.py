@@ -17,6 +17,7 @@ from __future__ import annotations
 import abc
 from typing import Callable, Iterable, NamedTuple, Optional
 
+from pyblish_qml_queue.common import snapshots
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.model import Job
 
@@ -279,3 +280,10 @@ class JobStore(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release resources."""
+
+
+def remove_job(store: JobStore, job_id: str) -> None:
+    """Remove a finished job and delete its scene snapshot (``JobStore.remove``'s errors)."""
+    payload = store.get(job_id).payload
+    store.remove(job_id)
+    snapshots.discard(dict(payload, id=job_id))

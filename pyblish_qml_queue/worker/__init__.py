@@ -9,7 +9,8 @@ per line on stdout (step_started, record, progress, step_finished,
 job_finished, fatal). Plugin output goes to stderr.
 
 Modules: :mod:`.streams` (stdout for events, stdin lines, control),
-:mod:`.inputs` (the job line and its env), :mod:`.rebuild` (Context and
+:mod:`.inputs` (the job line and its env), :mod:`.scene` (the snapshot
+opened before any step), :mod:`.rebuild` (Context and
 instances, replayed changes), :mod:`.plugins` (discovery and lookup),
 :mod:`.changes` (snapshots and diff), :mod:`.records` (log records as JSON),
 :mod:`.run` (the step loop).
@@ -21,6 +22,7 @@ import logging
 import sys
 import traceback
 
+from pyblish_qml_queue.worker import scene
 from pyblish_qml_queue.worker.inputs import Fatal, apply_env, read_input
 from pyblish_qml_queue.worker.run import Run
 from pyblish_qml_queue.worker.streams import Control, Lines, die_with_parent, take_stdout
@@ -53,7 +55,9 @@ def main():
     try:
         payload, steps = read_input(lines)
         apply_env(payload.get("env") or {})
-        run = Run(payload, steps, events, control)
+        adapter, snapshot = scene.open_snapshot(payload)
+        scene.check_members(payload, adapter)
+        run = Run(payload, steps, events, control, snapshot=snapshot)
     except Exception as exc:
         error = str(exc) if isinstance(exc, Fatal) else "the worker could not start: %s" % exc
         log.error("%s", error, exc_info=not isinstance(exc, Fatal))

@@ -14,7 +14,9 @@ def rebuild_context(payload):
     """A pyblish Context with the job's data and instances, and ``{id: instance}``.
 
     Each instance keeps the host's id and gets ``data["family"] = families[0]``,
-    ``data["families"] = families[1:]`` (as pyblish does), then its data.
+    ``data["families"] = families[1:]`` (as pyblish does), then its data, and
+    its members (``instance[:]``) as the host had them (names, as the host
+    adapter made them JSON-safe).
     """
     context = pyblish.api.Context()
     context.data.update((payload.get("context") or {}).get("data") or {})
@@ -28,6 +30,7 @@ def rebuild_context(payload):
             instance.data["family"] = families[0]
             instance.data["families"] = list(families[1:])
         instance.data.update(raw.get("data") or {})
+        instance[:] = list(raw.get("members") or [])
         instances[raw["id"]] = instance
     return context, instances
 

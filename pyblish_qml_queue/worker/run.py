@@ -16,6 +16,7 @@ import pyblish.plugin
 
 from pyblish_qml_queue.common import farmwait as farm
 from pyblish_qml_queue.common import progress
+from pyblish_qml_queue.common.states import HELD, STEP_DONE, RunOutcome, StepState
 from pyblish_qml_queue.worker.changes import Snapshots
 from pyblish_qml_queue.worker.plugins import load_plugins, not_found
 from pyblish_qml_queue.worker.rebuild import rebuild_context, replay
@@ -23,8 +24,8 @@ from pyblish_qml_queue.worker.records import LiveRecords, capped, note, record_d
 
 log = logging.getLogger(__name__)
 
-#: Step states of done steps (as in queue.model): not run again, their changes replayed.
-DONE = ("succeeded", "skipped")
+#: Step states of done steps: not run again, their changes replayed.
+DONE = STEP_DONE
 
 
 class Run(object):
@@ -39,14 +40,19 @@ class Run(object):
         steps: step dicts, sorted by index.
         events: where events go (:class:`.streams.Events`).
         control: tells when to stop between steps (:class:`.streams.Control`).
+        snapshot: the scene snapshot opened for this run, or None.
     """
 
-    def __init__(self, payload, steps, events, control):
+    def __init__(self, payload, steps, events, control, snapshot=None):
         self.payload = payload
         self.steps = steps
         self.events = events
         self.control = control
         self.context, self.instances = rebuild_context(payload)
+        # Where plugins can tell they run in the background (docs/hosts.md);
+        # "currentFile" stays the artist's work file, as the host had it.
+        self.context.data["snapshot"] = snapshot
+        self.context.data["queueJob"] = payload.get("id")
         for step in steps:
             if step.get("state") in DONE:
                 replay(step.get("changes"), self.context, self.instances)
@@ -62,37 +68,44 @@ class Run(object):
             if step.get("state") in DONE:
                 continue
             if self.control.stop.is_set():
-                return self._emit({"event": "job_finished", "state": "stopped"})
+                return self._emit({"event": "job_finished", "state": RunOutcome.STOPPED})
             instance_id = step.get("instance_id")
-            if step.get("state") == "waiting":
-                state = "waiting"
+            if step.get("state") == StepState.WAITING:
+                state = StepState.WAITING
             elif (
                 context_held
                 or instance_id in held_instances
                 or (instance_id is None and (waiting or held))
             ):
-                state = "held"
+                state = HELD
             else:
                 outcome = self.run_step(step)
                 state = outcome["state"]
-                if state == "failed":
+                if state == StepState.FAILED:
                     error = "%s on %s failed: %s" % (
                         step.get("label") or step["plugin"],
                         step.get("instance") or "context",
                         outcome["error"],
                     )
-                    return self._emit({"event": "job_finished", "state": "failed", "error": error})
-            if state in ("waiting", "held"):
-                (waiting if state == "waiting" else held).append(step["index"])
+                    return self._emit(
+                        {"event": "job_finished", "state": RunOutcome.FAILED, "error": error}
+                    )
+            if state in (StepState.WAITING, HELD):
+                (waiting if state == StepState.WAITING else held).append(step["index"])
                 if instance_id is None:
                     context_held = True
                 else:
                     held_instances.add(instance_id)
         if waiting or held:
             return self._emit(
-                {"event": "job_finished", "state": "waiting", "waiting": waiting, "held": held}
+                {
+                    "event": "job_finished",
+                    "state": RunOutcome.WAITING,
+                    "waiting": waiting,
+                    "held": held,
+                }
             )
-        return self._emit({"event": "job_finished", "state": "succeeded"})
+        return self._emit({"event": "job_finished", "state": RunOutcome.SUCCEEDED})
 
     def run_step(self, step):
         """Run one step; emits step_started, records, progress and step_finished.
@@ -112,12 +125,12 @@ class Run(object):
                     step.get("instance"),
                     step["instance_id"],
                 )
-                return self._finished(step, started, "failed", error)
+                return self._finished(step, started, StepState.FAILED, error)
         if plugin is None:
             error = not_found(step, self.payload.get("plugins") or {})
-            return self._finished(step, started, "failed", error)
+            return self._finished(step, started, StepState.FAILED, error)
         if instance is not None and instance.data.get("publish") is False:
-            return self._finished(step, started, "skipped")
+            return self._finished(step, started, StepState.SKIPPED)
 
         before = self.snapshots.take()
         live = LiveRecords(self.events, index)
@@ -138,7 +151,7 @@ class Run(object):
                 error = "the plugin called sys.exit(%s)" % (exc.code,)
             else:
                 error = str(exc) or type(exc).__name__
-            return self._finished(step, started, "failed", error, traceback.format_exc())
+            return self._finished(step, started, StepState.FAILED, error, traceback.format_exc())
         finally:
             farm.bind(None)
             progress.bind(None)
@@ -150,14 +163,16 @@ class Run(object):
         error = result.get("error")
         if error is None and expected:
             return self._finished(
-                step, started, "waiting", records=records, changes=changes, sent=expected
+                step, started, StepState.WAITING, records=records, changes=changes, sent=expected
             )
         if error is None:
-            return self._finished(step, started, "succeeded", records=records, changes=changes)
+            return self._finished(
+                step, started, StepState.SUCCEEDED, records=records, changes=changes
+            )
         return self._finished(
             step,
             started,
-            "failed",
+            StepState.FAILED,
             str(error) or type(error).__name__,
             getattr(error, "formatted_traceback", None),
             records,
