@@ -45,23 +45,73 @@ def check_run_end(state: str) -> None:
         raise ValueError(f"a run cannot end as {state!r}; use one of {', '.join(model.RUN_ENDS)}")
 
 
-def check_action(action: str, job_id: str, state: str) -> None:
-    """Raise :class:`InvalidState` unless a user may ``action`` a job in ``state``.
+def refusal(action: str, state: str) -> Optional[str]:
+    """Why a user may not ``action`` a job in ``state`` ("is running; ..."), or None.
 
     Args:
         action: ``"cancel"``, ``"retry"``, ``"move"`` or ``"remove"``.
     """
     if action == "cancel" and state in model.FINISHED:
-        why = f"is already {state}; there is nothing to cancel"
-    elif action == "retry" and state not in model.RETRYABLE:
-        why = f"is {state}; only failed, cancelled or interrupted jobs can be retried"
-    elif action == "move" and state not in model.CLAIMABLE:
-        why = f"is {state}; only queued jobs can be moved"
-    elif action == "remove" and state == model.RUNNING:
-        why = "is running; cancel it first, then remove it"
-    else:
-        return
-    raise InvalidState(f"job {job_id} {why}")
+        return f"is already {state}; there is nothing to cancel"
+    if action == "retry" and state not in model.RETRYABLE:
+        return f"is {state}; only failed, cancelled or interrupted jobs can be retried"
+    if action == "move" and state not in model.CLAIMABLE:
+        return f"is {state}; only queued jobs can be moved"
+    if action == "remove" and state == model.RUNNING:
+        return "is running; cancel it first, then remove it"
+    return None
+
+
+def check_action(action: str, job_id: str, state: str) -> None:
+    """Raise :class:`InvalidState` unless a user may ``action`` a job in ``state``
+    (see :func:`refusal`)."""
+    why = refusal(action, state)
+    if why is not None:
+        raise InvalidState(f"job {job_id} {why}")
+
+
+def allowed_actions(state: str, failed_steps: int = 0) -> dict:
+    """What a user may do with a job in ``state``: the Queue page's ``can`` map.
+
+    The same rules the stores apply (:func:`refusal`), so a button is enabled
+    exactly when its action would be accepted. ``state`` "" (no job) allows
+    nothing.
+
+    Args:
+        state: the job's state, or "" for no job.
+        failed_steps: how many of its steps failed ("retry failed steps" needs one).
+
+    Returns:
+        ``{"cancel", "retry", "retryFailed", "moveUp", "moveDown", "remove",
+        "openReport", "openFolder"}`` -> bool.
+    """
+    if not state:
+        return {name: False for name in ACTIONS}
+    retry = refusal("retry", state) is None
+    move = refusal("move", state) is None
+    return {
+        "cancel": refusal("cancel", state) is None,
+        "retry": retry,
+        "retryFailed": retry and failed_steps > 0,
+        "moveUp": move,
+        "moveDown": move,
+        "remove": refusal("remove", state) is None,
+        "openReport": True,
+        "openFolder": True,
+    }
+
+
+#: The keys of :func:`allowed_actions`.
+ACTIONS = (
+    "cancel",
+    "retry",
+    "retryFailed",
+    "moveUp",
+    "moveDown",
+    "remove",
+    "openReport",
+    "openFolder",
+)
 
 
 def lost_reason(
