@@ -12,6 +12,7 @@ import logging
 import sys
 
 from pyblish_qml_queue.cli.command import positive
+from pyblish_qml_queue.cli.serve import add_backend_arguments
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def add_parsers(subparsers) -> None:
         help="accept farm signals over HTTP (POST /v1/signal) at this address for this run "
         "(default: the 'signals' setting, off)",
     )
+    add_backend_arguments(app)
     app.set_defaults(func=run_app_verb, log_level=logging.WARNING)
 
     doctor = subparsers.add_parser(

@@ -42,6 +42,12 @@ def add_parsers(subparsers) -> None:
         help="accept farm signals over HTTP (POST /v1/signal) at this address, e.g. "
         "127.0.0.1:8765 (port 0: any free port); off by default",
     )
+    add_backend_arguments(parser)
+    parser.set_defaults(func=serve, log_level=logging.INFO)
+
+
+def add_backend_arguments(parser) -> None:
+    """``--backend local|celery`` and ``--broker``: where jobs run (``serve`` and ``app``)."""
     parser.add_argument(
         "--backend",
         choices=("local", "celery"),
@@ -50,18 +56,26 @@ def add_parsers(subparsers) -> None:
         "through Celery (docs/farm.md)",
     )
     add_broker_argument(parser, "for --backend celery")
-    parser.set_defaults(func=serve, log_level=logging.INFO)
 
 
 def serve(args) -> int:
     from pyblish_qml_queue.cli.command import open_store
-    from pyblish_qml_queue.hub.hub import HubRunning, run_hub_for_serve
-    from pyblish_qml_queue.queue.executor import Executor
-    from pyblish_qml_queue.queue.spool import SpoolIngester
+    from pyblish_qml_queue.node import Node, PartFailed
 
     store = open_store()
-    executor = _executor(args, store, Executor)
-    ingester = SpoolIngester(store, on_added=lambda ids: executor.wake())
+    node = Node(
+        store,
+        close_store=True,
+        backend=args.backend,
+        broker=args.broker,
+        concurrency=args.concurrency,
+        lease=args.lease,
+        stop_timeout=args.stop_timeout,
+        spool_interval=SPOOL_INTERVAL,
+        hub_required=False,
+        signals=args.signals,
+        signals_required=True,
+    )
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -69,66 +83,38 @@ def serve(args) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in _stop_signals()}
-    hub = signals = None
     try:
-        ingester.start(interval=SPOOL_INTERVAL)
-        executor.start()
         try:
-            hub = run_hub_for_serve(store, on_added=lambda job_id: executor.wake())
-        except HubRunning as error:
-            log.warning("%s; this serve runs queued jobs but does not accept hosts", error)
-        if args.signals:
-            signals = _serve_signals(store, args.signals, executor)
+            node.start()
+        except PartFailed as error:
+            raise _cli_error(error)
         where = (
             "jobs run on farm nodes through Celery"
             if args.backend == "celery"
             else f"concurrency {args.concurrency}"
         )
         print(f"serving {store.path}, {where}", flush=True)
-        if signals is not None:
-            print(f"farm signals at {signals.url}", flush=True)
+        if node.signals is not None:
+            print(f"farm signals at {node.signals.url}", flush=True)
         while not stop.wait(1.0):
             pass
     finally:
-        if signals is not None:
-            signals.close()
-        if hub is not None:
-            hub.close()
-        ingester.stop()
-        executor.stop(timeout=args.stop_timeout)
-        store.close()
+        node.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print("stopped; unfinished jobs resume at the next start", flush=True)
     return 0
 
 
-def _serve_signals(store, address: str, executor):
-    """The farm-signal endpoint at ``address``; a CliError saying why it cannot start."""
+def _cli_error(error):
+    """A part of the node that could not start, as the CLI's one-line error."""
     from pyblish_qml_queue.cli.command import USAGE, CliError
-    from pyblish_qml_queue.farm.http import serve_signals
 
-    try:
-        return serve_signals(store, address, on_applied=lambda job_id: executor.wake())
-    except ValueError as exc:
-        raise CliError(f"--signals: {exc}", USAGE)
-    except OSError as exc:
-        raise CliError(
-            f"cannot accept farm signals at {address}: {exc.strerror or exc}; "
-            "choose another address or port"
-        )
-
-
-def _executor(args, store, local):
-    """The local executor, or the Celery one for ``--backend celery``."""
-    if args.backend != "celery":
-        return local(store, concurrency=args.concurrency, lease=args.lease)
-    from pyblish_qml_queue.cli.nodes import celery_backend
-
-    celery_app = celery_backend()
-    from pyblish_qml_queue.queue.celery.executor import CeleryExecutor
-
-    return CeleryExecutor(store, celery_app.broker_url(args.broker), lease=args.lease)
+    if error.part == "signals" and isinstance(error.__cause__, ValueError):
+        return CliError(f"--signals: {error.__cause__}", USAGE)
+    if error.part == "signals":
+        return CliError(f"{error}; choose another address or port")
+    return CliError(str(error))
 
 
 def _stop_signals() -> list:

@@ -1,8 +1,10 @@
-"""The composition root: QApplication, store, hub, executor, spool and the QML engine.
+"""The desktop app: the headless node (:mod:`pyblish_qml_queue.node`) plus the window.
 
-``build_app`` puts the parts together and loads ``PyblishQueue/Main.qml``;
-``run_app`` is what ``pyblish-qml-queue app`` calls. Parts passed in belong to
-the caller; parts built here are started here and stopped when the app quits.
+``build_app`` starts a :class:`~pyblish_qml_queue.node.Node` (store, executor,
+spool, hub, farm endpoint), puts the GUI session on top and loads
+``PyblishQueue/Main.qml``; ``run_app`` is what ``pyblish-qml-queue app`` calls.
+Parts passed in belong to the caller; parts built here are started here and
+stopped when the app quits.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pyblish_qml_queue.gui import viewmodels
 from pyblish_qml_queue.gui.desktop import parts as desktop_parts
 from pyblish_qml_queue.gui.publish.view import Publish
 from pyblish_qml_queue.gui.session import Session
+from pyblish_qml_queue.node import Node, PartFailed
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +33,6 @@ log = logging.getLogger(__name__)
 QML_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "qml")
 MODULE = "PyblishQueue"
 STYLE = "Basic"
-
-#: Pass as ``hub=`` or ``executor=`` to build the app without one.
-NONE = False
 
 
 class AppError(RuntimeError):
@@ -49,6 +49,8 @@ def build_app(
     concurrency=1,
     tray_options=None,
     signals=None,
+    backend="local",
+    broker=None,
 ):
     """Build the app and load its window.
 
@@ -67,6 +69,8 @@ def build_app(
         interval: the event bridge's drain period in ms.
         tray_options: keyword arguments for :func:`pyblish_qml_queue.gui.desktop.parts.attach`
             (``available``, ``ask``, ``log_buffer``), for tests.
+        backend, broker: where an executor built here runs jobs (``"local"`` or
+            ``"celery"`` with the broker's URL), as for ``serve``.
 
     Returns:
         ``(application, engine, root window)``.
@@ -80,42 +84,21 @@ def build_app(
     if QQuickStyle.name() != STYLE:  # once per process: Qt warns once QML has loaded
         QQuickStyle.setStyle(STYLE)
 
-    owned = []  # things we started, stopped in reverse order at quit
-    if store is None:
-        from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
+    if signals is None:
+        from pyblish_qml_queue.common.settings import load
 
-        store = SQLiteJobStore()
-        owned.append(store.close)
-        if getattr(store, "recovered_from", None):
-            log.warning(
-                "The job store was damaged and moved to %s; a fresh one started.",
-                store.recovered_from,
-            )
-
-    session_ref = []
-
-    def job_added(job_id):
-        if session_ref:
-            session_ref[0].bridge.job_changed(job_id)
-        if executor:
-            executor.wake()
-
-    if hub is None:
-        from pyblish_qml_queue.hub.hub import run_hub_for_serve
-
-        hub = run_hub_for_serve(store, on_added=job_added)
-        owned.append(hub.close)
-    if executor is None:
-        from pyblish_qml_queue.queue.executor import Executor
-
-        executor = Executor(store, concurrency=concurrency)
-        executor.start()
-        owned.append(lambda: executor.stop(timeout=10.0))
-        if spool:
-            owned.append(_start_spool(store, job_added))
-    endpoint = _start_signals(store, executor, signals)
-    if endpoint is not None:
-        owned.append(endpoint.close)
+        signals = load().get("signals", "")
+    node = Node(
+        store,
+        executor=executor,
+        backend=backend,
+        broker=broker,
+        concurrency=concurrency,
+        spool=spool,
+        hub=hub,
+        signals=signals,
+    ).start()
+    store, hub, executor = node.store, node.hub, node.executor
 
     # The engine owns the session (Qt parent): Qt deletes it, and every model,
     # viewmodel and timer under it, on the GUI thread right after the engine's QML
@@ -124,9 +107,9 @@ def build_app(
     # executor or hub thread): a QObject deleted there cannot stop its timers, and
     # the GUI thread's next timer event lands in freed memory.
     engine = QQmlApplicationEngine()
-    session = Session(store, hub or None, executor or None, interval=interval, parent=engine)
+    session = Session(store, hub, executor, interval=interval, parent=engine)
     session.publish = Publish(session, session, interval=interval)
-    session_ref.append(session)
+    node.on_job_added.append(session.bridge.job_changed)
     if executor:
         _chain_events(executor, session.bridge.push_job)
 
@@ -149,12 +132,8 @@ def build_app(
         session.close()
         if executor and getattr(executor, "on_event", None) is not None:
             executor.on_event = None
-        for stop in reversed(owned):
-            try:
-                stop()
-            except Exception:
-                log.exception("Stopping a part of the app failed")
-        owned.clear()
+        node.on_job_added.clear()
+        node.stop()
 
     if not roots:
         viewmodels.detach(engine)
@@ -229,14 +208,19 @@ def session_of(engine) -> Session:
 def run_app(args=None) -> int:
     """``pyblish-qml-queue app``: the window, the hub, the executor; returns the exit code.
 
-    ``args`` may carry ``concurrency`` (jobs at once, default 1).
+    ``args`` may carry ``concurrency`` (jobs at once, default 1), ``signals``,
+    ``backend`` and ``broker``.
     """
     concurrency = getattr(args, "concurrency", None) or 1
     try:
         app, engine, _root = build_app(
-            sys.argv[:1], concurrency=concurrency, signals=getattr(args, "signals", None)
+            sys.argv[:1],
+            concurrency=concurrency,
+            signals=getattr(args, "signals", None),
+            backend=getattr(args, "backend", None) or "local",
+            broker=getattr(args, "broker", None),
         )
-    except AppError as exc:
+    except (AppError, PartFailed) as exc:
         log.error("%s", exc)
         sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
         return 1
@@ -251,42 +235,9 @@ def run_app(args=None) -> int:
     return code
 
 
-def _start_signals(store, executor, address):
-    """The farm-signal endpoint, when asked for; a failure is logged, never fatal."""
-    if address is None:
-        from pyblish_qml_queue.common.settings import load
-
-        address = load().get("signals", "")
-    if not address:
-        return None
-    from pyblish_qml_queue.farm.http import serve_signals
-
-    wake = executor.wake if executor else None
-    try:
-        endpoint = serve_signals(store, address, on_applied=lambda job_id: wake and wake())
-    except (ValueError, OSError) as exc:
-        log.warning(
-            "Farm signals are off: cannot listen at %s (%s); change the 'signals' setting "
-            "or the --signals address.",
-            address,
-            exc,
-        )
-        return None
-    log.info("farm signals at %s", endpoint.url)
-    return endpoint
-
-
 def _log_qml_warnings(warnings):
     for warning in warnings:
         log.warning("QML: %s", warning.toString())
-
-
-def _start_spool(store, job_added):
-    from pyblish_qml_queue.queue.spool import SpoolIngester
-
-    ingester = SpoolIngester(store, on_added=lambda ids: [job_added(i) for i in ids])
-    ingester.start(interval=1.0)
-    return ingester.stop
 
 
 def _chain_events(executor, push):

@@ -1,0 +1,117 @@
+"""The one headless composition (pyblish_qml_queue/node.py): start in order, stop in reverse."""
+
+import logging
+import os
+
+import pytest
+from factories import make_payload
+
+from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common.wire import client
+from pyblish_qml_queue.hub.hub import Hub, HubRunning
+from pyblish_qml_queue.node import Node, PartFailed
+from pyblish_qml_queue.queue.memory import MemoryJobStore
+
+
+def test_a_node_starts_its_parts_in_order_and_stops_them_all(home):
+    node = Node(signals="127.0.0.1:0").start()
+    try:
+        assert node.parts == ["store", "executor", "spool ingester", "hub", "farm endpoint"]
+        assert os.path.exists(wire.runtime_file())
+        assert client.request("ping", timeout=5)["pong"] is True
+    finally:
+        node.stop()
+    assert node.parts == []
+    with pytest.raises(client.NotRunning):
+        client.request("ping", timeout=5)
+
+
+def test_parts_stop_in_reverse_order_and_one_failing_stop_stops_the_rest(home, caplog):
+    node = Node(MemoryJobStore(), hub=False, spool=False)
+    stopped = []
+
+    def failing():
+        stopped.append("b")
+        raise RuntimeError("boom")
+
+    node._owned = [
+        ("a", lambda: stopped.append("a")),
+        ("b", failing),
+        ("c", lambda: stopped.append("c")),
+    ]
+    with caplog.at_level(logging.ERROR):
+        node.stop()
+    assert stopped == ["c", "b", "a"]
+    assert "stopping the b failed" in caplog.text
+
+
+def test_parts_passed_in_belong_to_the_caller(home):
+    store = MemoryJobStore()
+    node = Node(store, executor=False, hub=False).start()
+    assert node.parts == [] and node.executor is None and node.hub is None
+    node.stop()
+    assert store.jobs() == []  # still open: the caller closes it
+
+
+def test_a_required_hub_that_cannot_listen_stops_what_started_and_raises(home):
+    other = Hub()
+    other.start()
+    try:
+        node = Node(MemoryJobStore(), close_store=True)
+        with pytest.raises(HubRunning):
+            node.start()
+        assert node.parts == []
+        assert not node.executor._thread.is_alive()  # the executor started, then stopped
+    finally:
+        other.close()
+
+
+def test_an_optional_hub_that_cannot_listen_is_a_warning(home, caplog):
+    other = Hub()
+    other.start()
+    try:
+        with caplog.at_level(logging.WARNING), Node(MemoryJobStore(), hub_required=False) as node:
+            assert node.hub is None and "executor" in node.parts
+        assert "does not accept hosts" in caplog.text
+    finally:
+        other.close()
+
+
+def test_a_required_farm_endpoint_at_a_bad_address_raises_part_failed(home):
+    node = Node(MemoryJobStore(), hub=False, signals="not-an-address", signals_required=True)
+    with pytest.raises(PartFailed) as caught:
+        node.start()
+    assert caught.value.part == "signals"
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert node.parts == []
+
+
+def test_an_optional_farm_endpoint_at_a_bad_address_is_logged_and_left_off(home, caplog):
+    with caplog.at_level(logging.WARNING):
+        with Node(MemoryJobStore(), hub=False, signals="not-an-address") as node:
+            assert node.signals is None
+    assert "Farm signals are off: cannot listen at not-an-address" in caplog.text
+
+
+def test_a_handed_off_job_is_stored_and_told_to_the_listeners(home):
+    store = MemoryJobStore()
+    with Node(store, executor=False) as node:
+        added = []
+        node.on_job_added.append(added.append)
+        payload = make_payload()
+        assert client.request("submit", {"job": payload}, timeout=5) == {"job_id": payload["id"]}
+        assert added == [payload["id"]]
+        assert store.get(payload["id"]) is not None
+
+
+def test_the_celery_backend_builds_the_celery_executor(home):
+    pytest.importorskip("celery")
+    from pyblish_qml_queue.queue.celery.executor import CeleryExecutor
+
+    node = Node(MemoryJobStore(), backend="celery", broker="redis://127.0.0.1:1/0", hub=False)
+    assert isinstance(node._make_executor(), CeleryExecutor)
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ValueError):
+        Node(MemoryJobStore(), backend="ftp")
