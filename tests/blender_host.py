@@ -1,6 +1,7 @@
 """A Blender "host" for the tests in tests/dcc/: one bpy process, one artist session.
 
     python tests/blender_host.py build WORK.blend
+    python tests/blender_host.py empty OTHER.blend            # a scene with no objects
     python tests/blender_host.py publish WORK.blend           # pyblish.util.publish() here
     python tests/blender_host.py submit WORK.blend [--edit]   # pyblish_qml_queue.submit()
 
@@ -51,9 +52,12 @@ def submit(work, edit):
 
     register()
     bpy.ops.wm.open_mainfile(filepath=work)
+    before = os.stat(work)
     started = time.perf_counter()
     job_id = pyblish_qml_queue.submit()
     blocked = time.perf_counter() - started
+    after = os.stat(work)
+    untouched = (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size)
     if edit:
         bpy.data.objects.remove(bpy.data.objects["crate02"])
         bpy.data.objects["hat"].name = "hat_renamed"
@@ -63,7 +67,7 @@ def submit(work, edit):
             "job": job_id,
             "blocked": blocked,
             "file": bpy.data.filepath,
-            "dirty": bpy.data.is_dirty,
+            "untouched": untouched,  # submit did not write the artist's file
             "objects": sorted(obj.name for obj in bpy.data.objects),
         }
     )
@@ -72,13 +76,18 @@ def submit(work, edit):
 
 def main(argv):
     parser = argparse.ArgumentParser()
-    parser.add_argument("action", choices=["build", "publish", "submit"])
+    parser.add_argument("action", choices=["build", "empty", "publish", "submit"])
     parser.add_argument("work")
     parser.add_argument("--edit", action="store_true")
     args = parser.parse_args(argv)
     work = os.path.abspath(args.work)
     if args.action == "build":
         result(build_scene(work))
+        return 0
+    if args.action == "empty":
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        bpy.ops.wm.save_as_mainfile(filepath=work)
+        result(sorted(obj.name for obj in bpy.data.objects))
         return 0
     if args.action == "publish":
         return publish(work)
