@@ -12,7 +12,7 @@ import sys
 import time
 
 from pyblish_qml_queue.cli.command import FAILED, OK, PROG, TIMED_OUT, open_store
-from pyblish_qml_queue.common import paths
+from pyblish_qml_queue.common import paths, snapshots
 from pyblish_qml_queue.common.spool import read_spooled
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.rules import MIN_PREFIX
@@ -144,7 +144,9 @@ def show(args) -> int:
     job, spooled = find_job(store, args.job)
     job_log = [] if spooled else store.log(job.id)
     if args.json:
-        print(json.dumps(dict(job.to_dict(), log=job_log, spooled=spooled), indent=2))
+        snapshot = snapshots.describe(dict(job.payload, id=job.id))
+        out = dict(job.to_dict(), log=job_log, spooled=spooled, snapshot=snapshot)
+        print(json.dumps(out, indent=2))
         return OK
     done, total = job.progress
     state = job.state + (" (spooled, waiting for an executor)" if spooled else "")
@@ -155,6 +157,11 @@ def show(args) -> int:
     print(f"Host      {_host_name(job.host)}, user {job.user or '?'}")
     if job.host.get("scene"):
         print(f"Scene     {job.host['scene']}")
+    snapshot = snapshots.describe(dict(job.payload, id=job.id))
+    if snapshot is not None:
+        kept = "" if snapshot["exists"] else " (deleted: the job is done with it)"
+        size = snapshots.human_size(snapshot["size"])
+        print(f"Snapshot  {snapshot['path']}, {size}{kept}")
     print(f"Created   {_when(job.created)}")
     print("Steps")
     for step in job.steps:

@@ -33,6 +33,30 @@ def root():
     return os.path.join(paths.home(), "snapshots"), False
 
 
+def describe(payload):
+    """``{"path", "size", "exists"}`` of a job's snapshot (size as saved), or None."""
+    info = payload.get("snapshot") if isinstance(payload, dict) else None
+    if not isinstance(info, dict) or not isinstance(info.get("path"), str):
+        return None
+    return {
+        "path": info["path"],
+        "size": info.get("size"),
+        "exists": os.path.isfile(info["path"]),
+        "shared": bool(info.get("shared")),
+    }
+
+
+def human_size(size):
+    """``"12.3 MB"``."""
+    if not isinstance(size, (int, float)):
+        return "? bytes"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return ("%d %s" % (size, unit)) if unit == "bytes" else ("%.1f %s" % (size, unit))
+        size /= 1000.0
+    return "%d bytes" % size
+
+
 def discard(payload):
     """Delete the snapshot folder of a job that no longer needs it (no error if gone)."""
     info = payload.get("snapshot") if isinstance(payload, dict) else None

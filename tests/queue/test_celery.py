@@ -320,3 +320,25 @@ def test_a_farm_step_on_a_node_whose_signal_is_overdue_fails_the_job(
     assert plugins.runs("Integrate", "ben01") == 0
     ended = [e for e in events if e["event"] == "job_ended"]
     assert [e["state"] for e in ended] == [model.WAITING, model.FAILED]
+
+
+def test_a_job_whose_snapshot_is_on_this_workstation_only_fails_before_it_is_sent(
+    broker, farm, plugins, store, start_app, tmp_path
+):
+    """Farm nodes on other machines cannot open a snapshot in the workstation's home:
+    the job fails at once, saying which setting to use, and no node runs a step."""
+    farm.start(broker, "pyblish.python", "py")
+    scene = tmp_path / "home-only" / "shot.blend"
+    scene.parent.mkdir()
+    scene.write_bytes(b"scene")
+    payload = plugins.payload(["Mark"], key="local")
+    payload["snapshot"] = {"path": str(scene), "size": 5, "shared": False}
+    other_id = add(store, plugins.payload(["Mark"], key="other"))
+    local_id = add(store, payload)
+    start_app(broker)
+    job = wait_finished(store, local_id)
+    assert job.state == "failed"
+    assert "PYBLISH_QML_QUEUE_SNAPSHOTS" in job.error and "farm nodes" in job.error
+    assert job.steps[0].state == "pending"
+    assert wait_finished(store, other_id).state == "succeeded"
+    assert plugins.runs("local", "Mark") == 0 and plugins.runs("other", "Mark") == 1

@@ -34,6 +34,7 @@ import secrets
 import time
 from typing import Callable, Optional
 
+from pyblish_qml_queue.common import snapshots
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery.app import TASK_NAME, make_app, queue_for
 from pyblish_qml_queue.queue.celery.broker import Keys, describe_broker, redis_client
@@ -46,6 +47,22 @@ log = logging.getLogger(__name__)
 BACKOFF_MAX = 30.0
 #: Events read from the streams in one go.
 READ_BATCH = 500
+
+
+def _local_snapshot(job: model.Job) -> str:
+    """Why farm nodes cannot open this job's scene snapshot, or "" when they can.
+
+    A snapshot saved without a studio snapshot folder lies in the workstation's
+    home, which other machines cannot read.
+    """
+    info = job.payload.get("snapshot")
+    if not isinstance(info, dict) or not info.get("path") or info.get("shared"):
+        return ""
+    return (
+        f"its scene snapshot {info['path']} is on this workstation only, and farm nodes "
+        f"cannot open it. Set {snapshots.FOLDER_ENV} (or \"snapshots\" in settings.json) in "
+        "the DCC to a studio folder every node can read, then hand the publish off again"
+    )
 
 
 def _broker_errors() -> tuple:
@@ -182,6 +199,10 @@ class CeleryExecutor(ClaimLoop):
         job = self.store.claim(self.owner, self.lease)
         if job is None:
             return False
+        local = _local_snapshot(job)
+        if local:
+            self._record_end(job, model.FAILED, local, " before it was sent")
+            return True
         try:
             self._submit(job)
         except self._errors as exc:
