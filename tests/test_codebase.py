@@ -57,7 +57,7 @@ CONTEXT_PROPERTY = "setContext" + "Property"
 
 
 def test_no_set_context_property():
-    """QML reaches Python only through registered types (STYLE.md)."""
+    """QML reaches Python only through registered types (README, "Development")."""
     offenders = []
     for folder, _, names in os.walk(os.path.join(ROOT, "pyblish_qml_queue")):
         for name in names:

@@ -3,7 +3,8 @@
 The schema, the frame format and the peer live in :mod:`pyblish_qml_queue.common.wire`
 (the host needs them too and must not import the core). This module adds the
 app's dispatcher: an explicit table from allow-listed method names to handlers,
-so nothing a peer sends can name code to run.
+so nothing a peer sends can name code to run. How a frame is answered (for a
+test without a socket too) is :func:`pyblish_qml_queue.common.wire.peer.answer_frame`.
 See docs/protocol.md.
 """
 
@@ -15,17 +16,11 @@ from typing import Any, Callable, Optional
 from pyblish_qml_queue.common.wire.schema import (
     APP_METHODS,
     EVENTS,
-    FAILED,
-    INTERNAL,
     UNKNOWN_METHOD,
     ProtocolError,
-    RemoteError,
-    encode,
-    parse_frame,
-    response,
 )
 
-__all__ = ["Dispatcher", "handle_frame"]
+__all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -52,27 +47,3 @@ class Dispatcher:
             raise ProtocolError(UNKNOWN_METHOD, f"method {method!r} is not served here")
         return handler(params)
 
-
-def handle_frame(data: bytes, dispatcher: Dispatcher) -> Optional[bytes]:
-    """Answer one frame synchronously (what a peer does, without a socket).
-
-    Returns the encoded reply, or None for events and responses. Never raises
-    for anything in ``data``.
-    """
-    try:
-        kind, msg, params = parse_frame(data, dispatcher.methods)
-    except ProtocolError as error:
-        if error.msg_id is None and error.code == UNKNOWN_METHOD:
-            return None
-        return encode(response(error.msg_id, error=error.to_error()))
-    if kind != "request":
-        return None
-    try:
-        reply = response(msg["id"], dispatcher(msg["method"], params))
-        return encode(reply)
-    except (ProtocolError, RemoteError) as error:
-        code = getattr(error, "code", FAILED)
-        return encode(response(msg["id"], error={"code": code, "message": str(error)}))
-    except Exception as error:
-        log.exception("%s failed", msg["method"])
-        return encode(response(msg["id"], error={"code": INTERNAL, "message": str(error)}))

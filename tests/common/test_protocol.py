@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyblish_qml_queue.common import wire
-from pyblish_qml_queue.hub import dispatch
+from pyblish_qml_queue.common.wire.peer import answer_frame
 from pyblish_qml_queue.hub.hub import Hub
 
 
@@ -91,7 +91,7 @@ def dispatcher():
 
 
 def _reply(data, dispatcher):
-    out = dispatch.handle_frame(data, dispatcher)
+    out = answer_frame(data, dispatcher, dispatcher.methods)
     return None if out is None else json.loads(out)
 
 

@@ -26,7 +26,53 @@ from pyblish_qml_queue.common.wire import (
     shutdown,
 )
 
+__all__ = ["Peer", "answer", "answer_frame", "refusal"]
+
 log = logging.getLogger(__name__)
+
+
+def answer(handler, msg_id, method, params, name="peer"):
+    """The response to one checked request: ``handler(method, params)``'s result, or
+    its error by code (ProtocolError and RemoteError keep theirs; anything else is
+    INTERNAL, with the traceback in the log)."""
+    try:
+        return response(msg_id, handler(method, params))
+    except ProtocolError as error:
+        return response(msg_id, error=error.to_error())
+    except RemoteError as error:
+        return response(msg_id, error={"code": error.code, "message": str(error)})
+    except Exception as error:
+        log.exception("%s: %s failed", name, method)
+        return response(
+            msg_id, error={"code": INTERNAL, "message": "%s failed: %s" % (method, error)}
+        )
+
+
+def refusal(error, msg_id=None):
+    """The error reply to a frame that broke the protocol, or None for an event of a
+    method this side does not know (dropped without a word)."""
+    msg_id = error.msg_id if msg_id is None else msg_id
+    if error.code == UNKNOWN_METHOD and msg_id is None:
+        return None
+    return response(msg_id if is_int(msg_id) else None, error=error.to_error())
+
+
+def answer_frame(data, handler, methods, events=None, name="peer"):
+    """What a :class:`Peer` answers to one frame, without a socket: the encoded reply,
+    or None for events and responses. Never raises for anything in ``data``."""
+    try:
+        kind, msg, params = parse_frame(data, methods, events)
+    except ProtocolError as error:
+        reply = refusal(error)
+        return None if reply is None else encode(reply)
+    if kind != "request":
+        return None
+    reply = answer(handler, msg["id"], msg["method"], params, name)
+    try:
+        return encode(reply)
+    except (ProtocolError, ValueError) as error:  # a result too large, or not JSON
+        code = getattr(error, "code", INTERNAL)
+        return encode(response(msg["id"], error={"code": code, "message": str(error)}))
 
 
 class Peer(object):
@@ -175,7 +221,7 @@ class Peer(object):
             try:
                 kind, msg, params = parse_frame(data, self._methods, self._events)
             except ProtocolError as error:
-                if error.code != UNKNOWN_METHOD or error.msg_id is not None:
+                if refusal(error) is not None:
                     self._reply_error(error.msg_id, error)
                 else:
                     log.debug("%s: dropped event: %s", self.name, error)
@@ -215,18 +261,7 @@ class Peer(object):
                 if self._closed.is_set():
                     return
                 msg_id, method, params = self._requests.pop(0)
-            try:
-                result = self._handler(method, params)
-                reply = response(msg_id, result)
-            except ProtocolError as error:
-                reply = response(msg_id, error=error.to_error())
-            except RemoteError as error:
-                reply = response(msg_id, error={"code": error.code, "message": str(error)})
-            except Exception as error:
-                log.exception("%s: %s failed", self.name, method)
-                reply = response(
-                    msg_id, error={"code": INTERNAL, "message": "%s failed: %s" % (method, error)}
-                )
+            reply = answer(self._handler, msg_id, method, params, self.name)
             try:
                 self.send(reply)
             except ConnectionLost:
@@ -242,7 +277,7 @@ class Peer(object):
     def _reply_error(self, msg_id, error):
         log.warning("%s: %s", self.name, error)
         try:
-            self.send(response(msg_id if is_int(msg_id) else None, error=error.to_error()))
+            self.send(refusal(error, msg_id))
         except (ConnectionLost, ProtocolError, ValueError):
             pass
 

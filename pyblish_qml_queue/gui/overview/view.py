@@ -27,7 +27,6 @@ class Overview(QObject):
 
     filterChanged = Signal()
     countsChanged = Signal()
-    forgetRequested = Signal(str)
 
     def __init__(self, session=None, parent=None):
         super().__init__(parent)
@@ -77,7 +76,6 @@ class Overview(QObject):
     def forget(self, host_id):
         """Drop a disconnected host's card."""
         hub = self._session.hub
-        self.forgetRequested.emit(host_id)
         if hub is None:
             return
         try:

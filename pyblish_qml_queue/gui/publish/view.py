@@ -56,8 +56,6 @@ class Publish(PublishPage):
     settingsChanged = Signal()
     #: Honour pyblish_qml.settings WindowPosition/WindowSize: x, y, width, height.
     geometryRequested = Signal(int, int, int, int)
-    #: Intent signals (tests and tools listen): a button was pressed for this host.
-    driveRequested = Signal(str, str)
 
     def __init__(self, session=None, parent=None, interval=50):
         super().__init__(parent)
@@ -181,7 +179,6 @@ class Publish(PublishPage):
         host_id, hub = self._host_id, self._hub
         if not host_id or hub is None or self._handing_off:
             return
-        self.driveRequested.emit(host_id, "handoff")
         self._handing_off = host_id
         self._update_controls()
         feed = self.feed
@@ -335,7 +332,6 @@ class Publish(PublishPage):
         host_id, hub = self._host_id, self._hub
         if not host_id or hub is None:
             return False
-        self.driveRequested.emit(host_id, verb)
         self._set_notice("")
         try:
             call(hub, host_id)
