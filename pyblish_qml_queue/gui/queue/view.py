@@ -37,8 +37,6 @@ class Queue(QObject):
     executorChanged = Signal()
     hostChoicesChanged = Signal()
     openUrlRequested = Signal(str)
-    cancelRequested = Signal(str)
-    retryRequested = Signal(str, bool)
 
     def __init__(self, session=None, parent=None):
         super().__init__(parent)
@@ -209,21 +207,18 @@ class Queue(QObject):
     @Slot(str)
     def cancel(self, job_id=""):
         job_id = job_id or self._selected_id
-        self.cancelRequested.emit(job_id)
         self._act(job_id, "cancel", self._cancel)
 
     @Slot()
     @Slot(str)
     def retryFailed(self, job_id=""):
         job_id = job_id or self._selected_id
-        self.retryRequested.emit(job_id, True)
         self._act(job_id, "retry", lambda store, i: store.retry(i, failed_only=True))
 
     @Slot()
     @Slot(str)
     def retryAll(self, job_id=""):
         job_id = job_id or self._selected_id
-        self.retryRequested.emit(job_id, False)
         self._act(job_id, "retry", lambda store, i: store.retry(i, failed_only=False))
 
     @Slot()
