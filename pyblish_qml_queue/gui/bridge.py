@@ -163,7 +163,7 @@ class EventBridge(QObject):
         elif kind == "show":
             if event["host_id"] not in shows:
                 shows.append(event["host_id"])
-        # "record" and "result" belong to the Publish page; the snapshot carries the tail.
+        # "result" belongs to the Publish page; the snapshot carries the log tail.
 
     @staticmethod
     def _collect_job(event, jobs):

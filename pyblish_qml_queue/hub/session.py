@@ -299,8 +299,6 @@ class HostSession(HostRecord):
                 self.log_tail.append(f"{result['label']}: {result['error']['message']}")
             elif result["records"]:
                 self.log_tail.append(result["records"][-1]["message"])
-        for rec in result["records"]:
-            self._emit({"type": "record", "host_id": self.id, "record": rec})
         self._emit({"type": "result", "host_id": self.id, "result": result})
         self.changed()
 

@@ -122,7 +122,7 @@ APP_METHODS = {
     },
 }
 # Events either side may send (no reply).
-EVENTS = {"heartbeat": {}, "record": {"record": ((dict,), True)}}
+EVENTS = {"heartbeat": {}}
 #: Actions ``drive`` accepts.
 DRIVE_ACTIONS = ("reset", "validate", "publish", "stop", "handoff")
 
