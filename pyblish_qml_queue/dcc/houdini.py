@@ -1,6 +1,7 @@
 """Houdini: ``hou`` in the host, ``hython`` for the worker.
 
-The snapshot is ``hou.hipFile.saveAsBackup()`` moved into the snapshot folder:
+The snapshot is ``hou.hipFile.saveAsBackup()`` with ``$HOUDINI_BACKUP_DIR``
+pointed at the snapshot folder for the call, renamed after the work file:
 Houdini writes a copy without renaming the session or clearing its unsaved
 state. The worker is ``$HFS/bin/hython`` running the worker's script; it opens
 the snapshot with ``hou.hipFile.load(path, suppress_save_prompt=True,
@@ -17,6 +18,9 @@ import shutil
 import sys
 
 from pyblish_qml_queue.dcc.base import HostAdapter, SnapshotError, worker_script
+
+#: Where ``hou.hipFile.saveAsBackup()`` writes its copy.
+BACKUP_DIR_VAR = "HOUDINI_BACKUP_DIR"
 
 
 def _hou():
@@ -44,10 +48,21 @@ class HoudiniAdapter(HostAdapter):
 
     def save_snapshot(self, folder):
         hou = _hou()
+        # saveAsBackup() writes <name>_bak<N>.hip into $HOUDINI_BACKUP_DIR, else a
+        # "backup" folder beside the artist's file: point it at the snapshot folder
+        # for the call, so nothing lands beside the work file and the copy is not
+        # moved across disks afterwards.
+        previous = hou.getenv(BACKUP_DIR_VAR)
+        hou.putenv(BACKUP_DIR_VAR, folder)
         try:
             backup = hou.hipFile.saveAsBackup()
         except hou.OperationFailed as exc:
             raise SnapshotError("Houdini could not save a backup copy: %s" % exc)
+        finally:
+            if previous is None:
+                hou.unsetenv(BACKUP_DIR_VAR)
+            else:
+                hou.putenv(BACKUP_DIR_VAR, previous)
         if not backup or not os.path.isfile(backup):
             raise SnapshotError("Houdini did not write its backup copy (%r)" % backup)
         path = os.path.join(folder, os.path.basename(hou.hipFile.basename() or "untitled.hip"))
@@ -88,7 +103,9 @@ class HoudiniAdapter(HostAdapter):
 def hython():
     """``hython`` of this Houdini: in $HFS/bin, else beside the running binary."""
     name = "hython.exe" if sys.platform == "win32" else "hython"
-    folders = [os.path.join(os.environ.get("HFS", ""), "bin"), os.path.dirname(sys.executable)]
+    folders = [os.path.dirname(sys.executable)]
+    if os.environ.get("HFS"):  # unset: not "bin" relative to the working folder
+        folders.insert(0, os.path.join(os.environ["HFS"], "bin"))
     for folder in folders:
         candidate = os.path.join(folder, name)
         if os.path.isfile(candidate):

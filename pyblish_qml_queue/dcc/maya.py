@@ -59,8 +59,8 @@ class MayaAdapter(HostAdapter):
     def member_name(self, member):
         if isinstance(member, str):
             return member
-        if hasattr(member, "fullPath"):  # an MDagPath
-            return str(member.fullPath())
+        if hasattr(member, "fullPathName") and callable(member.fullPathName):  # an MDagPath
+            return str(member.fullPathName())
         if hasattr(member, "longName") and callable(member.longName):  # a PyNode
             return str(member.longName())
         return HostAdapter.member_name(self, member)
@@ -97,10 +97,12 @@ class MayaAdapter(HostAdapter):
 def mayapy():
     """The ``mayapy`` of this Maya: beside the running binary, else in $MAYA_LOCATION/bin."""
     name = "mayapy.exe" if sys.platform == "win32" else "mayapy"
-    here = os.path.dirname(sys.executable)
     if os.path.basename(sys.executable).lower().startswith("mayapy"):
         return sys.executable
-    for folder in (here, os.path.join(os.environ.get("MAYA_LOCATION", ""), "bin")):
+    folders = [os.path.dirname(sys.executable)]
+    if os.environ.get("MAYA_LOCATION"):  # unset: not "bin" relative to the working folder
+        folders.append(os.path.join(os.environ["MAYA_LOCATION"], "bin"))
+    for folder in folders:
         candidate = os.path.join(folder, name)
         if folder and os.path.isfile(candidate):
             return candidate

@@ -69,7 +69,9 @@ class NukeAdapter(HostAdapter):
         return HostAdapter.member_name(self, member)
 
     def worker_command(self):
-        return [sys.executable, "-t", worker_script()]
+        # nuke.EXE_PATH is the running Nuke binary; sys.executable only where it is absent.
+        binary = getattr(_nuke(), "EXE_PATH", None) or sys.executable
+        return [binary, "-t", worker_script()]
 
     def dispatch_wrapper(self):
         nuke = _nuke()
