@@ -57,7 +57,7 @@ class HostAdapter(object):
         return True
 
     def version(self):
-        """The application's version for people ("2025.3"), not Python's."""
+        """The application's version for people ("2025", "4.5.15"), not Python's."""
         return platform.python_version()
 
     def current_file(self):

@@ -35,7 +35,7 @@ def attach(payload, adapter, dispatch=None):
         payload: a job payload from :func:`pyblish_qml_queue.host.job.build_job`.
         adapter: the host adapter that saves it.
         dispatch: ``dispatch(func)`` running ``func()`` on the DCC's main thread
-            and returning its result, or None to call it here.
+            and returning when it is done, or None to call it here.
 
     Returns:
         dict or None: ``{"path", "size", "seconds", "shared"}``, None when the
@@ -54,9 +54,17 @@ def attach(payload, adapter, dispatch=None):
             "could not make the snapshot folder %s: %s; nothing was handed off. Check the "
             "folder (or %s) and hand off again." % (folder, exc, FOLDER_ENV)
         )
+    box = {}
+
+    def save():
+        box["path"] = adapter.save_snapshot(folder)
+
     try:
-        save = lambda: adapter.save_snapshot(folder)  # noqa: E731
-        path = save() if dispatch is None else dispatch(save)
+        if dispatch is None:
+            save()
+        else:
+            dispatch(save)  # a wrapper runs func() and returns nothing we rely on
+        path = box.get("path")
     except (SnapshotError, OSError, RuntimeError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise SnapshotRefused(
