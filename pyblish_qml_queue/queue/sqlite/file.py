@@ -2,8 +2,10 @@
 
 WAL with ``synchronous=FULL``, so a committed write survives kill -9 and power
 loss; one connection per thread; ``BEGIN IMMEDIATE`` for every read-then-write.
-At open the file is checked and migrated (see :mod:`.sqlite_schema`); a corrupt
+At open the file is checked and migrated (see :mod:`.schema`); a corrupt
 file is moved aside and a fresh one starts (see :attr:`SQLiteFile.recovered_from`).
+
+The job store (:mod:`.store`) has one of these; it knows nothing of jobs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class SQLiteFile:
     Args:
         path: The database file (its folder is created).
         busy_timeout: Seconds to wait for another process's write lock.
+        migrations: The schema's migrations, oldest first (see
+            :data:`.schema.MIGRATIONS`, the default).
 
     Attributes:
         path: The database file in use.
@@ -42,12 +46,10 @@ class SQLiteFile:
             version of this package.
     """
 
-    #: See :data:`.sqlite_schema.MIGRATIONS`; a subclass may append to it.
-    MIGRATIONS = schema.MIGRATIONS
-
-    def __init__(self, path: str, busy_timeout: float = 30.0):
+    def __init__(self, path: str, busy_timeout: float = 30.0, migrations=schema.MIGRATIONS):
         schema.require_sqlite()
         self.path = os.path.abspath(path)
+        self._migrations = tuple(migrations)
         self.recovered_from = None
         self._busy_timeout = busy_timeout
         self._local = threading.local()
@@ -74,22 +76,22 @@ class SQLiteFile:
                 raise StoreError(f"could not start a fresh job store at {self.path}: {again}")
 
     def _open(self) -> None:
-        """Check and migrate the file; raise :class:`.sqlite_schema.Corrupt` if damaged."""
+        """Check and migrate the file; raise :class:`.schema.Corrupt` if damaged."""
         try:
-            schema.check(self._connection())
+            schema.check(self.connection())
         except sqlite3.DatabaseError as exc:
             if schema.is_corruption(exc):
                 raise schema.Corrupt(str(exc))
             raise self._error(exc) from exc
         try:
             with self.transaction() as conn:
-                schema.migrate(conn, self.MIGRATIONS, self.path)
+                schema.migrate(conn, self._migrations, self.path)
         except StoreError as exc:
             if schema.is_corruption(exc.__cause__):
                 raise schema.Corrupt(str(exc.__cause__))
             raise
 
-    def _connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
@@ -123,7 +125,7 @@ class SQLiteFile:
             StoreFull: the disk (or the file's size limit) is full; nothing was written.
             StoreBusy: another process held the lock past the busy timeout.
         """
-        conn = self._connection()
+        conn = self.connection()
         if self._local.depth:
             self._local.depth += 1
             try:
@@ -151,10 +153,10 @@ class SQLiteFile:
         finally:
             self._local.depth = 0
 
-    def _read(self, sql: str, args=()) -> list:
+    def read(self, sql: str, args=()) -> list:
         """The rows of one query outside a transaction."""
         try:
-            return self._connection().execute(sql, args).fetchall()
+            return self.connection().execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 

@@ -1,7 +1,8 @@
 """The durable job store: one SQLite file in the user's data folder.
 
-Every operation is one transaction on this thread's connection (see
-:mod:`.sqlite_file` for durability, locking, the schema and corrupt-file recovery).
+Every operation is one transaction on this thread's connection to the store's
+:class:`~.file.SQLiteFile` (see :mod:`.file` for durability, locking, the schema and
+corrupt-file recovery).
 A claim is one ``UPDATE ... WHERE id=(SELECT ...) RETURNING`` statement, and every
 write made for a running job is fenced by its owner and lease.
 """
@@ -29,17 +30,28 @@ __all__ = ["MIGRATIONS", "MIN_PREFIX", "MIN_SQLITE", "SQLiteJobStore"]
 log = logging.getLogger(__name__)
 
 
-class SQLiteJobStore(SQLiteFile, JobStore):
+class SQLiteJobStore(JobStore):
     """A :class:`~pyblish_qml_queue.queue.store.JobStore` in one SQLite file.
+
+    The store has a :class:`~.file.SQLiteFile` (connections, transactions, the
+    check at open, moving a corrupt file aside) and writes jobs through it.
 
     Args:
         path: The database file; None for ``paths.store_path()`` (folder created).
         clock: Seconds since the epoch; inject a fake to test leases.
         busy_timeout: Seconds to wait for another process's write lock.
 
-    Its attributes (``path``, ``recovered_from``) and the errors it raises at
-    open are :class:`~.sqlite_file.SQLiteFile`'s.
+    Attributes:
+        path: The database file in use.
+        recovered_from: Where a corrupt file found at open was moved, else None.
+
+    Raises:
+        StoreError: at open, as :class:`~.file.SQLiteFile` does (an SQLite older
+            than 3.35, a file written by a newer version).
     """
+
+    #: The schema's migrations, oldest first; a subclass may append to them.
+    MIGRATIONS = MIGRATIONS
 
     def __init__(
         self,
@@ -48,7 +60,22 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         busy_timeout: float = 30.0,
     ):
         self._clock = clock
-        super().__init__(path or paths.store_path(), busy_timeout)
+        self._file = SQLiteFile(path or paths.store_path(), busy_timeout, self.MIGRATIONS)
+
+    @property
+    def path(self) -> str:
+        return self._file.path
+
+    @property
+    def recovered_from(self) -> Optional[str]:
+        return self._file.recovered_from
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _connection(self):
+        """This thread's connection (tests reach the file through it)."""
+        return self._file.connection()
 
     # -- adding and reading ------------------------------------------------------
 
@@ -58,7 +85,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             job = copy.copy(job)
             job.secret = rules.new_secret()
         columns = rows.JOB_INSERT_COLUMNS
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             cursor = conn.execute(
                 f"INSERT INTO jobs ({columns}, position) VALUES ({rows.placeholders(columns)}, "
                 "(SELECT COALESCE(MAX(position), 0) + 1 FROM jobs)) ON CONFLICT (id) DO NOTHING",
@@ -74,7 +101,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             return True
 
     def get(self, job_id: str) -> Job:
-        with self.transaction(write=False) as conn:
+        with self._file.transaction(write=False) as conn:
             return sql.load(conn, sql.resolve(conn, job_id))
 
     def jobs(self, state=None, host=None, limit=None) -> list:
@@ -95,13 +122,13 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        return [rows.summary_from_row(row) for row in self._read(sql, args)]
+        return [rows.summary_from_row(row) for row in self._file.read(sql, args)]
 
     def counts(self) -> dict:
-        return dict(self._read("SELECT state, COUNT(*) FROM jobs GROUP BY state"))
+        return dict(self._file.read("SELECT state, COUNT(*) FROM jobs GROUP BY state"))
 
     def log(self, job_id: str) -> list:
-        with self.transaction(write=False) as conn:
+        with self._file.transaction(write=False) as conn:
             job_id = sql.resolve(conn, job_id)
             lines = conn.execute(
                 "SELECT time, level, message FROM job_log WHERE job_id = ? ORDER BY id", (job_id,)
@@ -109,14 +136,14 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         return [{"time": t, "level": level, "message": message} for t, level, message in lines]
 
     def add_log(self, job_id: str, level: str, message: str) -> None:
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             self._log(conn, sql.resolve(conn, job_id), level, message)
 
     # -- the executor's side (fenced) ------------------------------------------------
 
     def claim(self, owner: str, lease: float) -> Optional[Job]:
         now = self._clock()
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             row = conn.execute(
                 "UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, "
                 "attempts = attempts + 1, started = COALESCE(started, ?), error = NULL, "
@@ -131,7 +158,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def renew(self, job_id: str, owner: str, lease: float) -> bool:
         now = self._clock()
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             row = conn.execute(
                 f"UPDATE jobs SET lease_until = ? WHERE {sql.FENCE} RETURNING cancel_requested",
                 (now + lease, job_id, owner, now),
@@ -164,7 +191,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def finish_job(self, job_id: str, owner: str, state: str, error: Optional[str] = None) -> str:
         rules.check_run_end(state)
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             now = self._fence(conn, job_id, owner)
             sql.reset_running_steps(conn, job_id)
             if conn.execute("SELECT resume FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]:
@@ -179,7 +206,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             return state
 
     def release(self, job_id: str, owner: str, reason: str) -> None:
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             self._fence(conn, job_id, owner)
             sql.reset_running_steps(conn, job_id)
             conn.execute(
@@ -191,7 +218,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def recover(self, alive: Callable[[str], bool]) -> list:
         recovered = []
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             now = self._clock()
             running = conn.execute(
                 "SELECT id, owner, lease_until, attempts, max_attempts, cancel_requested, resume "
@@ -223,7 +250,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
 
     def _signal_step(self, job_id: str, signal: FarmSignal) -> tuple:
         nonce = signal.nonce
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             if not conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
                 raise rules.not_found(job_id)
             if signal.forget_before is not None:
@@ -250,7 +277,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         now = self._clock()
         due = [
             row[0]
-            for row in self._read(
+            for row in self._file.read(
                 "SELECT DISTINCT jobs.id FROM jobs JOIN steps ON steps.job_id = jobs.id "
                 "WHERE jobs.state = 'waiting' AND steps.state = 'waiting' "
                 "AND steps.deadline < ?",
@@ -259,7 +286,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
         ]
         failed = []
         for job_id in due:
-            with self.transaction() as conn:
+            with self._file.transaction() as conn:
                 job = sql.load(conn, job_id)
                 steps = rules.expired_steps(job, now) if job.state == model.WAITING else []
                 if not steps:
@@ -275,7 +302,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
     # -- the user's side ----------------------------------------------------------
 
     def cancel(self, job_id: str) -> str:
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             job_id = sql.resolve(conn, job_id)
             state = sql.state(conn, job_id)
             rules.check_action("cancel", job_id, state)
@@ -294,7 +321,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             return model.CANCELLED
 
     def retry(self, job_id: str, failed_only: bool = False) -> None:
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             job_id = sql.resolve(conn, job_id)
             rules.check_action("retry", job_id, sql.state(conn, job_id))
             reset = (
@@ -316,7 +343,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             self._log(conn, job_id, "INFO", f"queued again ({which})")
 
     def move(self, job_id: str, delta: int) -> None:
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             job_id = sql.resolve(conn, job_id)
             rules.check_action("move", job_id, sql.state(conn, job_id))
             queue = conn.execute(
@@ -336,7 +363,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
             )
 
     def remove(self, job_id: str) -> None:
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             job_id = sql.resolve(conn, job_id)
             rules.check_action("remove", job_id, sql.state(conn, job_id))
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
@@ -355,7 +382,7 @@ class SQLiteJobStore(SQLiteFile, JobStore):
     ) -> None:
         """Update a step of a job ``owner`` holds (fenced); the first ``?`` of
         ``assignments`` takes the time now, the others ``values``."""
-        with self.transaction() as conn:
+        with self._file.transaction() as conn:
             now = self._fence(conn, job_id, owner)
             sql.update_step(conn, job_id, index, assignments, (now, *values))
             sql.count_steps(conn, job_id)
