@@ -23,8 +23,33 @@ from pyblish_qml_queue.queue.store import StoreBusy, StoreError, StoreFull
 log = logging.getLogger(__name__)
 
 
+def storable(value):
+    """``value``, with any text SQLite cannot store (a lone surrogate, as in a file
+    name that is not UTF-8) escaped as ``\\udcff``; other values unchanged."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def _storable_params(params):
+    if isinstance(params, dict):
+        return {key: storable(value) for key, value in params.items()}
+    return tuple(storable(value) for value in params)
+
+
 class _Connection(sqlite3.Connection):
-    """A connection the file can reference weakly (to close all of them)."""
+    """A connection the file can reference weakly (to close all of them), that
+    stores any text a plugin produced (errors, records, titles, names) without
+    raising: text SQLite cannot encode is escaped, never refused."""
+
+    def execute(self, sql, parameters=()):
+        return super().execute(sql, _storable_params(parameters))
+
+    def executemany(self, sql, seq_of_parameters):
+        return super().executemany(sql, (_storable_params(p) for p in seq_of_parameters))
 
 
 class SQLiteFile:
