@@ -64,7 +64,7 @@ def _runs(markers, name):
 def test_a_step_failing_with_a_non_utf8_file_name_fails_the_job_once(tmp_path, store, executor):
     payload, markers = _payload(tmp_path, ["LogsBadName", "FailsOnBadName"])
     job_id = add(store, payload)
-    job = wait_finished(store, job_id, timeout=20)
+    job = wait_finished(store, job_id, timeout=60)
     assert job.state == "failed"
     assert "\\udcff" in job.error or "\ufffd" in job.error  # escaped, readable
     assert [s.state for s in job.steps] == ["succeeded", "failed"]
@@ -77,7 +77,7 @@ def test_a_step_failing_with_a_non_utf8_file_name_fails_the_job_once(tmp_path, s
 def test_a_title_that_is_not_utf8_is_stored_escaped(tmp_path, store, executor):
     payload, markers = _payload(tmp_path, ["LogsBadName"], title=f"caches of {BAD}")
     job_id = add(store, payload)
-    job = wait_finished(store, job_id, timeout=20)
+    job = wait_finished(store, job_id, timeout=60)
     assert job.state == "succeeded"
     assert job.title == "caches of /p/\\udcff.abc"
     assert _runs(markers, "logs") == 1
