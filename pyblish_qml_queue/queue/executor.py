@@ -100,7 +100,7 @@ class Executor(ClaimLoop):
             job.attempts,
             job.max_attempts,
         )
-        run = JobRun(self, job)
+        run = JobRun(job, self.records, self.python, self.grace, self._run_ended)
         run.thread = threading.Thread(target=run.run, name=f"job-{job.id[:8]}", daemon=True)
         with self._lock:
             self._runs[job.id] = run

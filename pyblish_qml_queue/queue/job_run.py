@@ -18,12 +18,12 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import Optional
+from typing import Callable, Optional
 
 from pyblish_qml_queue.common.farmwait import JOB_ID_VAR, SECRET_VAR
 from pyblish_qml_queue.common.states import RunOutcome
 from pyblish_qml_queue.queue import launch, model
-from pyblish_qml_queue.queue.loop import Run, steps_to_send, waiting_line
+from pyblish_qml_queue.queue.loop import Run, RunRecords, steps_to_send, waiting_line
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,33 @@ def describe_exit(returncode: int) -> str:
 
 
 class JobRun(Run):
-    """One claimed job of ``executor`` and its worker process; :meth:`run` is the
-    body of the job's thread."""
+    """One claimed job and its worker process; :meth:`run` is the body of the
+    job's thread.
 
-    def __init__(self, executor, job: model.Job):
-        super().__init__(job, executor.clock())
-        self.executor = executor
-        self.store = executor.store
-        self.owner = executor.owner
+    Args:
+        job: the claimed job.
+        records: where the run writes its steps, end, log lines and events
+            (the executor's :attr:`~.loop.ClaimLoop.records`).
+        python: the interpreter for a job that names none (None: ``sys.executable``).
+        grace: seconds between SIGTERM and SIGKILL when the run is cancelled.
+        ended: called with the run once it is over, whatever happened.
+    """
+
+    def __init__(
+        self,
+        job: model.Job,
+        records: RunRecords,
+        python: Optional[str],
+        grace: float,
+        ended: Callable[[JobRun], None],
+    ):
+        super().__init__(job, records.clock())
+        self.records = records
+        self.store = records.store
+        self.owner = records.owner
+        self.python = python
+        self.grace = grace
+        self._on_ended = ended
         self.proc = None
         self.thread = None
         self.outcome = None  # the job_finished event
@@ -75,10 +94,10 @@ class JobRun(Run):
 
     def run(self) -> None:
         job = self.job
-        executor = self.executor
+        records = self.records
         try:
-            executor._emit(job.id, {"event": "job_started", "attempt": job.attempts})
-            executor._log(
+            records.emit(job.id, {"event": "job_started", "attempt": job.attempts})
+            records.log(
                 job.id,
                 "info",
                 f"attempt {job.attempts} of {job.max_attempts} started by {self.owner}",
@@ -91,12 +110,12 @@ class JobRun(Run):
             self.kill()
             self.release("the executor hit an unexpected error (see its log)")
         finally:
-            executor._run_ended(self)
+            self._on_ended(self)
 
     def spawn(self) -> bool:
         """Start the worker and send it the job; False (job failed) if it cannot start."""
         job = self.job
-        argv = launch.command(job.payload, self.executor.python)
+        argv = launch.command(job.payload, self.python)
         kwargs = {}
         if sys.platform == "win32":
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
@@ -152,7 +171,7 @@ class JobRun(Run):
     def handle(self, event: dict) -> None:
         kind = event["event"]
         if kind in ("step_started", "step_finished"):
-            if not self.executor._record_step(self, event):
+            if not self.records.step(self, event):
                 return
         elif kind == "job_finished":
             self.outcome = event
@@ -162,7 +181,7 @@ class JobRun(Run):
         elif kind not in ("record", "progress"):
             log.warning("job %s: ignoring unknown worker event %r", self.job.id, kind)
             return
-        self.executor._emit(self.job.id, event)
+        self.records.emit(self.job.id, event)
 
     def conclude(self) -> None:
         """Record how the run ended, once the worker has exited."""
@@ -177,7 +196,7 @@ class JobRun(Run):
             self.finish(model.FAILED, self.outcome.get("error") or "a step failed")
         elif outcome == RunOutcome.WAITING:
             names = [self.step_name(i) for i in self.outcome.get("waiting") or []]
-            self.executor._log(self.job.id, "info", waiting_line(names))
+            self.records.log(self.job.id, "info", waiting_line(names))
             self.finish(model.WAITING)
         elif self.cancelling:
             self.finish(model.CANCELLED, "cancelled")
@@ -208,11 +227,11 @@ class JobRun(Run):
         except LeaseLost:
             log.warning("job %s: lease lost before it could be given back", job.id)
             return
-        self.executor._log(job.id, "warning", f"{reason}; will retry")
+        self.records.log(job.id, "warning", f"{reason}; will retry")
         self._ended(model.INTERRUPTED, reason)
 
     def finish(self, state: str, error: Optional[str] = None) -> None:
-        ended = self.executor._record_end(self.job, state, error)
+        ended = self.records.end(self.job, state, error)
         if ended is not None:
             self._ended(*ended)
 
@@ -235,7 +254,7 @@ class JobRun(Run):
         self._ended(model.INTERRUPTED, reason)
 
     def _ended(self, state: str, error: Optional[str]) -> None:
-        self.executor._emit(self.job.id, {"event": "job_ended", "state": state, "error": error})
+        self.records.emit(self.job.id, {"event": "job_ended", "state": state, "error": error})
 
     # -- the worker process ---------------------------------------------------------
 
@@ -270,7 +289,7 @@ class JobRun(Run):
         """Stop the worker: SIGTERM, then SIGKILL after the executor's ``grace``."""
         self.cancelling = True
         self.signal(_SIGTERM)
-        timer = threading.Timer(self.executor.grace, self.signal, args=(_SIGKILL,))
+        timer = threading.Timer(self.grace, self.signal, args=(_SIGKILL,))
         timer.daemon = True
         timer.start()
 
@@ -287,7 +306,7 @@ class JobRun(Run):
     def _drain_stderr(self) -> None:
         for line in self.proc.stderr:
             self.output.add(line)
-            self.executor._emit(
+            self.records.emit(
                 self.job.id,
                 {"event": "stderr", "text": line.decode("utf-8", "replace").rstrip("\n")},
             )
@@ -298,4 +317,4 @@ class JobRun(Run):
         self.stderr_thread.join(1.0)  # EOF comes at exit unless a grandchild holds the pipe
         text = self.output.text()
         if text:
-            self.executor._log(self.job.id, "info", "worker output:\n" + text)
+            self.records.log(self.job.id, "info", "worker output:\n" + text)

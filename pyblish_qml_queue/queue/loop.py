@@ -6,7 +6,8 @@ thread recovers jobs of dead owners, fails waiting jobs whose farm signal is
 overdue, renews the leases of its running jobs and claims new ones while fewer
 than ``concurrency`` run. How a claimed job runs (a worker process here, a
 Celery task on a farm node) is the subclass's; how its events and its end are
-recorded in the store is shared, so both show alike in the Queue page and CLI.
+recorded in the store is shared (:class:`RunRecords`, the one collaborator a run
+is given), so both show alike in the Queue page and CLI.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ class ClaimLoop:
     Subclasses implement :meth:`_claim` (take one job from the store and start
     it; False when none is queued or none can start), :meth:`_cancel_run`,
     :meth:`_lease_lost`, :meth:`_cancel_requested` and ``stop`` (with
-    :meth:`_stop_loop` and :meth:`_stopped`).
+    :meth:`_stop_loop` and :meth:`_stopped`), and may override
+    :meth:`_known_step_end`. Runs record through :attr:`records`.
     """
 
     #: Name of the loop's thread.
@@ -128,6 +130,10 @@ class ClaimLoop:
         self._paused = False
         self._thread = None
         self._recovered_at = None
+        #: What runs write through (the store, the job log, ``on_event``).
+        self.records = RunRecords(
+            store, self.owner, clock, self._emit, self._wake.set, self._known_step_end
+        )
 
     # -- control ----------------------------------------------------------------
 
@@ -278,14 +284,58 @@ class ClaimLoop:
         """A cancel was requested through the store (the CLI): stop the run."""
         raise NotImplementedError
 
-    # -- records ------------------------------------------------------------------
+    def _known_step_end(self, run: Run, event: dict, state: str) -> bool:
+        """Whether the store already has this step end (not to be written again)."""
+        return False
 
-    def _record_step(self, run: Run, event: dict) -> bool:
+    def _emit(self, job_id: Optional[str], event: dict) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(dict(event, job_id=job_id))
+        except Exception:
+            log.exception("on_event callback failed for job %s", job_id)
+
+
+class RunRecords:
+    """What a run writes, and the one thing a run needs of its executor: its step
+    events and its end to the store (fenced by the executor's owner), lines to the
+    job's log and events to the executor's ``on_event``.
+
+    The claim loop has one (:attr:`ClaimLoop.records`) and hands it to each run.
+
+    Args:
+        store: the executor's :class:`~pyblish_qml_queue.queue.store.JobStore`.
+        owner: the executor's owner, which fences every write.
+        clock: the executor's time source.
+        emit: ``emit(job_id, event)``, the executor's ``on_event`` (errors logged).
+        wake: tells the loop to look at the queue now.
+        known_step_end: ``known_step_end(run, event, state)``, whether the store
+            already has a step end (then not written again).
+    """
+
+    def __init__(
+        self,
+        store,
+        owner: str,
+        clock: Callable[[], float],
+        emit: Callable[[Optional[str], dict], None],
+        wake: Callable[[], None],
+        known_step_end: Callable[[Run, dict, str], bool],
+    ):
+        self.store = store
+        self.owner = owner
+        self.clock = clock
+        self._emit = emit
+        self._wake = wake
+        self._known_step_end = known_step_end
+
+    def step(self, run: Run, event: dict) -> bool:
         """Record a ``step_started`` or ``step_finished`` event in the store.
 
         Returns:
-            False for an event left out (an unknown step, or one
-            :meth:`_known_step_end` says the store has).
+            False for an event left out (an unknown step, or one the
+            ``known_step_end`` hook says the store has).
 
         Raises:
             LeaseLost: the job is no longer ours.
@@ -341,11 +391,7 @@ class ClaimLoop:
         )
         return True
 
-    def _known_step_end(self, run: Run, event: dict, state: str) -> bool:
-        """Whether the store already has this step end (not to be written again)."""
-        return False
-
-    def _record_end(
+    def end(
         self, job: model.Job, state: str, error: Optional[str], where: str = ""
     ) -> Optional[tuple]:
         """End the run in the store as ``state`` and say so in the job's log.
@@ -366,26 +412,22 @@ class ClaimLoop:
             error = self.store.get(job.id).error if recorded == model.FAILED else None
             log.info("job %s: a farm signal arrived while it ran; it is %s", job.id, state)
             if recorded == model.QUEUED:
-                self._wake.set()
+                self._wake()
         if state == model.SUCCEEDED:
             snapshots.discard(job.payload)  # kept while the job can be retried
         if error and state != model.SUCCEEDED:
             level = {model.FAILED: "error", model.INTERRUPTED: "warning"}.get(state, "info")
-            self._log(job.id, level, f"{state}: {error}")
+            self.log(job.id, level, f"{state}: {error}")
         log.info("job %s %s%s%s", job.id, state, where, f": {error}" if error else "")
         return state, error
 
-    def _log(self, job_id: str, level: str, message: str) -> None:
+    def log(self, job_id: str, level: str, message: str) -> None:
         """Add a line to the job's log; a store error is logged here instead."""
         try:
             self.store.add_log(job_id, level, message)
         except StoreError as exc:
             log.warning("job %s: could not write its log: %s", job_id, exc)
 
-    def _emit(self, job_id: Optional[str], event: dict) -> None:
-        if self.on_event is None:
-            return
-        try:
-            self.on_event(dict(event, job_id=job_id))
-        except Exception:
-            log.exception("on_event callback failed for job %s", job_id)
+    def emit(self, job_id: Optional[str], event: dict) -> None:
+        """Tell the executor's ``on_event`` of ``event`` (its error is logged)."""
+        self._emit(job_id, event)

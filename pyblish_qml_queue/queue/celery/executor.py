@@ -201,7 +201,7 @@ class CeleryExecutor(ClaimLoop):
             return False
         local = _local_snapshot(job)
         if local:
-            self._record_end(job, model.FAILED, local, " before it was sent")
+            self.records.end(job, model.FAILED, local, " before it was sent")
             return True
         try:
             self._submit(job)
@@ -228,7 +228,7 @@ class CeleryExecutor(ClaimLoop):
         self.app.send_task(TASK_NAME, args=[message], task_id=task_id, queue=queue)
         with self._lock:
             self._runs[job.id] = run
-        self._log(
+        self.records.log(
             job.id,
             "info",
             f"attempt {job.attempts} of {job.max_attempts} sent to the farm queue {queue}",
@@ -294,12 +294,12 @@ class CeleryExecutor(ClaimLoop):
         kind = event.get("event")
         job_id = run.job.id
         if kind in ("step_started", "step_finished"):
-            if not self._record_step(run, event):
+            if not self.records.step(run, event):
                 return
         elif kind == "node_started":
             run.node = event.get("node")
             again = event.get("run", 1) > 1
-            self._log(
+            self.records.log(
                 job_id,
                 "warning" if again else "info",
                 f"{'resumed' if again else 'running'} on farm node {run.node}"
@@ -326,15 +326,15 @@ class CeleryExecutor(ClaimLoop):
         job = run.job
         text = run.output.text()
         if text:
-            self._log(job.id, "info", f"worker output on {run.node or 'the farm'}:\n{text}")
+            self.records.log(job.id, "info", f"worker output on {run.node or 'the farm'}:\n{text}")
         if state == model.INTERRUPTED and job.attempts >= job.max_attempts:
             state, error = model.FAILED, f"gave up after {job.attempts} attempts: {error}"
         elif state not in model.RUN_ENDS:
             state, error = model.FAILED, error or f"the farm reported the unknown end {state!r}"
         if state == model.WAITING:
             names = [s.name for s in job.steps if s.state == model.STEP_WAITING]
-            self._log(job.id, "info", waiting_line(names))
-        ended = self._record_end(job, state, error, " on the farm")
+            self.records.log(job.id, "info", waiting_line(names))
+        ended = self.records.end(job, state, error, " on the farm")
         if ended is None:
             return
         state, error = ended
