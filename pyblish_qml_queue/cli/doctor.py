@@ -16,6 +16,7 @@ import time
 from typing import Callable, Optional
 
 from pyblish_qml_queue.common import paths
+from pyblish_qml_queue.queue import spool
 
 log = logging.getLogger(__name__)
 
@@ -167,12 +168,8 @@ def check_spool(folder: Optional[str] = None) -> list:
     if not os.path.isdir(folder):
         return [Check("spool", OK, f"{folder}: empty (created when a host hands off offline)")]
     waiting = [n for n in os.listdir(folder) if n.endswith(".json")]
-    rejected_dir = os.path.join(folder, "rejected")
-    rejected = (
-        [n for n in os.listdir(rejected_dir) if n.endswith(".json")]
-        if os.path.isdir(rejected_dir)
-        else []
-    )
+    rejected_dir = os.path.join(folder, spool.REJECTED)
+    rejected = spool.rejected(folder)
     checks = [
         Check(
             "spool",
@@ -186,8 +183,10 @@ def check_spool(folder: Optional[str] = None) -> list:
             Check(
                 "spool",
                 WARN,
-                f"{len(rejected)} spooled job(s) were rejected",
-                f"read the .reason.txt files in {rejected_dir}",
+                f"{len(rejected)} spooled job(s) were rejected, the latest "
+                f"{rejected[-1][0]}: {rejected[-1][1]}",
+                f"read the .reason.txt files in {rejected_dir}; fix and move a file back into "
+                f"{folder} to run it, or delete it",
             )
         )
     return checks

@@ -14,7 +14,7 @@ import time
 from pyblish_qml_queue.cli.command import FAILED, OK, PROG, TIMED_OUT, open_store
 from pyblish_qml_queue.common import paths, snapshots
 from pyblish_qml_queue.common.spool import read_spooled
-from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue import model, spool
 from pyblish_qml_queue.queue.rules import MIN_PREFIX
 from pyblish_qml_queue.queue.store import JobNotFound, remove_job
 
@@ -68,7 +68,7 @@ def spooled_jobs() -> list:
             continue
         try:
             jobs.append(model.Job.from_payload(payload))
-        except model.JobPayloadError:
+        except Exception:  # the ingester rejects it with the reason; `doctor` lists those
             continue
     return jobs
 
@@ -112,6 +112,13 @@ def list_jobs(args) -> int:
                 not args.host or args.host in (host.get("application"), host.get("machine"))
             ):
                 jobs.append((job, True))
+    refused = spool.rejected(paths.spool_dir())
+    if refused:  # on stderr, so --json stays a list of jobs
+        print(
+            f"{len(refused)} spooled job file(s) were rejected and will not run, the latest "
+            f"{refused[-1][0]}: {refused[-1][1]} (see {paths.spool_dir()}/rejected)",
+            file=sys.stderr,
+        )
     if args.json:
         out = [dict(job.to_dict(steps=False), spooled=spooled) for job, spooled in jobs]
         print(json.dumps(out, indent=2))

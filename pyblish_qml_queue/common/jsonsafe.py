@@ -8,6 +8,9 @@ import math
 #: Context data that never travels with a job (pyblish's own results list).
 CONTEXT_EXCLUDED = ("results",)
 
+#: Nesting deeper than this is refused (the store's JSON and Python's recursion limit).
+MAX_DEPTH = 100
+
 _JSON_TYPES = "only JSON types: str, int, float, bool, None, list, dict with str keys"
 
 
@@ -26,7 +29,7 @@ def check_json_safe(value, where):
         value: the value to check.
         where: where it is, for people, e.g. "instance 'ben01' data key 'mesh'".
     """
-    _check(value, where, "", set())
+    _check(value, where, "", set(), 0)
 
 
 def json_data(data, where):
@@ -47,7 +50,7 @@ def json_data(data, where):
     return out
 
 
-def _check(value, where, path, seen):
+def _check(value, where, path, seen, depth):
     if value is None or isinstance(value, (str, int)):  # bool is an int
         return
     if isinstance(value, float):
@@ -63,6 +66,12 @@ def _check(value, where, path, seen):
             "Remove it in a collector or store a path instead."
             % (where, _at(path), type(value).__name__, _JSON_TYPES)
         )
+    if depth >= MAX_DEPTH:
+        raise NotJsonSafe(
+            "%s%s is nested more than %d levels deep, which cannot be handed off. "
+            "Store a flatter structure or a path to a file in a collector instead."
+            % (where, _at(path[:60] + "..." if len(path) > 60 else path), MAX_DEPTH)
+        )
     if id(value) in seen:
         raise NotJsonSafe(
             "%s%s contains itself (a cycle), which cannot be handed off. "
@@ -73,10 +82,10 @@ def _check(value, where, path, seen):
         if isinstance(value, dict):
             for key, item in value.items():
                 _check_key(key, where + _at(path))
-                _check(item, where, "%s[%r]" % (path, key), seen)
+                _check(item, where, "%s[%r]" % (path, key), seen, depth + 1)
         else:
             for n, item in enumerate(value):
-                _check(item, where, "%s[%d]" % (path, n), seen)
+                _check(item, where, "%s[%d]" % (path, n), seen, depth + 1)
     finally:
         seen.discard(id(value))
 

@@ -38,7 +38,7 @@ def write_job(payload, folder=None):
         str: the path of the spooled ``<id>.json``.
 
     Raises:
-        ValueError: the payload's id cannot name a file.
+        ValueError: the payload's id cannot name a file, or it cannot be JSON.
         OSError: the folder cannot be written (e.g. disk full).
     """
     job_id = payload.get("id")
@@ -47,7 +47,10 @@ def write_job(payload, folder=None):
     folder = folder or paths.spool_dir()
     if not os.path.isdir(folder):
         os.makedirs(folder, mode=0o700, exist_ok=True)
-    data = json.dumps(payload, allow_nan=False).encode("utf-8")
+    try:
+        data = json.dumps(payload, allow_nan=False).encode("utf-8")
+    except RecursionError:
+        raise ValueError("job %s is nested too deeply to be handed off" % job_id)
     tmp = os.path.join(folder, ".%s%s.tmp" % (job_id, SUFFIX))
     final = os.path.join(folder, job_id + SUFFIX)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
@@ -112,6 +115,9 @@ def read_spooled(folder=None):
             with open(path, "rb") as f:
                 payload = json.loads(f.read().decode("utf-8"))
         except FileNotFoundError:
+            continue
+        except RecursionError:
+            out.append((path, "cannot read spooled job %s: JSON nested too deeply" % path))
             continue
         except (OSError, ValueError) as exc:
             out.append((path, "cannot read spooled job %s: %s" % (path, exc)))

@@ -245,6 +245,8 @@ class Job:
                 raise JobPayloadError(f"steps[{n}] must be an object")
             where = f"steps[{n}]."
             instance_id = raw.get("instance_id")
+            if instance_id is not None and not isinstance(instance_id, str):
+                raise JobPayloadError(f"{where}instance_id must be a string or null")
             if instance_id is not None and instance_id not in ids:
                 raise JobPayloadError(f"{where}instance_id {instance_id!r} names no instance")
             order = raw.get("order")
@@ -261,6 +263,11 @@ class Job:
                     instance_id=instance_id,
                 )
             )
+        created = payload.get("created")
+        if created is not None and (
+            not isinstance(created, (int, float)) or isinstance(created, bool)
+        ):
+            raise JobPayloadError("created must be a number (seconds since the epoch) or null")
         max_attempts = payload.get("max_attempts", 3)
         if not isinstance(max_attempts, int) or max_attempts < 1:
             raise JobPayloadError("max_attempts must be a positive integer")

@@ -4,7 +4,9 @@ A host with no app or ``serve`` to talk to writes ``<spool>/<id>.json``
 atomically (``host/spool.py``). The ingester adds each file's job to the store
 and only then deletes the file; ``add`` is idempotent by id, so a kill between
 the two adds nothing twice: every job is ingested exactly once. A malformed
-file is moved to ``<spool>/rejected/`` with a ``.reason.txt`` beside it.
+file (unreadable, nested too deeply, a field of the wrong type, text SQLite
+cannot store...) is moved to ``<spool>/rejected/`` with a ``.reason.txt``
+beside it and a log line, so one bad file never holds up the jobs behind it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,24 @@ from pyblish_qml_queue.common import paths
 from pyblish_qml_queue.common.spool import read_spooled
 from pyblish_qml_queue.queue.model import Job, JobPayloadError
 from pyblish_qml_queue.queue.store import StoreError
+
+
+def rejected(folder: Optional[str] = None) -> list:
+    """``[(file name, reason)]`` of the spooled jobs the ingester rejected."""
+    folder = os.path.join(folder or paths.spool_dir(), REJECTED)
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        try:
+            with open(os.path.join(folder, name + ".reason.txt"), encoding="utf-8") as f:
+                reason = f.read().strip()
+        except OSError:
+            reason = "no reason recorded"
+        out.append((name, reason))
+    return out
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +77,22 @@ class SpoolIngester:
             except JobPayloadError as exc:
                 self._reject(path, f"malformed job payload: {exc}")
                 continue
+            except Exception as exc:  # any file the model cannot take, never the whole spool
+                log.debug("spooled job %s is unreadable", path, exc_info=True)
+                self._reject(path, f"malformed job payload: {type(exc).__name__}: {exc}")
+                continue
             try:
                 if self.store.add(job):
                     added.append(job.id)
                     log.info("job %s ingested from the spool", job.id)
+                else:
+                    self._note_duplicate(path, job)
             except StoreError as exc:
                 log.error("could not add spooled job %s (%s); it stays in the spool", path, exc)
+                continue
+            except Exception as exc:
+                log.exception("spooled job %s could not be stored", path)
+                self._reject(path, f"could not be stored: {type(exc).__name__}: {exc}")
                 continue
             _remove(path)
         if added and self.on_added is not None:
@@ -95,6 +125,21 @@ class SpoolIngester:
             self.ingest_once()
         except Exception:
             log.exception("spool ingestion failed; trying again shortly")
+
+    def _note_duplicate(self, path: str, job: Job) -> None:
+        """A spooled job whose id is stored already: the same job ingested before a
+        crash (nothing to do), or another job reusing its id (say so)."""
+        try:
+            stored = self.store.get(job.id)
+        except StoreError:
+            return
+        if stored.title != job.title or len(stored.steps) != len(job.steps):
+            log.warning(
+                "spooled job %s reuses the id of stored job %r with other content; "
+                "the stored one is kept and the file is dropped",
+                path,
+                stored.title,
+            )
 
     def _reject(self, path: str, reason: str) -> None:
         folder = os.path.join(self.folder, REJECTED)
