@@ -3,8 +3,9 @@
 A :class:`HostRecord` mirrors what its host keeps: plugins, instances, the
 context, the results so far; it counts the pairs done and left, errors and
 warnings, derives the host's state after a restore, and renders the snapshot
-and the Publish page's items. :class:`~pyblish_qml_queue.hub.session.HostSession`
-drives the host and feeds its replies in here. No Qt.
+and the Publish page's items. A :class:`~pyblish_qml_queue.hub.session.HostSession`
+has one: it drives the host and feeds its replies in here, under :attr:`HostRecord.lock`.
+No Qt.
 """
 
 from __future__ import annotations
@@ -33,13 +34,17 @@ class HostRecord:
     Args:
         info: the host's registration (id, application, version, pid, ...).
         clock: time source for ``last_activity``.
+
+    Attributes:
+        lock: held by whoever reads or changes the record (re-entrant).
+        peer: the host's link while one is attached (the session sets it).
     """
 
     def __init__(self, info: dict, clock: Callable = time.time):
         self.id = info["id"]
         self.info = dict(info)
         self._clock = clock
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self.peer = None
         self.state = DISCONNECTED
         self.stage = None
@@ -66,7 +71,7 @@ class HostRecord:
 
     # -- bookkeeping --------------------------------------------------------------------
 
-    def _add_result(self, result: dict) -> None:
+    def add_result(self, result: dict) -> None:
         self.results.append(result)
         if result.get("kind", "process") == "process" and not result.get("action"):
             self.done.add((result["plugin"], result["instance"]))
@@ -75,7 +80,7 @@ class HostRecord:
             self.orders_with_error.add(result["order"])
         self.warnings += sum(1 for r in result["records"] if r.get("levelno", 0) >= WARNING)
 
-    def _apply_changes(self, changes: dict) -> bool:
+    def apply_changes(self, changes: dict) -> bool:
         recount = False
         for inst in changes.get("added", ()):
             self.instances[inst["id"]] = inst
@@ -111,7 +116,7 @@ class HostRecord:
         if isinstance(scene, str) and scene:
             self.info["scene"] = scene
 
-    def _load(self, plugins: list, context: dict, results: list, job_id) -> None:
+    def load(self, plugins: list, context: dict, results: list, job_id) -> None:
         self.plugins = sorted(plugins, key=lambda p: p["order"])
         self.context = {k: v for k, v in context.items() if k != "children"}
         self._scene_from_context()
@@ -119,13 +124,13 @@ class HostRecord:
         self.results, self.done, self.orders_with_error = [], set(), set()
         self.errors = self.warnings = 0
         for result in results:
-            self._add_result(result)
+            self.add_result(result)
         self.job_id = job_id
         self.stage = stages.stage(results[-1]["order"]) if results else None
-        self._count()
+        self.recount()
         self._derive_state()
 
-    def _count(self) -> None:
+    def recount(self) -> None:
         """Steps in all and instances by family: only instances or their families change
         them, so they are worked out then, not for every snapshot."""
         self.total = len(self.done) + plan.count_pairs(
@@ -157,7 +162,7 @@ class HostRecord:
     # -- views ---------------------------------------------------------------------------
 
     def snapshot(self) -> dict:
-        with self._lock:
+        with self.lock:
             info = self.info
             return {
                 "id": self.id,
@@ -186,7 +191,7 @@ class HostRecord:
         """Instances and plugins for a Publish page, each with its state:
         idle, processing, success, warning or error; the context; and the
         pyblish_qml settings the host registered with (WindowTitle, ...)."""
-        with self._lock:
+        with self.lock:
             marks: dict = {}
             for result in self.results:
                 level = (
@@ -231,7 +236,7 @@ class HostRecord:
             }
 
     def results_copy(self) -> list:
-        with self._lock:
+        with self.lock:
             return list(self.results)
 
 

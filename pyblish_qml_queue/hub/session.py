@@ -41,7 +41,7 @@ class Stopped(Exception):
     pass
 
 
-class HostSession(HostRecord):
+class HostSession:
     """The hub's side of one host: its link, and an operation queue run on
     its own thread that drives the host one step at a time.
 
@@ -50,6 +50,10 @@ class HostSession(HostRecord):
         emit: ``emit(event)`` for the hub's subscribers.
         on_job: ``on_job(payload) -> job id`` for hand-offs.
         clock: time source for ``last_activity``.
+
+    Attributes:
+        record: what the hub knows of the host (:class:`~.record.HostRecord`);
+            the session changes it under its ``lock``.
     """
 
     def __init__(
@@ -59,7 +63,9 @@ class HostSession(HostRecord):
         on_job: Optional[Callable] = None,
         clock: Callable = time.time,
     ):
-        super().__init__(info, clock)
+        self.record = HostRecord(info, clock)
+        self.id = self.record.id
+        self._clock = clock
         self._emit = emit
         self._on_job = on_job
         self._stop = threading.Event()
@@ -72,23 +78,25 @@ class HostSession(HostRecord):
 
     def attach(self, peer, info: dict) -> None:
         """A (re)connected link: restore from the host's kept results."""
-        with self._lock:
-            old = self.peer
-            self.peer = peer
-            self.info.update(info)
-            self.state = CONNECTED if self.state == DISCONNECTED else self.state
-            self.last_activity = self._clock()
+        record = self.record
+        with record.lock:
+            old = record.peer
+            record.peer = peer
+            record.info.update(info)
+            record.state = CONNECTED if record.state == DISCONNECTED else record.state
+            record.last_activity = self._clock()
         if old is not None and old is not peer:
             old.close()
         self.submit(self._restore)
 
     def detach(self, peer) -> None:
-        with self._lock:
-            if peer is not self.peer:
+        record = self.record
+        with record.lock:
+            if peer is not record.peer:
                 return
-            self.state = DISCONNECTED
-            self.current = {"plugin": None, "instance": None}
-            self.log_tail.append("disconnected: the host's link dropped")
+            record.state = DISCONNECTED
+            record.current = {"plugin": None, "instance": None}
+            record.log_tail.append("disconnected: the host's link dropped")
         self._stop.set()
         self.changed()
 
@@ -134,12 +142,12 @@ class HostSession(HostRecord):
                     log.exception("host %s: operation failed", self.id)
                 future.set_exception(error)
             finally:
-                with self._lock:
-                    self.current = {"plugin": None, "instance": None}
+                with self.record.lock:
+                    self.record.current = {"plugin": None, "instance": None}
                 self.changed()
 
     def _request(self, method: str, params: Optional[dict] = None):
-        peer = self.peer
+        peer = self.record.peer
         if peer is None or peer.closed:
             raise HostUnavailable(f"host {self.id} is disconnected")
         try:
@@ -148,100 +156,107 @@ class HostSession(HostRecord):
             raise HostUnavailable(f"host {self.id} disconnected during {method}")
 
     def do_reset(self) -> None:
+        record = self.record
         self._stop.clear()
         reply = self._request("reset")
-        with self._lock:
-            self._load(reply["plugins"], reply["context"], [], None)
-            self.log_tail.append("reset")
+        with record.lock:
+            record.load(reply["plugins"], reply["context"], [], None)
+            record.log_tail.append("reset")
         self.changed()
         self._run(stages.COLLECT_END)
-        with self._lock:
-            self.state = CONNECTED
-            self.stage = None
+        with record.lock:
+            record.state = CONNECTED
+            record.stage = None
 
     def do_validate(self) -> bool:
+        record = self.record
         self._stop.clear()
-        if not self.plugins:
+        if not record.plugins:
             self.do_reset()
         outcome = self._run(stages.VALIDATE_END)
-        with self._lock:
+        with record.lock:
             failed = any(
-                stages.COLLECT_END <= o < stages.VALIDATE_END for o in self.orders_with_error
+                stages.COLLECT_END <= o < stages.VALIDATE_END for o in record.orders_with_error
             )
-            self.validated = not failed and outcome is None
-            self.state = FAILED if failed else CONNECTED
-            self.log_tail.append(
+            record.validated = not failed and outcome is None
+            record.state = FAILED if failed else CONNECTED
+            record.log_tail.append(
                 "validation failed" if failed else ("stopped" if outcome else "validation passed")
             )
-        return self.validated
+        return record.validated
 
     def do_publish(self) -> str:
+        record = self.record
         self._stop.clear()
-        if not self.plugins:
+        if not record.plugins:
             self.do_reset()
         outcome = self._run(None)
-        with self._lock:
+        with record.lock:
             if outcome == "stopped":
-                self.state = CONNECTED
-            elif outcome or self.errors:
-                self.state = FAILED
+                record.state = CONNECTED
+            elif outcome or record.errors:
+                record.state = FAILED
             else:
-                self.state = FINISHED
-            self.log_tail.append(outcome or ("publish failed" if self.errors else "published"))
-            return self.state
+                record.state = FINISHED
+            record.log_tail.append(outcome or ("publish failed" if record.errors else "published"))
+            return record.state
 
     def do_handoff(self, title: Optional[str]) -> str:
+        record = self.record
         if self._on_job is None:
             raise HostUnavailable("this app has no queue to hand off to")
-        with self._lock:
+        with record.lock:
             started = any(
-                stages.stage(r["order"]) in (stages.EXTRACT, stages.INTEGRATE) for r in self.results
+                stages.stage(r["order"]) in (stages.EXTRACT, stages.INTEGRATE)
+                for r in record.results
             )
         if started:
             raise HostUnavailable(
                 f"host {self.id} has started extracting; reset it before handing off"
             )
-        if not self.validated and not self.do_validate():
+        if not record.validated and not self.do_validate():
             raise HostUnavailable(f"host {self.id} failed validation; fix it, then hand off")
         reply = self._request("handoff", {"title": title})
         job_id = self._on_job(reply["job"])
-        with self._lock:
-            self.job_id = job_id
-            self.state = HANDED_OFF
-            self.log_tail.append(f"handed off as job {job_id}")
+        with record.lock:
+            record.job_id = job_id
+            record.state = HANDED_OFF
+            record.log_tail.append(f"handed off as job {job_id}")
         return job_id
 
     def do_toggle(self, item_id: str, value: bool) -> None:
+        record = self.record
         reply = self._request("toggle", {"id": item_id, "value": value})
-        with self._lock:
+        with record.lock:
             if "plugin" in reply:
-                for plugin in self.plugins:
+                for plugin in record.plugins:
                     if plugin["id"] == item_id:
                         plugin["active"] = value
-            elif item_id in self.instances:
-                self.instances[item_id].setdefault("data", {})["publish"] = value
-            self._count()
+            elif item_id in record.instances:
+                record.instances[item_id].setdefault("data", {})["publish"] = value
+            record.recount()
 
     def do_repair(self, plugin_id: str) -> None:
         reply = self._request("repair", {"plugin": plugin_id})
-        self._apply(reply, record=False)
+        self._apply(reply, keep_result=False)
 
     def do_act(self, plugin_id: str, action_id: str) -> None:
         reply = self._request("process", {"plugin": plugin_id, "action": action_id})
-        self._apply(reply, record=False)
+        self._apply(reply, keep_result=False)
 
     def do_comment(self, text: str) -> None:
         self._request("update", {"key": "comment", "value": text})
-        with self._lock:
-            self.context.setdefault("data", {})["comment"] = text
+        with self.record.lock:
+            self.record.context.setdefault("data", {})["comment"] = text
 
     def _restore(self) -> None:
+        record = self.record
         reply = self._request("progress")
-        with self._lock:
-            self._load(reply["plugins"], reply["context"], reply["results"], reply.get("job_id"))
-            fresh = not self.results and not self.instances and not self.job_id
+        with record.lock:
+            record.load(reply["plugins"], reply["context"], reply["results"], reply.get("job_id"))
+            fresh = not record.results and not record.instances and not record.job_id
             if not fresh:
-                self.log_tail.append(f"restored {len(self.done)} step(s) from the host")
+                record.log_tail.append(f"restored {len(record.done)} step(s) from the host")
         self.changed()
         if fresh:
             self.do_reset()
@@ -254,18 +269,19 @@ class HostSession(HostRecord):
         Returns:
             None when all ran, "stopped" or "failed validation" otherwise.
         """
-        with self._lock:
-            self._count()
-        for plugin in list(self.plugins):
+        record = self.record
+        with record.lock:
+            record.recount()
+        for plugin in list(record.plugins):
             if not plugin.get("active", True):
                 continue
             if last is not None and plugin["order"] >= last:
                 continue
-            if plan.failed_validation(self.orders_with_error, plugin["order"]):
+            if plan.failed_validation(record.orders_with_error, plugin["order"]):
                 return "failed validation"
-            for instance in plan.instances_for(plugin, list(self.instances.values())):
+            for instance in plan.instances_for(plugin, list(record.instances.values())):
                 key = (plugin["id"], None if instance is None else instance["id"])
-                if key in self.done:
+                if key in record.done:
                     continue
                 if self._stop.is_set():
                     return "stopped"
@@ -273,10 +289,11 @@ class HostSession(HostRecord):
         return None
 
     def _step(self, plugin: dict, instance: Optional[dict]) -> None:
-        with self._lock:
-            self.stage = stages.stage(plugin["order"])
-            self.state = host_state_of_stage(self.stage)
-            self.current = {
+        record = self.record
+        with record.lock:
+            record.stage = stages.stage(plugin["order"])
+            record.state = host_state_of_stage(record.stage)
+            record.current = {
                 "plugin": plugin.get("label") or plugin["name"],
                 "instance": None if instance is None else instance["name"],
             }
@@ -284,25 +301,48 @@ class HostSession(HostRecord):
         reply = self._request(
             "process", {"plugin": plugin["id"], "instance": instance and instance["id"]}
         )
-        self._apply(reply, record=True)
+        self._apply(reply, keep_result=True)
 
-    def _apply(self, reply: dict, record: bool) -> None:
+    def _apply(self, reply: dict, keep_result: bool) -> None:
+        record = self.record
         result, changes = reply["result"], reply.get("changes") or {}
-        with self._lock:
-            self.last_activity = self._clock()
-            if record:
-                self._add_result(result)
-            recount = self._apply_changes(changes)
+        with record.lock:
+            record.last_activity = self._clock()
+            if keep_result:
+                record.add_result(result)
+            recount = record.apply_changes(changes)
             if recount:
-                self._count()
+                record.recount()
             if result.get("error"):
-                self.log_tail.append(f"{result['label']}: {result['error']['message']}")
+                record.log_tail.append(f"{result['label']}: {result['error']['message']}")
             elif result["records"]:
-                self.log_tail.append(result["records"][-1]["message"])
+                record.log_tail.append(result["records"][-1]["message"])
         self._emit({"type": "result", "host_id": self.id, "result": result})
         self.changed()
 
     # -- views ---------------------------------------------------------------------------
+
+    @property
+    def info(self) -> dict:
+        """The host's registration as last sent (``info["targets"]`` set by ``show``)."""
+        return self.record.info
+
+    @property
+    def state(self) -> str:
+        return self.record.state
+
+    @property
+    def connected(self) -> bool:
+        return self.record.connected
+
+    def snapshot(self) -> dict:
+        return self.record.snapshot()
+
+    def items(self) -> dict:
+        return self.record.items()
+
+    def results_copy(self) -> list:
+        return self.record.results_copy()
 
     def changed(self) -> None:
         self._emit({"type": "host_changed", "host": self.snapshot()})
