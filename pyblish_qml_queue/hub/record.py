@@ -3,9 +3,9 @@
 A :class:`HostRecord` mirrors what its host keeps: plugins, instances, the
 context, the results so far; it counts the pairs done and left, errors and
 warnings, derives the host's state after a restore, and renders the snapshot
-and the Publish page's items. A :class:`~pyblish_qml_queue.hub.session.HostSession`
-has one: it drives the host and feeds its replies in here, under :attr:`HostRecord.lock`.
-No Qt.
+and the Publish page's items (its rows, unmarked: the page marks them). A
+:class:`~pyblish_qml_queue.hub.session.HostSession` has one: it drives the host
+and feeds its replies in here, under :attr:`HostRecord.lock`. No Qt.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable
 
 from pyblish_qml_queue.common import stages
-from pyblish_qml_queue.common.states import ITEM_RANK, HostState, ItemState
+from pyblish_qml_queue.common.states import HostState
 from pyblish_qml_queue.hub import plan
 
 # Host states, named for the session (:class:`~pyblish_qml_queue.common.states.HostState`).
@@ -188,45 +188,18 @@ class HostRecord:
             }
 
     def items(self) -> dict:
-        """Instances and plugins for a Publish page, each with its state:
-        idle, processing, success, warning or error; the context; and the
-        pyblish_qml settings the host registered with (WindowTitle, ...)."""
+        """Instances and plugins for a Publish page, the context, and the
+        pyblish_qml settings the host registered with (WindowTitle, ...).
+
+        Rows carry no state: the page marks them from the results
+        (:class:`~pyblish_qml_queue.gui.publish.state.PageState`, their one owner).
+        """
         with self.lock:
-            marks: dict = {}
-            for result in self.results:
-                level = (
-                    ItemState.ERROR
-                    if result.get("error")
-                    else (
-                        ItemState.WARNING
-                        if any(r.get("levelno", 0) >= WARNING for r in result["records"])
-                        else ItemState.SUCCESS
-                    )
-                )
-                for key in (result["plugin"], result["instance"]):
-                    if key is not None:
-                        marks[key] = _worse(marks.get(key), level)
-            current = self.current
-            plugins = []
-            for plugin in self.plugins:
-                item = dict(plugin)
-                busy = current["plugin"] in (plugin.get("label"), plugin["name"])
-                item["state"] = (
-                    ItemState.PROCESSING if busy else marks.get(plugin["id"], ItemState.IDLE)
-                )
-                plugins.append(item)
-            instances = []
-            for inst in self.instances.values():
-                item = {
-                    "id": inst["id"],
-                    "name": inst["name"],
-                    "data": dict(inst.get("data") or {}),
-                }
-                busy = current["instance"] == inst["name"] and current["plugin"] is not None
-                item["state"] = (
-                    ItemState.PROCESSING if busy else marks.get(inst["id"], ItemState.IDLE)
-                )
-                instances.append(item)
+            plugins = [dict(plugin) for plugin in self.plugins]
+            instances = [
+                {"id": inst["id"], "name": inst["name"], "data": dict(inst.get("data") or {})}
+                for inst in self.instances.values()
+            ]
             settings = self.info.get("settings")
             return {
                 "instances": instances,
@@ -238,7 +211,3 @@ class HostRecord:
     def results_copy(self) -> list:
         with self.lock:
             return list(self.results)
-
-
-def _worse(a: Optional[str], b: str) -> str:
-    return b if ITEM_RANK[b] >= ITEM_RANK.get(a, 0) else a
