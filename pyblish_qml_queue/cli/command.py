@@ -8,6 +8,11 @@ set as a default. Modules are imported by name, so a verb that needs Qt
 Exit codes: 0 ok, 1 a job or check failed, 2 usage error (including an unknown
 job id), 3 ``wait`` timed out. Errors are one line on stderr; the traceback
 goes to the log file and to stderr with ``--debug``.
+
+The package installs into DCCs from Python 3.7 on (the host side), but the
+verbs need :data:`APP_PYTHON`, except those in :data:`ANY_PYTHON`; below it
+the others refuse with one line and exit 2. This module keeps 3.7 syntax so
+that it can say so.
 """
 
 from __future__ import annotations
@@ -34,7 +39,15 @@ COMMANDS = [
     "pyblish_qml_queue.cli.app",
     "pyblish_qml_queue.cli.demo",
     "pyblish_qml_queue.cli.nodes",
+    "pyblish_qml_queue.cli.deadline",
 ]
+
+#: The oldest Python the app, ``serve`` and the other verbs run on (the app's
+#: dependencies, PySide6 among them, are only installed from there on).
+APP_PYTHON = (3, 9)
+
+#: Modules whose verbs also run below APP_PYTHON (standard library, 3.7 syntax).
+ANY_PYTHON = ["pyblish_qml_queue.cli.deadline"]
 
 OK, FAILED, USAGE, TIMED_OUT = 0, 1, 2, 3
 
@@ -53,9 +66,15 @@ class CliError(Exception):
         self.code = code
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Optional[list] = None) -> argparse.ArgumentParser:
+    """The parser with the verbs of ``modules`` (default: :data:`COMMANDS`)."""
+    from pyblish_qml_queue import __version__
+
     parser = argparse.ArgumentParser(
         prog=PROG, description="Background publishing queue for Pyblish."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
     )
     parser.add_argument(
         "--debug", action="store_true", help="log everything to stderr, tracebacks included"
@@ -63,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for name in COMMANDS:
+    for name in COMMANDS if modules is None else modules:
         importlib.import_module(name).add_parsers(subparsers)
+    parser.verbs = subparsers.choices
     for verb in subparsers.choices.values():  # also accepted after the verb
         verb.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
@@ -81,7 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list] = None) -> int:
     """Run one verb and return its exit code."""
-    parser = build_parser()
+    if sys.version_info[:2] < APP_PYTHON:
+        verb = next((a for a in (sys.argv[1:] if argv is None else argv) if a[:1] != "-"), None)
+        parser = build_parser(ANY_PYTHON)
+        if verb is not None and verb not in parser.verbs:
+            _error(too_old(f"'{verb}'"))
+            return USAGE
+    else:
+        parser = build_parser()
     args = parser.parse_args(argv)
     log_file = _configure_logging(
         args.debug, args.verbose, getattr(args, "log_level", logging.ERROR)
@@ -116,6 +143,18 @@ def main(argv: Optional[list] = None) -> int:
         where = f" (details in {log_file})" if log_file else ""
         _error(f"unexpected {type(exc).__name__}: {exc}; run again with --debug to see why{where}")
         return FAILED
+
+
+def too_old(what: str) -> str:
+    """Why ``what`` cannot run in this Python, and what to do instead: one line."""
+    need = ".".join(map(str, APP_PYTHON))
+    here = ".".join(map(str, sys.version_info[:3]))
+    return (
+        f"{what} needs Python {need} or newer, and this is Python {here} ({sys.executable}); "
+        f"in a DCC's Python only the host side runs (import pyblish_qml_queue; show(), "
+        f"submit()): install and run the app with a Python {need}+ "
+        f"(pip install pyblish-qml-queue; see docs/install.md)"
+    )
 
 
 def positive(kind):
