@@ -5,6 +5,8 @@ wheel and leaves the tests out on purpose (MANIFEST.in)."""
 
 import email
 import os
+import subprocess
+import sys
 import tarfile
 import zipfile
 
@@ -96,7 +98,21 @@ def test_metadata_installs_on_dcc_pythons_without_the_apps_dependencies(metadata
     assert "Programming Language :: Python :: 3.7" in classifiers
 
 
-def test_the_sdist_builds_the_wheel_and_leaves_the_tests_out():
+def test_the_sdist_builds_the_wheel_and_leaves_the_tests_out(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), sdist()],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (rebuilt,) = tmp_path.glob("pyblish_qml_queue-*.whl")
+    rebuilt_names = set(zipfile.ZipFile(rebuilt).namelist())
+    sources = [p for p in _files_under("") if not p.endswith((".pyc", ".pyo"))]
+    assert set(sources) <= rebuilt_names  # every file of the package, assets and QML included
+    licenses = {f"pyblish_qml_queue-0.1.0.dist-info/licenses/{n}" for n in ("LICENSE", "COPYING")}
+    assert licenses <= rebuilt_names
+
     with tarfile.open(sdist()) as tar:
         members = {m.name.split("/", 1)[1] for m in tar.getmembers() if "/" in m.name}
     for name in ["LICENSE", "COPYING", "README.md", "CHANGELOG.md", "pyproject.toml"]:
