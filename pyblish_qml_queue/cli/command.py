@@ -85,6 +85,8 @@ def build_parser(modules: Optional[list] = None) -> argparse.ArgumentParser:
     for name in COMMANDS if modules is None else modules:
         importlib.import_module(name).add_parsers(subparsers)
     parser.verbs = subparsers.choices
+    if modules is not None and sys.version_info[:2] < APP_PYTHON:
+        parser.epilog = too_old("every other verb (app, serve, jobs, ...)")
     for verb in subparsers.choices.values():  # also accepted after the verb
         verb.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
