@@ -56,6 +56,9 @@ class Node:
             ``False`` runs none.
         hub_required: when another app listens already, raise ``HubRunning``
             (True) or run without a hub and say so in the log (False).
+        executor_required: when another executor runs this home's jobs (its lock,
+            :mod:`.queue.home_lock`), raise :class:`PartFailed` (True) or run
+            without an executor and say so in the log (False).
         signals: ``"HOST:PORT"`` of the farm-signal endpoint (``POST /v1/signal``);
             empty or None: off.
         signals_required: an endpoint that cannot start raises :class:`PartFailed`
@@ -77,6 +80,7 @@ class Node:
         spool_interval: float = 1.0,
         hub=None,
         hub_required: bool = True,
+        executor_required: bool = True,
         signals: Optional[str] = None,
         signals_required: bool = False,
     ):
@@ -96,6 +100,7 @@ class Node:
         self.signals_address = signals or ""
         self.signals_required = signals_required
         self.hub_required = hub_required
+        self.executor_required = executor_required
         #: Called with a job's id whenever a job arrives (hand-off or spool), after
         #: the executor was woken. Add the GUI's listener here.
         self.on_job_added: List[Callable[[str], None]] = []
@@ -185,9 +190,34 @@ class Node:
     def _start_executor(self) -> None:
         if not self._build["executor"]:
             return
-        self.executor = self._make_executor()
-        self.executor.start()
-        self._owned.append(("executor", lambda: self.executor.stop(timeout=self.stop_timeout)))
+        lock = None
+        path = getattr(self.store, "path", None)
+        if isinstance(path, str):
+            from pyblish_qml_queue.queue.home_lock import HomeLock, HomeTaken
+
+            try:
+                lock = HomeLock(path).take()
+            except HomeTaken as exc:
+                if self.executor_required:
+                    raise PartFailed("executor", str(exc)) from exc
+                log.warning("Not running jobs here: %s.", exc)
+                return
+        try:
+            self.executor = self._make_executor()
+            self.executor.start()
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+        def stop_executor():
+            try:
+                self.executor.stop(timeout=self.stop_timeout)
+            finally:
+                if lock is not None:
+                    lock.release()
+
+        self._owned.append(("executor", stop_executor))
 
     def _make_executor(self):
         lease = {} if self.lease is None else {"lease": self.lease}

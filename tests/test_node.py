@@ -115,3 +115,20 @@ def test_the_celery_backend_builds_the_celery_executor(home):
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError):
         Node(MemoryJobStore(), backend="ftp")
+
+
+def test_a_second_executor_on_one_home_refuses_to_run_jobs_naming_the_first(home):
+    first = Node(hub=False, spool=False).start()
+    try:
+        with pytest.raises(PartFailed, match=f"process {os.getpid()} already runs the jobs of"):
+            Node(hub=False, spool=False).start()
+        window = Node(hub=False, spool=False, executor_required=False).start()
+        try:  # the app beside a running serve: its window, without an executor
+            assert window.executor is None and window.parts == ["store"]
+        finally:
+            window.stop()
+    finally:
+        first.stop()
+    again = Node(hub=False, spool=False).start()  # the lock goes with its executor
+    assert again.executor is not None
+    again.stop()

@@ -96,6 +96,7 @@ def build_app(
         concurrency=concurrency,
         spool=spool,
         hub=hub,
+        executor_required=False,  # beside a running serve: the window, without running jobs
         signals=signals,
     ).start()
     store, hub, executor = node.store, node.hub, node.executor

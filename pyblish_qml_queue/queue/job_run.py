@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Callable, Optional
 
 from pyblish_qml_queue.common.farmwait import JOB_ID_VAR, SECRET_VAR
@@ -27,6 +28,10 @@ from pyblish_qml_queue.queue.loop import Run, RunRecords, steps_to_send, waiting
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
 log = logging.getLogger(__name__)
+
+#: Seconds between two tries of a checkpoint the store refused (busy), doubling.
+CHECKPOINT_RETRY_FIRST = 0.2
+CHECKPOINT_RETRY_MAX = 2.0
 
 _SIGKILL = getattr(signal, "SIGKILL", None)  # None: Popen.kill() (Windows)
 _SIGTERM = getattr(signal, "SIGTERM", None)
@@ -143,7 +148,7 @@ class JobRun(Run):
             target=self._drain_stderr, daemon=True, name=f"stderr-{job.id[:8]}"
         )
         self.stderr_thread.start()
-        self.send({"payload": job.payload, "steps": steps_to_send(job)})
+        self.send({"payload": job.payload, "steps": steps_to_send(job), "acks": True})
         if self.cancelling:  # cancelled or stopped while the worker was starting
             self.cancel()
         elif self.stopping:
@@ -170,7 +175,14 @@ class JobRun(Run):
 
     def handle(self, event: dict) -> None:
         kind = event["event"]
-        if kind in ("step_started", "step_finished"):
+        if kind == "step_finished":
+            recorded = self.checkpoint(event)
+            # The worker starts no other step before this: the checkpoint is stored
+            # (or the store has it already, or the step is not this job's).
+            self.send({"control": "ack", "index": event.get("index")})
+            if not recorded:
+                return
+        elif kind == "step_started":
             if not self.records.step(self, event):
                 return
         elif kind == "job_finished":
@@ -182,6 +194,33 @@ class JobRun(Run):
             log.warning("job %s: ignoring unknown worker event %r", self.job.id, kind)
             return
         self.records.emit(self.job.id, event)
+
+    def checkpoint(self, event: dict) -> bool:
+        """Store a finished step, waiting out a busy store (the worker waits for
+        the acknowledgement meanwhile, so nothing runs twice).
+
+        A lease that lapsed meanwhile is renewed when this executor still holds
+        the job (nobody recovered it); otherwise :class:`LeaseLost` propagates.
+        """
+        delay = CHECKPOINT_RETRY_FIRST
+        while True:
+            try:
+                return self.records.step(self, event)
+            except LeaseLost:
+                self.store.reclaim(self.job.id, self.owner, self.records.lease)
+                log.warning("job %s: its lease had lapsed; renewed, checkpointing", self.job.id)
+            except StoreError as exc:
+                if self.cancelling or self.stopping:
+                    raise
+                log.warning(
+                    "job %s: could not store step %s yet (%s); retrying in %.1f s",
+                    self.job.id,
+                    event.get("index"),
+                    exc,
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, CHECKPOINT_RETRY_MAX)
 
     def conclude(self) -> None:
         """Record how the run ended, once the worker has exited."""

@@ -132,7 +132,7 @@ class ClaimLoop:
         self._recovered_at = None
         #: What runs write through (the store, the job log, ``on_event``).
         self.records = RunRecords(
-            store, self.owner, clock, self._emit, self._wake.set, self._known_step_end
+            store, self.owner, clock, self._emit, self._wake.set, self._known_step_end, self.lease
         )
 
     # -- control ----------------------------------------------------------------
@@ -216,11 +216,15 @@ class ClaimLoop:
         self._claim_while_room()
 
     def _look_after_store(self) -> None:
-        """Recover (every :data:`RECOVER_EVERY` s), fail overdue waits, renew leases."""
+        """Renew leases, recover (every :data:`RECOVER_EVERY` s), fail overdue waits.
+
+        Renewing first means a lease of ours that lapsed while the store was
+        busy is renewed before recovery could take our own running job back.
+        """
+        self._renew_all()
         if self._recovered_at is None or time.monotonic() - self._recovered_at >= RECOVER_EVERY:
             self._recover()
         self._expire_waiting()
-        self._renew_all()
 
     def _claim_while_room(self) -> None:
         while not self._paused and not self._stopping.is_set():
@@ -265,7 +269,7 @@ class ClaimLoop:
             if run.lost or self.clock() - run.renewed < min(self.lease / 3.0, RENEW_AT_MOST):
                 continue
             try:
-                cancel = self.store.renew(run.job.id, self.owner, self.lease)
+                cancel = self._renew(run)
             except LeaseLost:
                 self._lease_lost(run, "its lease was lost while renewing")
                 continue
@@ -275,6 +279,20 @@ class ClaimLoop:
             run.renewed = self.clock()
             if cancel:
                 self._cancel_requested(run)
+
+    def _renew(self, run: Run) -> bool:
+        """Renew a run's lease; one that lapsed while nobody took the job (the store
+        was busy longer than the lease) is taken up again. Raises LeaseLost."""
+        try:
+            return self.store.renew(run.job.id, self.owner, self.lease)
+        except LeaseLost:
+            cancel = self.store.reclaim(run.job.id, self.owner, self.lease)
+            log.warning(
+                "job %s: its lease had lapsed (the store was busy?); nobody took the job, "
+                "so it runs on here",
+                run.job.id,
+            )
+            return cancel
 
     def _lease_lost(self, run: Run, why: str) -> None:
         """Another executor owns the job now: stop following it."""
@@ -312,6 +330,7 @@ class RunRecords:
         wake: tells the loop to look at the queue now.
         known_step_end: ``known_step_end(run, event, state)``, whether the store
             already has a step end (then not written again).
+        lease: the executor's lease, renewed with it.
     """
 
     def __init__(
@@ -322,9 +341,11 @@ class RunRecords:
         emit: Callable[[Optional[str], dict], None],
         wake: Callable[[], None],
         known_step_end: Callable[[Run, dict, str], bool],
+        lease: float = 30.0,
     ):
         self.store = store
         self.owner = owner
+        self.lease = lease
         self.clock = clock
         self._emit = emit
         self._wake = wake

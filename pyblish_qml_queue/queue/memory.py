@@ -109,6 +109,14 @@ class MemoryJobStore(JobStore):
             job.lease_until = self._clock() + lease
             return bool(job.cancel_requested)
 
+    def reclaim(self, job_id: str, owner: str, lease: float) -> bool:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.state != model.RUNNING or job.owner != owner:
+                raise rules.lease_lost(job_id, owner)
+            job.lease_until = self._clock() + lease
+            return bool(job.cancel_requested)
+
     def start_step(self, job_id: str, owner: str, index: int) -> None:
         with self._lock:
             job = self._fenced(job_id, owner)
@@ -168,9 +176,12 @@ class MemoryJobStore(JobStore):
                 reason = rules.lost_reason(job.owner, job.lease_until, now, alive)
                 if reason is None:
                     continue
+                step_runs = max(
+                    [s.runs for s in job.steps if s.state == model.STEP_RUNNING] or [0]
+                )
                 _reset_running_steps(job)
-                state, error, line = rules.recovered_state(
-                    job.attempts, job.max_attempts, job.cancel_requested, reason
+                state, error, line, job.attempts = rules.recovered_state(
+                    job.attempts, job.max_attempts, job.cancel_requested, reason, step_runs
                 )
                 if job.resume and state == model.INTERRUPTED:
                     state, error = rules.run_end(job, state, error)

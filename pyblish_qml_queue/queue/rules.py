@@ -125,18 +125,33 @@ def lost_reason(
     return None
 
 
-def recovered_state(attempts: int, max_attempts: int, cancel_requested: bool, reason: str) -> tuple:
-    """``(state, error, log line)`` for a running job taken back from a lost owner.
+#: A step interrupted this often without finishing (its executor died each time)
+#: fails its job: it may be what kills the executor.
+MAX_STEP_RUNS = 5
 
-    A cancel that was requested is honoured; otherwise the job is interrupted (it
-    runs again) while attempts remain, and failed once they are used up.
+
+def recovered_state(
+    attempts: int, max_attempts: int, cancel_requested: bool, reason: str, step_runs: int = 0
+) -> tuple:
+    """``(state, error, log line, attempts)`` for a running job taken back from a lost owner.
+
+    A cancel that was requested is honoured. Otherwise the job runs again and the
+    attempt is given back: an executor that died or stopped is not the job's own
+    failure. Only a step that was interrupted :data:`MAX_STEP_RUNS` times without
+    ever finishing ends the job, with that reason, so a job that makes no progress
+    still ends. (``max_attempts`` counts the job's own failures: its worker dying
+    while the executor lives; see ``JobRun.interrupt``.)
     """
     if cancel_requested:
-        return model.CANCELLED, None, f"cancelled ({reason})"
-    if attempts < max_attempts:
-        return model.INTERRUPTED, reason, f"interrupted: {reason}; it will run again"
-    error = f"gave up after {attempts} attempts: {reason}"
-    return model.FAILED, error, error
+        return model.CANCELLED, None, f"cancelled ({reason})", attempts
+    if step_runs >= MAX_STEP_RUNS:
+        error = (
+            f"gave up: the same step was interrupted {step_runs} times without finishing "
+            f"(last: {reason}); it may be what stops its executor, see the executor's log"
+        )
+        return model.FAILED, error, error, attempts
+    line = f"interrupted: {reason}; it will run again (no attempt used)"
+    return model.INTERRUPTED, reason, line, max(0, attempts - 1)
 
 
 # -- farm signals ----------------------------------------------------------------------

@@ -137,6 +137,13 @@ class JobStore(abc.ABC):
         Raises :class:`LeaseLost`."""
 
     @abc.abstractmethod
+    def reclaim(self, job_id: str, owner: str, lease: float) -> bool:
+        """Renew a lease that lapsed while ``owner`` still holds the job (it is
+        running and nobody recovered it: e.g. the store was locked by another
+        process for longer than the lease). Returns whether a cancel was requested.
+        Raises :class:`LeaseLost` when another owner took it or it ended."""
+
+    @abc.abstractmethod
     def start_step(self, job_id: str, owner: str, index: int) -> None:
         """Mark a step running (fenced)."""
 

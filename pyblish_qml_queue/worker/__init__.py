@@ -53,11 +53,11 @@ def main():
     lines = Lines(0)
     control = Control(lines)
     try:
-        payload, steps = read_input(lines)
+        payload, steps, acks = read_input(lines)
         apply_env(payload.get("env") or {})
         adapter, snapshot = scene.open_snapshot(payload)
         scene.check_members(payload, adapter)
-        run = Run(payload, steps, events, control, snapshot=snapshot)
+        run = Run(payload, steps, events, control, snapshot=snapshot, acks=acks)
     except Exception as exc:
         error = str(exc) if isinstance(exc, Fatal) else "the worker could not start: %s" % exc
         log.error("%s", error, exc_info=not isinstance(exc, Fatal))

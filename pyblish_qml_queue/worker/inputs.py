@@ -16,7 +16,9 @@ class Fatal(Exception):
 
 
 def read_input(lines):
-    """The first stdin line: ``(payload, steps)``, steps sorted by index.
+    """The first stdin line: ``(payload, steps, acks)``, steps sorted by index;
+    ``acks``: the executor acknowledges each step's checkpoint, and the worker
+    waits for that before the next step.
 
     Args:
         lines: a :class:`.streams.Lines` on stdin.
@@ -44,7 +46,7 @@ def read_input(lines):
             raise Fatal("step %d of the worker's input has no integer 'index'" % n)
         if not isinstance(step.get("plugin"), str) or not isinstance(step.get("module"), str):
             raise Fatal("step %d of the worker's input needs 'plugin' and 'module' names" % n)
-    return payload, sorted(steps, key=lambda s: s["index"])
+    return payload, sorted(steps, key=lambda s: s["index"]), message.get("acks") is True
 
 
 def apply_env(env):

@@ -41,10 +41,14 @@ class Run(object):
         events: where events go (:class:`.streams.Events`).
         control: tells when to stop between steps (:class:`.streams.Control`).
         snapshot: the scene snapshot opened for this run, or None.
+        acks: wait for the executor's acknowledgement of each step's checkpoint
+            before the next step (so a step never follows one whose checkpoint
+            is not stored).
     """
 
-    def __init__(self, payload, steps, events, control, snapshot=None):
+    def __init__(self, payload, steps, events, control, snapshot=None, acks=False):
         self.payload = payload
+        self.acks = acks
         self.steps = steps
         self.events = events
         self.control = control
@@ -81,6 +85,8 @@ class Run(object):
             else:
                 outcome = self.run_step(step)
                 state = outcome["state"]
+                if self.acks and not self.control.wait_ack(step["index"]):
+                    return self._emit({"event": "job_finished", "state": RunOutcome.STOPPED})
                 if state == StepState.FAILED:
                     error = "%s on %s failed: %s" % (
                         step.get("label") or step["plugin"],

@@ -106,12 +106,32 @@ class Control(object):
     """Control lines from the executor, read in a thread: stop between steps.
 
     ``{"control": "stop"}`` asks to stop before the next step; EOF on stdin
-    means the parent is gone, which stops too.
+    means the parent is gone, which stops too. ``{"control": "ack", "index": n}``
+    says step n's checkpoint is stored (see :meth:`wait_ack`).
     """
 
     def __init__(self, lines):
         self.stop = threading.Event()
         self._lines = lines
+        self._acked = set()
+        self._cond = threading.Condition()
+
+    def wait_ack(self, index):
+        """Wait until the executor says step ``index``'s checkpoint is stored.
+
+        Returns:
+            bool: True once acknowledged; False when a stop was asked or the
+            executor went away first (the step must then not be followed by another).
+        """
+        with self._cond:
+            while index not in self._acked and not self.stop.is_set():
+                self._cond.wait(0.5)
+            return index in self._acked
+
+    def _set_stop(self):
+        self.stop.set()
+        with self._cond:
+            self._cond.notify_all()
 
     def start(self):
         thread = threading.Thread(target=self._read, name="worker-control")
@@ -122,7 +142,7 @@ class Control(object):
         while True:
             line = self._lines.readline()
             if line is None:
-                self.stop.set()
+                self._set_stop()
                 return
             if not line.strip():
                 continue
@@ -131,8 +151,13 @@ class Control(object):
             except ValueError:
                 log.warning("ignoring a control line that is not JSON: %r", line[:200])
                 continue
-            if isinstance(message, dict) and message.get("control") == "stop":
+            control = message.get("control") if isinstance(message, dict) else None
+            if control == "stop":
                 log.info("stop requested; stopping before the next step")
-                self.stop.set()
+                self._set_stop()
+            elif control == "ack" and isinstance(message.get("index"), int):
+                with self._cond:
+                    self._acked.add(message["index"])
+                    self._cond.notify_all()
             else:
                 log.warning("ignoring an unknown control line: %r", line[:200])

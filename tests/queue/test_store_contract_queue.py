@@ -4,7 +4,7 @@ cancelling, retrying, moving and removing jobs."""
 import pytest
 from store_support import LEASE, OWNER, add_jobs, claimed, everything
 
-from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue import model, rules
 from pyblish_qml_queue.queue.store import InvalidState, JobNotFound, LeaseLost
 
 
@@ -45,15 +45,26 @@ def test_recover_leaves_jobs_of_live_owners_alone(store):
     assert everything(store, job.id) == before
 
 
-def test_recover_fails_a_job_that_used_up_its_attempts(store):
+def test_recover_gives_the_attempt_back_an_executor_death_is_not_the_jobs_failure(store):
     (job_id,) = add_jobs(store, 1, max_attempts=2)
-    for attempt in (1, 2):
+    for _ in range(3):  # more deaths than attempts: none of them counts
         job = store.claim(OWNER, LEASE)
-        assert (job.id, job.attempts) == (job_id, attempt)
+        assert (job.id, job.attempts) == (job_id, 1)
+        store.recover(alive=lambda owner: False)
+        got = store.get(job_id)
+        assert (got.state, got.attempts) == (model.INTERRUPTED, 0)
+    assert "no attempt used" in store.log(job_id)[-1]["message"]
+
+
+def test_recover_fails_a_job_whose_same_step_is_interrupted_again_and_again(store):
+    (job_id,) = add_jobs(store, 1, max_attempts=2)
+    for _ in range(rules.MAX_STEP_RUNS):
+        job = store.claim(OWNER, LEASE)
+        store.start_step(job.id, OWNER, 0)  # the step starts, the executor dies
         store.recover(alive=lambda owner: False)
     got = store.get(job_id)
     assert got.state == model.FAILED
-    assert got.error.startswith("gave up after 2 attempts: ")
+    assert got.error.startswith(f"gave up: the same step was interrupted {rules.MAX_STEP_RUNS} ")
     assert store.claim(OWNER, LEASE) is None
 
 
@@ -184,3 +195,20 @@ def test_remove_of_a_running_job_is_refused(store):
     with pytest.raises(InvalidState, match="running"):
         store.remove(job.id)
     assert store.get(job.id).state == model.RUNNING
+
+
+def test_reclaim_takes_up_a_lapsed_lease_that_nobody_took(store, clock):
+    job = claimed(store)
+    clock.advance(LEASE + 1)
+    with pytest.raises(LeaseLost):
+        store.renew(job.id, OWNER, LEASE)
+    assert store.reclaim(job.id, OWNER, LEASE) is False
+    store.renew(job.id, OWNER, LEASE)  # a fresh lease again
+
+
+def test_reclaim_refuses_once_another_executor_recovered_the_job(store, clock):
+    job = claimed(store)
+    clock.advance(LEASE + 1)
+    store.recover(alive=lambda owner: True)  # the lease expired: taken back
+    with pytest.raises(LeaseLost):
+        store.reclaim(job.id, OWNER, LEASE)

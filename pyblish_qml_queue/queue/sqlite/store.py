@@ -167,6 +167,18 @@ class SQLiteJobStore(JobStore):
                 raise rules.lease_lost(job_id, owner)
             return bool(row[0])
 
+    def reclaim(self, job_id: str, owner: str, lease: float) -> bool:
+        now = self._clock()
+        with self._file.transaction() as conn:
+            row = conn.execute(
+                "UPDATE jobs SET lease_until = ?, updated = ? WHERE id = ? AND owner = ? AND "
+                "state = 'running' RETURNING cancel_requested",
+                (now + lease, now, job_id, owner),
+            ).fetchone()
+            if row is None:
+                raise rules.lease_lost(job_id, owner)
+            return bool(row[0])
+
     def start_step(self, job_id: str, owner: str, index: int) -> None:
         self._write_step(
             job_id,
@@ -228,8 +240,13 @@ class SQLiteJobStore(JobStore):
                 reason = rules.lost_reason(owner, lease_until, now, alive)
                 if reason is None:
                     continue
-                state, error, line = rules.recovered_state(
-                    attempts, max_attempts, bool(cancel), reason
+                step_runs = conn.execute(
+                    "SELECT COALESCE(MAX(runs), 0) FROM steps WHERE job_id = ? AND "
+                    "state = 'running'",
+                    (job_id,),
+                ).fetchone()[0]
+                state, error, line, attempts = rules.recovered_state(
+                    attempts, max_attempts, bool(cancel), reason, step_runs
                 )
                 if resume and state == model.INTERRUPTED:
                     state, error = rules.run_end(sql.load(conn, job_id), state, error)
@@ -237,8 +254,16 @@ class SQLiteJobStore(JobStore):
                 sql.reset_running_steps(conn, job_id)
                 conn.execute(
                     "UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = NULL, "
-                    "cancel_requested = 0, resume = 0, finished = ?, updated = ? WHERE id = ?",
-                    (state, error, None if state == model.INTERRUPTED else now, now, job_id),
+                    "cancel_requested = 0, resume = 0, finished = ?, updated = ?, attempts = ? "
+                    "WHERE id = ?",
+                    (
+                        state,
+                        error,
+                        None if state == model.INTERRUPTED else now,
+                        now,
+                        attempts,
+                        job_id,
+                    ),
                 )
                 self._log(conn, job_id, "WARNING", line)
                 recovered.append((job_id, line))
