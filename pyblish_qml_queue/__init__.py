@@ -10,6 +10,7 @@ The public facade, safe to import inside a DCC: it loads only the host side
 from pyblish_qml_queue.common.farmwait import NotInWorker, expect_signal
 from pyblish_qml_queue.dcc import HostAdapter, SnapshotError, register_host
 from pyblish_qml_queue.host.job import NotJsonSafe
+from pyblish_qml_queue.host.link import deregister_dispatch_wrapper, register_dispatch_wrapper
 from pyblish_qml_queue.host.show import show
 from pyblish_qml_queue.host.submit import HandOffRefused, ValidationFailed, submit
 
@@ -23,7 +24,9 @@ __all__ = [
     "SnapshotError",
     "ValidationFailed",
     "__version__",
+    "deregister_dispatch_wrapper",
     "expect_signal",
+    "register_dispatch_wrapper",
     "register_host",
     "show",
     "submit",

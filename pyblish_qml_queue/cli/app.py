@@ -72,8 +72,12 @@ def run_app_verb(args) -> int:
         print(f"pyblish-qml-queue runs already (pid {pid}); brought its window to the front")
         return OK
     logbuffer.default_buffer()  # the Console shows everything logged from here on
-    from pyblish_qml_queue.gui.app import run_app
+    from pyblish_qml_queue.common import interpreter
+    from pyblish_qml_queue.gui.app import run_app  # imports PySide6
     from pyblish_qml_queue.hub.transport import HubRunning
+
+    # This interpreter runs the app: a host with nothing configured starts it with this one.
+    interpreter.record()
 
     try:
         return run_app(args)

@@ -3,17 +3,21 @@
 The link finds the app through its runtime file, proves it has the authkey,
 registers the host, and then answers the app's requests (see
 :mod:`pyblish_qml_queue.host.service`) on a background thread. Calls that
-touch pyblish run on the DCC's main thread through the dispatch wrapper:
-``pyblish_qml.api.register_dispatch_wrapper`` when one is registered, else the
-host adapter's (Maya's ``executeInMainThreadWithResult``, Houdini's
-``hdefereval``, Nuke's, Blender's ``bpy.app.timers``), a main-thread queue when the
-script serves one (:func:`serve_main_thread`), else a direct call. When the
-app goes away, the link retries with backoff and registers again; the app
-restores the host's page from the results the service kept.
+touch pyblish run on the DCC's main thread through the dispatch wrapper: the one
+given to :func:`register_dispatch_wrapper`, else one that
+``pyblish_qml.api.register_dispatch_wrapper`` stored (it works below Python
+3.11), else the host adapter's (Maya's ``executeInMainThreadWithResult``,
+Houdini's ``hdefereval``, Nuke's, Blender's ``bpy.app.timers``), a main-thread
+queue when the script serves one (:func:`serve_main_thread`), else a direct
+call. When the app goes away, the link retries with backoff and registers
+again; the app restores the host's page from the results the service kept. At
+interpreter exit the link closes and its threads are joined (a bounded wait),
+so quitting a DCC never hangs on them.
 
 Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
 """
 
+import atexit
 import logging
 import os
 import socket
@@ -35,8 +39,45 @@ log = logging.getLogger(__name__)
 OFF_MAIN_THREAD = ("ping", "progress", "hide")
 BACKOFF_FIRST = 0.1
 BACKOFF_MAX = 2.0
+#: Seconds the exit handler waits, in all, for the link's threads.
+EXIT_JOIN = 1.0
+#: What ``show(auto_validate=..., auto_publish=...)`` asks the app to do once shown.
+AUTO_ACTIONS = ("validate", "publish")
 
 _current = [None]  # the link of this process, once show() made one
+_registered_wrapper = [None]  # register_dispatch_wrapper()
+_exit_hook = []
+
+
+def register_dispatch_wrapper(wrapper):
+    """Run the app's calls through ``wrapper(func, *args, **kwargs)``, which must
+    call ``func`` on the DCC's main thread and wait for it (pyblish-qml's
+    convention). It wins over the host adapter's and pyblish_qml's."""
+    if not callable(wrapper):
+        raise TypeError("the dispatch wrapper must be callable, got %r" % (wrapper,))
+    _registered_wrapper[0] = wrapper
+
+
+def deregister_dispatch_wrapper():
+    """Forget the wrapper given to :func:`register_dispatch_wrapper`."""
+    _registered_wrapper[0] = None
+
+
+def registered_dispatch_wrapper():
+    """The wrapper given to :func:`register_dispatch_wrapper`, or None."""
+    return _registered_wrapper[0]
+
+
+def _pyblish_qml_wrapper():
+    """A wrapper ``pyblish_qml.api.register_dispatch_wrapper`` stored, read from
+    pyblish_qml's state without calling its code (which breaks on Python 3.11)."""
+    qml = sys.modules.get("pyblish_qml")
+    state = getattr(qml, "_state", None)
+    if isinstance(state, dict):
+        wrapper = state.get("dispatchWrapper")
+        if callable(wrapper):
+            return wrapper
+    return None
 
 
 class _MainThreadQueue(object):
@@ -72,12 +113,12 @@ def serve_main_thread(until=None, timeout=None):
 
 
 def dispatch_wrapper():
-    """The wrapper that runs a call on the DCC's main thread, or None for a direct call."""
-    qml_api = sys.modules.get("pyblish_qml.api")
-    if qml_api is not None:
-        wrapper = qml_api.dispatch_wrapper()
-        if wrapper is not None:
-            return wrapper
+    """The wrapper that runs a call on the DCC's main thread, or None for a direct call:
+    ours (:func:`register_dispatch_wrapper`), pyblish_qml's, the host adapter's,
+    the main-thread queue of :func:`serve_main_thread`, in that order."""
+    wrapper = _registered_wrapper[0] or _pyblish_qml_wrapper()
+    if wrapper is not None:
+        return wrapper
     try:
         wrapper = dcc.current().dispatch_wrapper()
     except Exception:
@@ -184,6 +225,7 @@ class Link(object):
         self.token = uuid.uuid4().hex[:8]
         self.peer = None
         self.want_show = False
+        self.auto = None  # "validate" / "publish": asked of the app after the next show
         self.registered = threading.Event()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -208,14 +250,28 @@ class Link(object):
                 self._thread = threading.Thread(target=self._keep, name="pyblish-qml-queue-link")
                 self._thread.daemon = True
                 self._thread.start()
+        _install_exit_hook()
         self._kick.set()
 
-    def close(self):
+    def close(self, timeout=None):
+        """Stop the link; with ``timeout``, also wait up to that long for its
+        threads (the keeper and the peer's) to end."""
         self._stop.set()
         self._kick.set()
         peer = self.peer
         if peer is not None:
             peer.close()
+        if timeout is None:
+            return
+        deadline = time.time() + timeout
+        threads = [self._thread] + (list(peer.threads) if peer is not None else [])
+        for thread in threads:
+            if thread is None or thread is threading.current_thread():
+                continue
+            left = deadline - time.time()
+            if left <= 0:
+                break
+            thread.join(left)
 
     def wait_connected(self, timeout=None):
         deadline = None if timeout is None else time.time() + timeout
@@ -280,7 +336,24 @@ class Link(object):
             self.request("show", {"targets": self.service.targets}, timeout=5)
             self.want_show = False
         except (wire.RemoteError, wire.ConnectionLost) as error:
-            log.warning("asking the app to show this host failed: %s", error)
+            if not self._stop.is_set():  # not when the link closes (at exit, say)
+                log.warning("asking the app to show this host failed: %s", error)
+            return
+        action, self.auto = self.auto, None
+        if action is None:
+            return
+        # The app drives this host as `pyblish-qml-queue host ID validate|publish`
+        # does, queued behind the collection that registering started. A host that
+        # published or validated before starts over, as pyblish-qml's show() resets.
+        actions = (["reset"] if self.service.results else []) + [action]
+        try:
+            for name in actions:
+                self.request(
+                    "drive", {"id": self.host_id, "action": name, "wait": False}, timeout=10
+                )
+            log.info("asked the app to %s this host", action)
+        except (wire.RemoteError, wire.ConnectionLost) as error:
+            log.warning("asking the app to %s this host failed: %s", action, error)
 
     def _closed(self, peer):
         self.registered.clear()
@@ -322,6 +395,24 @@ class Link(object):
 def current():
     """The link :func:`show` made in this process, or None."""
     return _current[0]
+
+
+def _install_exit_hook():
+    if not _exit_hook:
+        _exit_hook.append(True)
+        atexit.register(close_at_exit)
+
+
+def close_at_exit(timeout=EXIT_JOIN):
+    """Close this process's link and join its threads (at most ``timeout`` s):
+    a DCC (bpy, for one) whose threads still hang in the link at exit can
+    hang there itself."""
+    link = _current[0]
+    if link is not None:
+        try:
+            link.close(timeout=timeout)
+        except Exception:  # never stop an interpreter from exiting
+            log.debug("closing the link at exit failed", exc_info=True)
 
 
 def try_handoff(payload, timeout=30.0):

@@ -17,6 +17,7 @@ import sys
 import threading
 
 import pyblish.api
+import pyblish.lib
 import pyblish.logic
 import pyblish.plugin
 
@@ -79,12 +80,21 @@ class Service(object):
             {"context": ..., "plugins": [...]} (what ``context`` and ``discover`` return).
         """
         with self._lock:
-            self.context = pyblish.api.Context()
-            self.context.data["user"] = user_name()
-            self.context.data["pyblishVersion"] = pyblish.version
-            self.context.data["pythonVersion"] = sys.version.split()[0]
-            plugins = self._discover()
+            from pyblish_qml_queue import __version__
+
             targets = self.targets or ["default"] + pyblish.api.registered_targets()
+            self.context = pyblish.api.Context()
+            data = self.context.data
+            data["user"] = user_name()
+            data["pyblishVersion"] = pyblish.version
+            data["pythonVersion"] = sys.version.split()[0]
+            # What pyblish-qml sets before collection (collectors may override):
+            # the targets as one string, the GUI's version, the hosts, the time.
+            data["targets"] = ", ".join(targets)
+            data["pyblishQmlVersion"] = __version__
+            data["host"] = ", ".join(reversed(pyblish.api.registered_hosts()))
+            data["connectTime"] = pyblish.lib.time()
+            plugins = self._discover()
             self.plugins = pyblish.logic.plugins_by_targets(plugins, targets)
             self._plugins = dict((p.id, p) for p in self.plugins)
             self._instances = {}

@@ -128,6 +128,11 @@ class Peer(object):
     def closed(self):
         return self._closed.is_set()
 
+    @property
+    def threads(self):
+        """The reader, server and heartbeat threads (to join after :meth:`close`)."""
+        return list(self._threads)
+
     def start(self):
         for target, label in ((self._read, "read"), (self._serve, "serve"), (self._beat, "beat")):
             thread = threading.Thread(target=target, name="%s-%s" % (self.name, label))
