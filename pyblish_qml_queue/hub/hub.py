@@ -5,7 +5,9 @@ and get a :class:`~pyblish_qml_queue.hub.session.HostSession` each; the hub
 drives several hosts in parallel (a thread per session) and tells its
 subscribers (the GUI, the CLI) what happens. A host whose link drops stays,
 disconnected, with its progress; when it registers again (same id) its
-session is restored from the results the host kept. The GUI and the CLI rely
+session is restored from the results the host kept. Disconnected hosts are
+forgotten after ``FORGET_AFTER`` seconds, and beyond the ``KEEP_DISCONNECTED``
+most recent, so a DCC launched daily does not leave a card per launch. The GUI and the CLI rely
 on this class's methods; every one is thread-safe, and callbacks run on hub
 threads (the GUI marshals them to its own). The wire is in docs/protocol.md.
 """
@@ -13,6 +15,7 @@ threads (the GUI marshals them to its own). The wire is in docs/protocol.md.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Callable, Optional
@@ -26,6 +29,20 @@ from pyblish_qml_queue.hub.transport import HubRunning, Listener
 log = logging.getLogger(__name__)
 
 __all__ = ["Hub", "HostUnavailable", "HubRunning", "UnknownHost", "run_hub_for_serve"]
+
+FORGET_ENV = "PYBLISH_QML_QUEUE_FORGET_HOSTS_AFTER"
+#: Seconds a disconnected host is kept (its card and progress) before it is forgotten.
+FORGET_AFTER = 4 * 3600.0
+#: Disconnected hosts kept at most; beyond, the longest disconnected is forgotten.
+KEEP_DISCONNECTED = 20
+
+
+def _forget_after() -> float:
+    try:
+        return float(os.environ.get(FORGET_ENV, FORGET_AFTER))
+    except ValueError:
+        log.warning("%s is not a number of seconds; using %.0f", FORGET_ENV, FORGET_AFTER)
+        return FORGET_AFTER
 
 
 class UnknownHost(KeyError):
@@ -41,9 +58,19 @@ class Hub:
         clock: time source (``last_activity``).
     """
 
-    def __init__(self, on_job: Optional[Callable] = None, clock: Callable = time.time):
+    def __init__(
+        self,
+        on_job: Optional[Callable] = None,
+        clock: Callable = time.time,
+        forget_after: Optional[float] = None,
+        keep_disconnected: int = KEEP_DISCONNECTED,
+    ):
         self._on_job = on_job
         self._clock = clock
+        self._forget_after = _forget_after() if forget_after is None else forget_after
+        self._keep_disconnected = keep_disconnected
+        self._gone_at: dict = {}  # host id -> when its link dropped
+        self._closing = threading.Event()
         self._lock = threading.RLock()
         self._sessions: dict = {}
         self._peers: dict = {}  # peer -> host id (hosts) or None (cli / hand-off peers)
@@ -77,10 +104,22 @@ class Hub:
         listener = Listener(self._on_connection)
         listener.start()
         self._listener = listener
+        sweeper = threading.Thread(target=self._sweep, name="hub-forget", daemon=True)
+        sweeper.start()
+
+    def _sweep(self) -> None:
+        """Forget stale disconnected hosts now and then, also while nobody asks."""
+        every = min(60.0, max(self._forget_after / 4, 0.5))
+        while not self._closing.wait(every):
+            try:
+                self.forget_stale()
+            except Exception:
+                log.exception("forgetting stale hosts failed")
 
     def close(self) -> None:
         """Stop listening, drop every link, remove the runtime file (if ours)."""
         self._closed = True
+        self._closing.set()
         if self._listener is not None:
             self._listener.close()
         with self._lock:
@@ -116,6 +155,7 @@ class Hub:
     # -- reading ----------------------------------------------------------------------------
 
     def hosts(self) -> list:
+        self.forget_stale()
         with self._lock:
             sessions = list(self._sessions.values())
         return [s.snapshot() for s in sessions]
@@ -187,10 +227,34 @@ class Hub:
             raise HostUnavailable(
                 f"host {session.id} is connected; only a disconnected host can be forgotten"
             )
+        self._drop([session])
+
+    def forget_stale(self) -> list:
+        """Forget disconnected hosts gone longer than ``forget_after`` seconds, and the
+        longest gone beyond ``keep_disconnected``. Returns their ids."""
+        now = self._clock()
         with self._lock:
-            self._sessions.pop(session.id, None)
-        session.close()
-        self._emit({"type": "host_removed", "host_id": session.id})
+            gone = [s for s in self._sessions.values() if not s.connected]
+            gone.sort(key=lambda s: self._gone_at.get(s.id, now), reverse=True)
+            stale = [
+                s
+                for n, s in enumerate(gone)
+                if n >= self._keep_disconnected
+                or now - self._gone_at.get(s.id, now) > self._forget_after
+            ]
+        self._drop(stale)
+        return [s.id for s in stale]
+
+    def _drop(self, sessions: list) -> None:
+        for session in sessions:
+            with self._lock:
+                if self._sessions.get(session.id) is not session:
+                    continue
+                del self._sessions[session.id]
+                self._gone_at.pop(session.id, None)
+            session.close()
+            log.info("forgot disconnected host %s", session.id)
+            self._emit({"type": "host_removed", "host_id": session.id})
 
     # -- the link -----------------------------------------------------------------------------
 
@@ -226,6 +290,10 @@ class Hub:
         if session is not None:
             log.info("host %s disconnected", host_id)
             session.detach(peer)
+            if not session.connected:
+                with self._lock:
+                    self._gone_at[host_id] = self._clock()
+                self.forget_stale()
 
     def _ping(self, peer, params) -> dict:
         return {"pong": True, "protocol": wire.PROTOCOL_VERSION}
@@ -239,6 +307,7 @@ class Hub:
                     wire.NOT_ALLOWED, "this link registered another host already"
                 )
             self._peers[peer] = host_id
+            self._gone_at.pop(host_id, None)
             session = self._sessions.get(host_id)
             added = session is None
             if added:

@@ -49,6 +49,16 @@ def instances_for(plugin: dict, instances: Iterable[dict]) -> list:
     return [i for i in instances if published(i) and compatible(plugin, i)]
 
 
+def repair_targets(plugin: dict, instances: Iterable[dict], results: Iterable[dict]) -> list:
+    """What pyblish-qml's repair runs ``plugin.repair`` on: [None] (the context, once)
+    for a context plugin; else every failed instance (one with an error from any
+    plugin since the last reset) the plugin processes, in the host's order."""
+    if not plugin.get("instanceEnabled"):
+        return [None]
+    failed = {r.get("instance") for r in results if r.get("error")}
+    return [i for i in instances_for(plugin, instances) if i["id"] in failed]
+
+
 def failed_validation(orders_with_error: Iterable[float], next_order: float) -> bool:
     """pyblish.logic.default_test: from extraction on, stop when a validator failed."""
     if next_order < VALIDATE_END:

@@ -158,12 +158,16 @@ class HostSession:
     def do_reset(self) -> None:
         record = self.record
         self._stop.clear()
+        with record.lock:
+            comment = (record.context.get("data") or {}).get("comment")
         reply = self._request("reset")
         with record.lock:
             record.load(reply["plugins"], reply["context"], [], None)
             record.log_tail.append("reset")
         self.changed()
         self._run(stages.COLLECT_END)
+        if isinstance(comment, str) and comment:  # kept across resets, as pyblish-qml's page
+            self.do_comment(comment)
         with record.lock:
             record.state = CONNECTED
             record.stage = None
@@ -237,8 +241,21 @@ class HostSession:
             record.recount()
 
     def do_repair(self, plugin_id: str) -> None:
-        reply = self._request("repair", {"plugin": plugin_id})
-        self._apply(reply, keep_result=False)
+        """``repair(instance)`` on each failed instance the plugin processes (once on
+        the context for a context plugin), in order, each result kept, as pyblish-qml."""
+        record = self.record
+        with record.lock:
+            plugin = next((p for p in record.plugins if p["id"] == plugin_id), None)
+            if plugin is None:
+                raise HostUnavailable(f"host {self.id} has no plugin {plugin_id}; reset it")
+            targets = plan.repair_targets(plugin, list(record.instances.values()), record.results)
+            if not targets:
+                record.log_tail.append(f"{plugin.get('label') or plugin['name']}: nothing failed")
+        for instance in targets:
+            params = {"plugin": plugin_id, "instance": instance and instance["id"]}
+            self._apply(self._request("repair", params), keep_result=True)
+        if not targets:
+            self.changed()
 
     def do_act(self, plugin_id: str, action_id: str) -> None:
         reply = self._request("process", {"plugin": plugin_id, "action": action_id})
