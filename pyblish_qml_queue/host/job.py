@@ -146,6 +146,22 @@ def _default_title(context, application):
     return "%s: %s" % (source, label) if label else "%s publish" % source
 
 
+#: Seconds any one step of the job may run (a plugin's ``queue_timeout`` wins); unset: no limit.
+STEP_TIMEOUT_VAR = "PYBLISH_QML_QUEUE_STEP_TIMEOUT"
+
+
+def _step_timeout():
+    value = os.environ.get(STEP_TIMEOUT_VAR, "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        log.warning("ignoring %s=%r: not a number of seconds", STEP_TIMEOUT_VAR, value)
+        return None
+    return seconds if seconds > 0 else None
+
+
 def _worker_command(adapter):
     try:
         command = adapter.worker_command()
@@ -225,4 +241,5 @@ def build_job(
         "instances": instances,
         "steps": steps,
         "max_attempts": 3,
+        "step_timeout": _step_timeout(),
     }

@@ -82,6 +82,8 @@ class JobRun(Run):
         self.cancelling = False
         self.stopping = False
         self.stderr_thread = None
+        self.step_timer = None  # stops a step that outlives its timeout
+        self.timed_out = None  # why the worker was stopped for a timeout
 
     def step_name(self, index) -> str:
         try:
@@ -176,6 +178,7 @@ class JobRun(Run):
     def handle(self, event: dict) -> None:
         kind = event["event"]
         if kind == "step_finished":
+            self._untime_step()
             recorded = self.checkpoint(event)
             # The worker starts no other step before this: the checkpoint is stored
             # (or the store has it already, or the step is not this job's).
@@ -185,6 +188,7 @@ class JobRun(Run):
         elif kind == "step_started":
             if not self.records.step(self, event):
                 return
+            self._time_step(event)
         elif kind == "job_finished":
             self.outcome = event
         elif kind == "fatal":
@@ -194,6 +198,33 @@ class JobRun(Run):
             log.warning("job %s: ignoring unknown worker event %r", self.job.id, kind)
             return
         self.records.emit(self.job.id, event)
+
+    def _time_step(self, event: dict) -> None:
+        """Stop the worker when the step outlives its timeout (``queue_timeout``
+        on the plugin, ``step_timeout`` on the job; the worker says which)."""
+        timeout = event.get("timeout")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            return
+        self._untime_step()
+        timer = threading.Timer(timeout, self._step_timed_out, args=(event["index"], timeout))
+        timer.daemon = True
+        self.step_timer = timer
+        timer.start()
+
+    def _untime_step(self) -> None:
+        timer, self.step_timer = self.step_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _step_timed_out(self, index: int, timeout: float) -> None:
+        if self.current != index or self.proc is None or self.proc.poll() is not None:
+            return
+        self.timed_out = f"step {index} ({self.step_name(index)}) timed out after {timeout:g} s"
+        log.warning("job %s: %s; stopping its worker", self.job.id, self.timed_out)
+        self.signal(_SIGTERM)
+        timer = threading.Timer(self.grace, self.signal, args=(_SIGKILL,))
+        timer.daemon = True
+        timer.start()
 
     def checkpoint(self, event: dict) -> bool:
         """Store a finished step, waiting out a busy store (the worker waits for
@@ -241,6 +272,8 @@ class JobRun(Run):
             self.finish(model.CANCELLED, "cancelled")
         elif self.fatal is not None:
             self.finish(model.FAILED, self.fatal.get("error") or "the worker failed")
+        elif self.timed_out:
+            self.interrupt(self.timed_out)  # counts as an attempt: the job's own failure
         elif self.stopping or outcome == RunOutcome.STOPPED:
             self.release(f"the executor stopped {self.where()}")
         elif self.proc is not None:

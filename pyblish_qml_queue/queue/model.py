@@ -263,6 +263,11 @@ class Job:
                     instance_id=instance_id,
                 )
             )
+        step_timeout = payload.get("step_timeout")
+        if step_timeout is not None and (
+            not isinstance(step_timeout, (int, float)) or isinstance(step_timeout, bool)
+        ):
+            raise JobPayloadError("step_timeout must be a number of seconds or null")
         created = payload.get("created")
         if created is not None and (
             not isinstance(created, (int, float)) or isinstance(created, bool)

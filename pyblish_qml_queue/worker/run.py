@@ -28,6 +28,22 @@ log = logging.getLogger(__name__)
 DONE = STEP_DONE
 
 
+#: The plugin attribute that bounds one step's seconds (the job's "step_timeout" otherwise).
+TIMEOUT_ATTRIBUTE = "queue_timeout"
+
+
+def step_timeout(plugin, payload):
+    """Seconds a step of ``plugin`` may run before the executor stops it, or None.
+
+    The plugin's ``queue_timeout`` attribute wins over the job's ``step_timeout``;
+    anything but a positive number means no limit.
+    """
+    for value in (getattr(plugin, TIMEOUT_ATTRIBUTE, None), payload.get("step_timeout")):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
 class Run(object):
     """One job's remaining steps, run in order; a failed step stops the job.
 
@@ -120,9 +136,13 @@ class Run(object):
             the step_finished event.
         """
         index = step["index"]
-        self.events.emit({"event": "step_started", "index": index})
-        started = time.time()
         plugin = self.plugins.get((step["module"], step["plugin"]))
+        started_event = {"event": "step_started", "index": index}
+        timeout = step_timeout(plugin, self.payload)
+        if timeout is not None:
+            started_event["timeout"] = timeout
+        self.events.emit(started_event)
+        started = time.time()
         instance = None
         if step.get("instance_id") is not None:
             instance = self.instances.get(step["instance_id"])
