@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common import spool, wire
 from pyblish_qml_queue.common.wire.peer import Peer
 from pyblish_qml_queue.hub import dispatch
 from pyblish_qml_queue.hub.session import HostSession, HostUnavailable
@@ -405,6 +405,10 @@ def _remote(error: KeyError) -> wire.RemoteError:
     return wire.RemoteError(code, str(error.args[0]))
 
 
+#: Seconds a hand-off waits for the store before the job goes to the spool instead.
+STORE_WITHIN = 3.0
+
+
 def run_hub_for_serve(store, on_added=None) -> Hub:
     """Start a hub whose hand-offs go into ``store`` (for ``serve`` and ``app``).
 
@@ -415,12 +419,41 @@ def run_hub_for_serve(store, on_added=None) -> Hub:
     """
     from pyblish_qml_queue.queue.model import Job
 
-    def on_job(payload):
-        job = Job.from_payload(payload)
+    def store_job(job):
         if not store.add(job):
             log.info("job %s was stored already", job.id)
         elif on_added is not None:
             on_added(job.id)
+
+    def on_job(payload):
+        job = Job.from_payload(payload)
+        done = threading.Event()
+        failure = []
+
+        def add():
+            try:
+                store_job(job)
+            except BaseException as exc:  # told to the host below, or logged if it spooled
+                failure.append(exc)
+                if spooled:
+                    log.error("could not store job %s (it is in the spool): %s", job.id, exc)
+            finally:
+                done.set()
+
+        spooled = []
+        threading.Thread(target=add, name=f"store-{job.id[:8]}", daemon=True).start()
+        if not done.wait(STORE_WITHIN):
+            # The store is locked (another process, a long write): the artist's host
+            # is not held; the spool takes the job, ingested exactly once (by id).
+            spooled.append(spool.write_job(payload))
+            log.warning(
+                "job %s could not be stored within %.0f s (the store is busy); spooled it",
+                job.id,
+                STORE_WITHIN,
+            )
+            return job.id
+        if failure:
+            raise failure[0]
         return job.id
 
     hub = Hub(on_job=on_job)

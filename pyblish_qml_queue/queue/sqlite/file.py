@@ -109,6 +109,11 @@ class SQLiteFile:
                 raise schema.Corrupt(str(exc))
             raise self._error(exc) from exc
         try:
+            # Reads take no write lock: a file at the current schema needs none, so
+            # `jobs`/`show` and the app open while another process holds a write lock.
+            current = self.connection().execute("PRAGMA user_version").fetchone()[0]
+            if current == len(self._migrations):
+                return
             with self.transaction() as conn:
                 schema.migrate(conn, self._migrations, self.path)
         except StoreError as exc:
