@@ -51,4 +51,10 @@ def test_facade_exports_submit_and_the_version():
     probe = _probe()
     assert "submit" in probe["all"] and "__version__" in probe["all"]
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
-        assert probe["version"] == tomllib.load(f)["project"]["version"]
+        project = tomllib.load(f)
+    # One version source: the package's __version__, read by the build.
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "pyblish_qml_queue.__version__"
+    }
+    assert probe["version"] and probe["version"][0].isdigit()

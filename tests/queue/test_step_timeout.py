@@ -1,5 +1,6 @@
 """A hung step does not hold its slot for ever: a plugin's ``queue_timeout`` (or the job's
-``step_timeout``) stops it; the step's run counts as an attempt, and the job ends with the reason."""
+``step_timeout``) stops it; the step's run counts as an attempt, and the job ends with the
+reason."""
 
 from factories import make_payload
 from queue_support import add, wait_finished
