@@ -13,9 +13,10 @@ over :func:`canonical`: the other seven fields as compact JSON with sorted keys,
 ASCII only (``json.dumps(fields, sort_keys=True, separators=(",", ":"))``).
 
 A :class:`SignalReceiver` checks, in this order, and refuses with a reason (logged,
-nothing changed): body too large (``too_large``), not JSON (``bad_json``), wrong
-fields (``bad_shape``), job unknown (``unknown_job``), signature wrong
-(``bad_signature``), time outside the window (``stale``, default 300 s either way),
+nothing changed): body too large (``too_large``), not JSON or nested too deeply
+(``bad_json``), wrong fields (``bad_shape``), job unknown or signature wrong (one
+answer for both, ``bad_signature``, so that a refusal never tells whether a job id
+exists; the log says which), time outside the window (``stale``, default 300 s either way),
 nonce used before (``replay``), no such step (``unknown_step``), step not waiting
 (``not_waiting``). The same outcome signalled again with a fresh nonce changes
 nothing and is answered ``already applied`` (not an error).
@@ -53,7 +54,6 @@ REASONS = {
     "too_large": 413,
     "bad_json": 400,
     "bad_shape": 400,
-    "unknown_job": 404,
     "bad_signature": 403,
     "stale": 403,
     "replay": 409,
@@ -70,12 +70,28 @@ class SignalRefused(Exception):
     Attributes:
         reason: one of :data:`REASONS`.
         http_status: the status the endpoint answers with.
+        detail: for the log only, never for the sender (e.g. "unknown job").
     """
 
-    def __init__(self, reason: str, message: str):
+    def __init__(self, reason: str, message: str, detail: str = ""):
         super().__init__(message)
         self.reason = reason
         self.http_status = REASONS[reason]
+        self.detail = detail
+
+
+#: Signs the comparison for an unknown job, so that it takes as long as a known one's.
+_NO_SECRET = secrets.token_hex(32)
+
+
+def _not_signed_by_job(detail: str) -> SignalRefused:
+    """The one refusal for an unknown job and a wrong signature."""
+    return SignalRefused(
+        "bad_signature",
+        "the signature does not match: no job with this id, or not signed with its secret "
+        "(sign with the secret the job's worker was given)",
+        detail,
+    )
 
 
 # canonical() and make_signal() have copies in assets/deadline/PyblishQmlQueue, on
@@ -136,6 +152,8 @@ def parse(raw: bytes) -> dict:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise SignalRefused("bad_json", f"the signal is not JSON: {exc}")
+    except RecursionError:
+        raise SignalRefused("bad_json", "the signal is not JSON: nested too deeply")
     check_shape(body)
     return body
 
@@ -218,9 +236,10 @@ class SignalReceiver:
             result = self._apply(body)
         except SignalRefused as exc:
             log.warning(
-                "farm signal for job %s refused (%s): %s",
+                "farm signal for job %s refused (%s%s): %s",
                 body.get("job") if isinstance(body, dict) else "?",
                 exc.reason,
+                f", {exc.detail}" if exc.detail else "",
                 exc,
             )
             raise
@@ -239,14 +258,14 @@ class SignalReceiver:
             job = self.store.get(job_id)
         except JobNotFound:
             job = None
-        if job is None or job.id != job_id or not job.secret:
-            raise SignalRefused("unknown_job", f"no job {job_id} in this queue")
-        if not hmac.compare_digest(sign(body, job.secret), body["signature"].lower()):
-            raise SignalRefused(
-                "bad_signature",
-                f"the signature does not match job {job_id}'s secret; "
-                "sign with the secret the job's worker was given",
-            )
+        known = job is not None and job.id == job_id and bool(job.secret)
+        matches = hmac.compare_digest(
+            sign(body, job.secret if known else _NO_SECRET), body["signature"].lower()
+        )
+        if not known:
+            raise _not_signed_by_job("unknown job")
+        if not matches:
+            raise _not_signed_by_job("wrong signature")
         now = self.clock()
         skew = body["time"] - now
         if abs(skew) > self.window:
@@ -274,7 +293,7 @@ class SignalReceiver:
         except NotWaiting as exc:
             raise SignalRefused("not_waiting", str(exc))
         except JobNotFound:
-            raise SignalRefused("unknown_job", f"no job {job_id} in this queue")
+            raise _not_signed_by_job("job removed meanwhile")
         where = f"{body['plugin']} on {body['instance'] or 'context'}"
         if outcome == APPLIED:
             message = f"{body['status']} of {where} applied; the job is {state}"

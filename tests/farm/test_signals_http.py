@@ -160,7 +160,7 @@ def test_a_huge_body_is_refused(served, parked):
 
 def test_a_signal_for_an_unknown_job_is_refused(served, parked):
     body = make_signal("0" * 32, "SubmitFarm", "ben01", "success", "s" * 64)
-    refused(served, parked, json.dumps(body).encode(), 404, "unknown_job")
+    refused(served, parked, json.dumps(body).encode(), 403, "bad_signature")
 
 
 def test_a_signal_for_a_step_that_is_not_waiting_is_refused(served, parked):
