@@ -15,23 +15,34 @@ from pyblish_qml_queue.common.jsonsafe import CONTEXT_EXCLUDED, NotJsonSafe, che
 class Snapshots(object):
     """Snapshots of the context's and instances' data around the steps of one run.
 
-    The snapshot after a step is the one before the next, as nothing else
-    touches the data between steps, so each step costs one snapshot.
+    A step snapshots only the data it may change: the context's and, for an
+    instance step, its instance's; a context step (which may touch any
+    instance) every instance's. The snapshot after a step is kept as the one
+    before the next step that looks at the same data, as nothing else touches
+    the data between steps, so a step costs one encoding of its instance and
+    the context however many instances the job has.
+
+    Every instance is snapshotted once, before the first step; so when an
+    instance step changes *another* instance's data (outside pyblish's
+    contract), the change is recorded with the next step that looks at that
+    instance (its own next step, or the next context step), never lost.
     """
 
     def __init__(self, context, instances):
         self._context = context
         self._instances = instances
-        self._last = None
+        self._context_data = None
+        self._data = {}  # instance id -> _Data as after the last step that looked at it
 
-    def take(self):
-        """The data as it is now: (context data, {instance id: data})."""
-        if self._last is None:
-            self._last = (
-                _Data(self._context.data, exclude=CONTEXT_EXCLUDED),
-                dict((i, _Data(instance.data)) for i, instance in self._instances.items()),
-            )
-        return self._last
+    def take(self, instance_id=None):
+        """The data a step on ``instance_id`` (None: a context step) may change, as
+        it is now: (instance id, context data, {instance id: data})."""
+        if self._context_data is None:
+            self._context_data = _Data(self._context.data, exclude=CONTEXT_EXCLUDED)
+            for i, instance in self._instances.items():
+                self._data[i] = _Data(instance.data)
+        ids = list(self._instances) if instance_id is None else [instance_id]
+        return instance_id, self._context_data, dict((i, self._data[i]) for i in ids)
 
     def changes(self, before, warnings):
         """What changed since ``before`` (a :meth:`take`), as a step's ``changes``.
@@ -40,16 +51,18 @@ class Snapshots(object):
             before: the snapshot taken before the step.
             warnings: a list; one message is appended per value left out.
         """
-        self._last = None
-        context_before, instances_before = before
-        context_after, instances_after = self.take()
+        _, context_before, instances_before = before
+        context_after = _Data(self._context.data, exclude=CONTEXT_EXCLUDED)
+        self._context_data = context_after
         changes = {
             "context": _changed(context_before, context_after, "context data", warnings),
             "instances": {},
         }
-        for instance_id, after in instances_after.items():
-            where = "instance %r data" % self._instances[instance_id].name
-            change = _changed(instances_before[instance_id], after, where, warnings)
+        for instance_id, data_before in instances_before.items():
+            instance = self._instances[instance_id]
+            after = self._data[instance_id] = _Data(instance.data)
+            where = "instance %r data" % instance.name
+            change = _changed(data_before, after, where, warnings)
             if change["set"] or change["removed"]:
                 changes["instances"][instance_id] = change
         return changes

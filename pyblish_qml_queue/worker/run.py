@@ -158,7 +158,7 @@ class Run(object):
         if instance is not None and instance.data.get("publish") is False:
             return self._finished(step, started, StepState.SKIPPED)
 
-        before = self.snapshots.take()
+        before = self.snapshots.take(step.get("instance_id"))
         live = LiveRecords(self.events, index)
         root = logging.getLogger()
         root.addHandler(live)

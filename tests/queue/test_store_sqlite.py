@@ -92,6 +92,31 @@ def test_jobs_steps_and_log_survive_reopening(db):
         again.close()
 
 
+def test_a_checkpoint_moves_steps_done_by_one_without_counting_the_jobs_steps(db):
+    store = SQLiteJobStore(db)
+    try:
+        job = make_job(n_steps=4)
+        store.add(job)
+        store.claim(OWNER, 30)
+        statements = []
+        store._connection().set_trace_callback(statements.append)
+        progress = []
+        for index, state in enumerate(
+            (model.STEP_SUCCEEDED, model.STEP_SKIPPED, model.STEP_FAILED, model.STEP_SUCCEEDED)
+        ):
+            store.start_step(job.id, OWNER, index)
+            store.finish_step(job.id, OWNER, index, state)
+            progress.append(store.jobs()[0].progress)
+        store.start_step(job.id, OWNER, 0)  # run again: leaves a done state
+        progress.append(store.get(job.id).progress)
+        store._connection().set_trace_callback(None)
+        assert progress == [(1, 4), (2, 4), (2, 4), (3, 4), (2, 4)]
+        checkpoints = [s for s in statements if "steps" in s and "COUNT(" in s.upper()]
+        assert checkpoints == []
+    finally:
+        store.close()
+
+
 ADD_AND_REPORT = textwrap.dedent(
     """
     import sys

@@ -410,4 +410,3 @@ class SQLiteJobStore(JobStore):
         with self._file.transaction() as conn:
             now = self._fence(conn, job_id, owner)
             sql.update_step(conn, job_id, index, assignments, (now, *values))
-            sql.count_steps(conn, job_id)
