@@ -5,7 +5,8 @@ properties that emit only on a real change, slots that hand work to the core
 (hub, store, executor), and intent signals named ``...Requested`` that the
 composition root turns into effects (raise the window, open a URL). One module
 each: :mod:`.appview`, :mod:`.overview`, :mod:`.queueview`, :mod:`.publish`,
-:mod:`.console`, :mod:`.tray`. Importing this module registers every one of
+:mod:`.console`, :mod:`.tray`, and :mod:`.states` (the ``States`` vocabulary,
+which needs no session). Importing this module registers every one of
 them, as it must happen before an engine first compiles the QML module.
 
 The engine asks ``create(engine)`` for each singleton; it returns the instance
@@ -22,8 +23,19 @@ from pyblish_qml_queue.gui.overview.view import Overview
 from pyblish_qml_queue.gui.publish.view import Publish
 from pyblish_qml_queue.gui.queue.view import Queue
 from pyblish_qml_queue.gui.singletons import SESSIONS
+from pyblish_qml_queue.gui.states import States
 
-__all__ = ["App", "Console", "Overview", "Publish", "Queue", "Tray", "attach", "detach"]
+__all__ = [
+    "App",
+    "Console",
+    "Overview",
+    "Publish",
+    "Queue",
+    "States",
+    "Tray",
+    "attach",
+    "detach",
+]
 
 
 def attach(engine, session) -> None:

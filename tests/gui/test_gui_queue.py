@@ -261,3 +261,28 @@ def test_a_background_read_older_than_the_row_does_not_bring_a_removed_job_back(
 
     assert session.jobs.row_of(ids[0]) == -1
     assert [r["jobId"] for r in session.jobs.rows()] == [ids[1]]
+
+
+def test_the_action_bar_enables_what_python_allows_for_the_selected_job(qapp, store, make_gui):
+    ids = [add(store, sample.sample_payload(n)) for n in range(2)]
+    store.cancel(ids[1])
+    session, root = make_gui(store)
+    session.app.showQueue()
+
+    def buttons():
+        settle(qapp, session)
+        found = items(root, "queueAction:")
+        return {b.objectName().split(":")[1]: b.property("enabled") for b in found}
+
+    assert session.queue.can == dict.fromkeys(session.queue.can, False)
+    assert not any(buttons().values())
+
+    session.queue.select(ids[0])  # queued
+    assert session.queue.can["moveUp"] and session.queue.can["cancel"]
+    assert not session.queue.can["retry"]
+    assert buttons() == session.queue.can
+
+    session.queue.select(ids[1])  # cancelled, no failed step
+    assert session.queue.can["retry"] and not session.queue.can["retryFailed"]
+    assert not session.queue.can["cancel"] and not session.queue.can["moveUp"]
+    assert buttons() == session.queue.can

@@ -1,4 +1,4 @@
-"""What a user may do with a job is decided once, in queue/rules, for the stores and the Queue page."""
+"""What a user may do with a job is decided once (queue/rules) for the stores and the page."""
 
 import pytest
 

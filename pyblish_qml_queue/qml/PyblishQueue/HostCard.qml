@@ -29,9 +29,8 @@ Rectangle {
     required property bool validated
     required property string instanceSummary
 
-    readonly property bool gone: !connected || hostState === "disconnected"
-    readonly property bool busy: ["collecting", "validating", "extracting", "integrating"]
-                                 .indexOf(hostState) >= 0
+    readonly property bool gone: !connected || hostState === States.host.disconnected
+    readonly property bool busy: States.hostBusy.indexOf(hostState) >= 0
     readonly property color tint: gone ? Theme.idle : Theme.stateColor(hostState)
     readonly property color ink: gone ? Theme.textFaint : Theme.text
     readonly property color dim: gone ? Theme.textFaint : Theme.textDim
@@ -86,9 +85,9 @@ Rectangle {
                 font.bold: true
             }
             StatePill {
-                text: Format.capital(card.gone ? "disconnected" : card.hostState)
+                text: Format.capital(card.gone ? States.host.disconnected : card.hostState)
                 tint: card.tint
-                mark: card.hostState === "finished" ? "✓" : card.hostState === "handed off" ? "⇥" : "●"
+                mark: card.hostState === States.host.finished ? "✓" : card.hostState === States.host.handedOff ? "⇥" : "●"
                 faded: card.gone
             }
             ActionButton {
@@ -134,13 +133,13 @@ Rectangle {
                 Layout.fillWidth: true
                 value: card.progressTotal ? card.progressDone / card.progressTotal : 0
                 tint: card.gone ? Theme.idle
-                    : card.hostState === "failed" || card.errors > 0 ? Theme.error
-                    : card.hostState === "finished" || card.hostState === "handed off" ? Theme.success
+                    : card.hostState === States.host.failed || card.errors > 0 ? Theme.error
+                    : card.hostState === States.host.finished || card.hostState === States.host.handedOff ? Theme.success
                     : Theme.running
             }
             Text {
                 text: card.progressDone + " / " + card.progressTotal
-                      + (card.hostState === "handed off" ? " in-session" : " steps")
+                      + (card.hostState === States.host.handedOff ? " in-session" : " steps")
                 color: card.ink
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
@@ -153,8 +152,8 @@ Rectangle {
             spacing: 8
             Text {
                 Layout.preferredWidth: 60
-                text: card.hostState === "handed off" ? "Queue job"
-                    : card.hostState === "finished" ? "Result"
+                text: card.hostState === States.host.handedOff ? "Queue job"
+                    : card.hostState === States.host.finished ? "Result"
                     : card.gone ? "Last step" : "Current"
                 color: card.dim
                 font.family: Theme.font
@@ -164,14 +163,14 @@ Rectangle {
                 implicitWidth: 8
                 implicitHeight: 8
                 radius: 4
-                color: card.hostState === "handed off" ? Theme.waiting : card.tint
-                visible: currentText.text !== "" && card.hostState !== "finished"
+                color: card.hostState === States.host.handedOff ? Theme.waiting : card.tint
+                visible: currentText.text !== "" && card.hostState !== States.host.finished
             }
             Text {
                 id: currentText
                 Layout.fillWidth: true
-                text: card.hostState === "handed off" ? card.jobId
-                    : card.hostState === "finished" ? "✓ published, " + card.progressDone
+                text: card.hostState === States.host.handedOff ? card.jobId
+                    : card.hostState === States.host.finished ? "✓ published, " + card.progressDone
                                                       + " steps"
                     : card.currentPlugin + (card.currentInstance ? " · " + card.currentInstance : "")
                 color: card.ink
@@ -180,7 +179,7 @@ Rectangle {
                 font.pixelSize: Theme.normal
             }
             Text {
-                visible: card.hostState === "handed off" && card.jobId !== ""
+                visible: card.hostState === States.host.handedOff && card.jobId !== ""
                 text: "<u>Show in Queue</u>"
                 textFormat: Text.StyledText
                 color: Theme.running

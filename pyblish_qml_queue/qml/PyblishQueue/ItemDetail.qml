@@ -14,8 +14,8 @@ Rectangle {
     color: Theme.well
 
     function tint(state) {
-        return state === "error" ? Theme.error : state === "warning" ? Theme.warning
-             : state === "success" ? Theme.success : state === "processing" ? Theme.running
+        return state === States.item.error ? Theme.error : state === States.item.warning ? Theme.warning
+             : state === States.item.success ? Theme.success : state === States.item.processing ? Theme.running
              : Theme.idle
     }
 
@@ -36,7 +36,7 @@ Rectangle {
                 width: 10
                 height: 10
                 radius: 5
-                color: page.tint(page.detail.state || "idle")
+                color: page.tint(page.detail.state || States.item.idle)
             }
             Text {
                 text: page.detail.name || ""
@@ -134,7 +134,7 @@ Rectangle {
                         width: body.width
                         height: lines.implicitHeight + 10
                         color: Theme.sunken
-                        border.color: modelData.state === "error" ? Theme.error : Theme.border
+                        border.color: modelData.state === States.item.error ? Theme.error : Theme.border
                         Column {
                             id: lines
                             x: 8

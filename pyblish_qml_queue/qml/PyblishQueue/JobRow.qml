@@ -39,25 +39,25 @@ Rectangle {
 
     function pillText() {
         switch (jobState) {
-        case "running":
+        case States.job.running:
             return cancelRequested ? "Cancelling" : "Running " + Math.round(progress * 100) + "%"
-        case "waiting": return "Waiting for farm"
+        case States.job.waiting: return "Waiting for farm"
         default: return Format.capital(jobState)
         }
     }
 
     function detail() {
         switch (jobState) {
-        case "running":
-        case "waiting":
+        case States.job.running:
+        case States.job.waiting:
             return current
-        case "succeeded":
+        case States.job.succeeded:
             return started && finished ? Format.duration(finished - started) : ""
-        case "failed":
+        case States.job.failed:
             return error ? "\"" + error + "\"" : ""
-        case "interrupted":
+        case States.job.interrupted:
             return error
-        case "queued":
+        case States.job.queued:
             return queueNumber > 0 && current ? "next: " + current : ""
         default:
             return ""
@@ -87,11 +87,11 @@ Rectangle {
             anchors.verticalCenter: parent.verticalCenter
             text: row.title
             elide: Text.ElideRight
-            color: row.jobState === "cancelled" ? Theme.textDim : Theme.text
+            color: row.jobState === States.job.cancelled ? Theme.textDim : Theme.text
             font.family: Theme.font
             font.pixelSize: Theme.normal
             font.bold: true
-            font.strikeout: row.jobState === "cancelled"
+            font.strikeout: row.jobState === States.job.cancelled
             rightPadding: 8
         }
         Row {
@@ -146,15 +146,17 @@ Rectangle {
             StatePill {
                 text: row.pillText()
                 tint: row.tint
-                mark: row.jobState === "succeeded" ? "✓" : row.jobState === "cancelled" ? "×"
-                    : row.jobState === "queued" ? "○" : row.jobState === "failed" ? "!" : "●"
+                mark: row.jobState === States.job.succeeded ? "✓"
+                    : row.jobState === States.job.cancelled ? "×"
+                    : row.jobState === States.job.queued ? "○"
+                    : row.jobState === States.job.failed ? "!" : "●"
                 anchors.verticalCenter: parent.verticalCenter
             }
             Text {
                 width: row.widths.state - 150
                 text: row.detail()
                 elide: Text.ElideRight
-                color: row.jobState === "failed" ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
+                color: row.jobState === States.job.failed ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
                 anchors.verticalCenter: parent.verticalCenter
@@ -168,10 +170,10 @@ Rectangle {
                 width: 100
                 anchors.verticalCenter: parent.verticalCenter
                 value: row.progress
-                tint: row.jobState === "succeeded" ? Theme.success
-                    : row.jobState === "failed" ? Theme.error
-                    : row.jobState === "waiting" ? Theme.waiting
-                    : row.jobState === "running" ? Theme.running : Theme.idle
+                tint: row.jobState === States.job.succeeded ? Theme.success
+                    : row.jobState === States.job.failed ? Theme.error
+                    : row.jobState === States.job.waiting ? Theme.waiting
+                    : row.jobState === States.job.running ? Theme.running : Theme.idle
             }
             Text {
                 width: 50
@@ -187,7 +189,7 @@ Rectangle {
             width: row.widths.attempts
             anchors.verticalCenter: parent.verticalCenter
             text: row.attempts + "/" + row.maxAttempts
-            color: row.attempts >= row.maxAttempts && row.jobState === "failed"
+            color: row.attempts >= row.maxAttempts && row.jobState === States.job.failed
                    ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
             horizontalAlignment: Text.AlignHCenter
             font.family: Theme.font

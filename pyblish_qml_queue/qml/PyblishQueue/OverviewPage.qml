@@ -19,10 +19,10 @@ Item {
 
             Repeater {
                 model: [
-                    { value: "all", text: "All" },
-                    { value: "active", text: "Active" },
-                    { value: "finished", text: "Finished" },
-                    { value: "disconnected", text: "Disconnected" }
+                    { value: States.hostGroup.all, text: "All" },
+                    { value: States.hostGroup.active, text: "Active" },
+                    { value: States.hostGroup.finished, text: "Finished" },
+                    { value: States.hostGroup.disconnected, text: "Disconnected" }
                 ]
                 delegate: ActionButton {
                     required property var modelData

@@ -114,12 +114,13 @@ Item {
                 StatePill {
                     objectName: "publishStatePill"
                     anchors.verticalCenter: parent.verticalCenter
-                    readonly property string hostState: page.host.state || "connected"
-                    text: hostState === "connected" && page.host.validated ? "Validated"
+                    readonly property string hostState: page.host.state || States.host.connected
+                    text: hostState === States.host.connected && page.host.validated ? "Validated"
                         : Format.capital(hostState)
-                    mark: hostState === "connected" && page.host.validated ? "✓"
-                        : hostState === "finished" ? "✓" : hostState === "failed" ? "✕" : "●"
-                    tint: hostState === "connected" && page.host.validated ? Theme.success
+                    mark: hostState === States.host.connected && page.host.validated ? "✓"
+                        : hostState === States.host.finished ? "✓"
+                        : hostState === States.host.failed ? "✕" : "●"
+                    tint: hostState === States.host.connected && page.host.validated ? Theme.success
                         : Theme.stateColor(hostState)
                     faded: !page.host.connected
                 }
@@ -222,10 +223,10 @@ Item {
             Layout.fillWidth: true
             objectName: "publishStatus"
             text: Publish.status + (Publish.notice ? "  ·  " + Publish.notice : "")
-            dot: Publish.statusState === "failed" ? Theme.error
-               : Publish.statusState === "running" ? Theme.running
-               : Publish.statusState === "handed off" ? Theme.handedOff
-               : Publish.statusState === "finished" ? Theme.success : Theme.idle
+            dot: Publish.statusState === States.host.failed ? Theme.error
+               : Publish.statusState === States.job.running ? Theme.running
+               : Publish.statusState === States.host.handedOff ? Theme.handedOff
+               : Publish.statusState === States.host.finished ? Theme.success : Theme.idle
 
             ActionButton {
                 objectName: "publishButton:comment"

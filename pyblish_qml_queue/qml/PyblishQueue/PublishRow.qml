@@ -1,4 +1,5 @@
 import QtQuick
+import PyblishQueue.Backend
 
 // One row of the Publish page's lists: a section header (family or stage) or an
 // item (context, instance, plugin) with its checkbox, state dot, label, info and
@@ -29,7 +30,7 @@ Rectangle {
     objectName: "publishRow:" + itemId
     width: ListView.view ? ListView.view.width : 400
     height: 20
-    color: itemState === "error" && !isSection ? Qt.rgba(0.88, 0.29, 0.29, 0.12)
+    color: itemState === States.item.error && !isSection ? Qt.rgba(0.88, 0.29, 0.29, 0.12)
          : hover.hovered && !isSection ? Theme.panelHover : "transparent"
 
     MouseArea {
@@ -95,16 +96,17 @@ Rectangle {
     // state dot
     Rectangle {
         id: dot
+        objectName: "stateDot"
         visible: !row.isSection
         x: box.x + box.width + 8
         anchors.verticalCenter: parent.verticalCenter
         width: 8
         height: 8
         radius: 4
-        color: row.itemState === "processing" ? Theme.running
-             : row.itemState === "success" ? Theme.success
-             : row.itemState === "warning" ? Theme.warning
-             : row.itemState === "error" ? Theme.error
+        color: row.itemState === States.item.processing ? Theme.running
+             : row.itemState === States.item.success ? Theme.success
+             : row.itemState === States.item.warning ? Theme.warning
+             : row.itemState === States.item.error ? Theme.error
              : Theme.idle
         opacity: row.checked ? 1.0 : 0.6
     }
@@ -155,7 +157,7 @@ Rectangle {
             Text {
                 anchors.centerIn: parent
                 text: "⚒"
-                color: row.hasRepair || row.itemState === "error" ? Theme.warning : Theme.textDim
+                color: row.hasRepair || row.itemState === States.item.error ? Theme.warning : Theme.textDim
                 font.family: Theme.font
                 font.pixelSize: Theme.small
             }

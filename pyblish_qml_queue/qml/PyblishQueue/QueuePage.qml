@@ -10,7 +10,8 @@ Item {
 
     readonly property var job: Queue.selected
     readonly property string jobState: job.state || ""
-    readonly property bool claimable: jobState === "queued" || jobState === "interrupted"
+    // What the selected job allows, decided in Python (queue/rules.allowed_actions).
+    readonly property var can: Queue.can
     readonly property var widths: {
         const fixed = { number: 30, host: 190, user: 100, state: 250, progress: 170,
                         attempts: 70, created: 80 }
@@ -34,15 +35,15 @@ Item {
                 value: Queue.stateFilter
                 choices: [
                     { value: "", text: "All states" },
-                    { value: "active", text: "Active" },
-                    { value: "queued", text: "Queued" },
-                    { value: "running", text: "Running" },
-                    { value: "waiting", text: "Waiting for farm" },
-                    { value: "succeeded", text: "Succeeded" },
-                    { value: "failed", text: "Failed" },
-                    { value: "cancelled", text: "Cancelled" },
-                    { value: "interrupted", text: "Interrupted" },
-                    { value: "finished", text: "Finished" }
+                    { value: States.jobGroup.active, text: "Active" },
+                    { value: States.job.queued, text: "Queued" },
+                    { value: States.job.running, text: "Running" },
+                    { value: States.job.waiting, text: "Waiting for farm" },
+                    { value: States.job.succeeded, text: "Succeeded" },
+                    { value: States.job.failed, text: "Failed" },
+                    { value: States.job.cancelled, text: "Cancelled" },
+                    { value: States.job.interrupted, text: "Interrupted" },
+                    { value: States.jobGroup.finished, text: "Finished" }
                 ]
                 onPicked: value => Queue.setStateFilter(value)
             }
@@ -164,54 +165,9 @@ Item {
                 font.family: Theme.font
                 font.pixelSize: Theme.large
             }
-            ActionButton {
-                text: "Cancel"
-                mark: "✕"
-                enabled: ["queued", "running", "waiting", "interrupted"].indexOf(page.jobState) >= 0
-                onClicked: Queue.cancel()
-            }
-            ActionButton {
-                text: "Retry failed steps"
-                mark: "↻"
-                enabled: ["failed", "cancelled", "interrupted"].indexOf(page.jobState) >= 0
-                         && (page.job.failedSteps || 0) > 0
-                onClicked: Queue.retryFailed()
-            }
-            ActionButton {
-                text: "Retry all"
-                mark: "↻"
-                enabled: ["failed", "cancelled", "interrupted"].indexOf(page.jobState) >= 0
-                onClicked: Queue.retryAll()
-            }
-            ActionButton {
-                text: "Move up"
-                mark: "↑"
-                enabled: page.claimable
-                onClicked: Queue.moveUp()
-            }
-            ActionButton {
-                text: "Move down"
-                mark: "↓"
-                enabled: page.claimable
-                onClicked: Queue.moveDown()
-            }
-            ActionButton {
-                text: "Remove"
-                mark: "−"
-                enabled: page.jobState !== "" && page.jobState !== "running"
-                onClicked: Queue.remove()
-            }
-            ActionButton {
-                text: "Open report"
-                mark: "▤"
-                enabled: page.jobState !== ""
-                onClicked: Queue.openReport()
-            }
-            ActionButton {
-                text: "Open folder"
-                mark: "▭"
-                enabled: page.jobState !== ""
-                onClicked: Queue.openFolder()
+            JobActions {
+                can: page.can
+                onActionRequested: action => page.act(action)
             }
         }
 
@@ -299,7 +255,7 @@ Item {
                         x: 8
                         anchors.verticalCenter: parent.verticalCenter
                         text: "<b>Log</b>  <font color='" + Theme.textFaint + "'>"
-                              + (page.jobState === "running" ? "live · " : "")
+                              + (page.jobState === States.job.running ? "live · " : "")
                               + (page.job.jobId ? "job " + page.job.jobId.slice(0, 8) : "")
                               + "</font>"
                         textFormat: Text.StyledText
@@ -365,6 +321,20 @@ Item {
                 enabled: Queue.hasExecutor
                 onClicked: Queue.paused ? Queue.resume() : Queue.pause()
             }
+        }
+    }
+
+    // Run an action of the action bar on the selected job.
+    function act(action) {
+        switch (action) {
+        case "cancel": return Queue.cancel()
+        case "retryFailed": return Queue.retryFailed()
+        case "retry": return Queue.retryAll()
+        case "moveUp": return Queue.moveUp()
+        case "moveDown": return Queue.moveDown()
+        case "remove": return Queue.remove()
+        case "openReport": return Queue.openReport()
+        case "openFolder": return Queue.openFolder()
         }
     }
 

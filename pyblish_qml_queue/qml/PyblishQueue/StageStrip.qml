@@ -1,47 +1,51 @@
 import QtQuick
+import PyblishQueue.Backend
 
 // Collect / Validate / Extract / Integrate, each a bar with its label, coloured by
 // how far the host got: done, current, failed, handed off (dashed) or not reached.
 Item {
     id: strip
 
-    property string hostState: "connected"
+    property string hostState: States.host.connected
     property string stage: ""
     property int errors: 0
     property bool validated: false
     property bool faded: false
 
-    readonly property var stages: ["collect", "validate", "extract", "integrate"]
+    readonly property var stages: States.stages
+
+    // How far the host got in one stage.
+    enum Cell { NotReached, Done, Current, Failed, Handed }
 
     implicitHeight: 30
 
     function status(n) {
         const at = stages.indexOf(stage)
-        if (hostState === "finished")
-            return "done"
-        if (hostState === "handed off")
-            return n < 2 ? "done" : "handed"
+        if (hostState === States.host.finished)
+            return StageStrip.Cell.Done
+        if (hostState === States.host.handedOff)
+            return n < 2 ? StageStrip.Cell.Done : StageStrip.Cell.Handed
         if (at < 0)
-            return validated && n < 2 ? "done" : "idle"
+            return validated && n < 2 ? StageStrip.Cell.Done : StageStrip.Cell.NotReached
         if (n < at)
-            return "done"
+            return StageStrip.Cell.Done
         if (n > at)
-            return "idle"
-        if (hostState === "failed" || (errors > 0 && stage === "validate"))
-            return "failed"
-        if (hostState === "disconnected")
-            return "idle"
-        return "current"
+            return StageStrip.Cell.NotReached
+        if (hostState === States.host.failed || (errors > 0 && at === 1))  // 1: validate
+            return StageStrip.Cell.Failed
+        if (hostState === States.host.disconnected)
+            return StageStrip.Cell.NotReached
+        return StageStrip.Cell.Current
     }
 
     function tint(s) {
         if (strip.faded)
-            return s === "done" ? Qt.darker(Theme.success, 1.8) : Theme.borderLight
+            return s === StageStrip.Cell.Done ? Qt.darker(Theme.success, 1.8) : Theme.borderLight
         switch (s) {
-        case "done": return Theme.success
-        case "current": return Theme.running
-        case "failed": return Theme.error
-        case "handed": return Theme.handedOff
+        case StageStrip.Cell.Done: return Theme.success
+        case StageStrip.Cell.Current: return Theme.running
+        case StageStrip.Cell.Failed: return Theme.error
+        case StageStrip.Cell.Handed: return Theme.handedOff
         default: return Theme.sunken
         }
     }
@@ -55,18 +59,18 @@ Item {
                 id: cell
                 required property int index
                 required property string modelData
-                readonly property string status: strip.status(index)
+                readonly property int status: strip.status(index)
                 width: (strip.width - 12) / 4
                 height: strip.height
 
                 Rectangle {
                     width: parent.width
                     height: 3
-                    visible: cell.status !== "handed"
+                    visible: cell.status !== StageStrip.Cell.Handed
                     color: strip.tint(cell.status)
                 }
                 Row {
-                    visible: cell.status === "handed"
+                    visible: cell.status === StageStrip.Cell.Handed
                     spacing: 3
                     clip: true
                     width: parent.width
@@ -78,7 +82,8 @@ Item {
                 Text {
                     y: 8
                     text: Format.capital(cell.modelData)
-                    color: cell.status === "idle" ? Theme.textFaint : strip.tint(cell.status)
+                    color: cell.status === StageStrip.Cell.NotReached
+                           ? Theme.textFaint : strip.tint(cell.status)
                     font.family: Theme.font
                     font.pixelSize: Theme.normal
                 }

@@ -17,14 +17,14 @@ Rectangle {
     required property real fraction
     required property string message
 
-    readonly property color tint: stepState === "succeeded" ? Theme.success
-                                : stepState === "failed" ? Theme.error
-                                : stepState === "running" ? Theme.running
-                                : stepState === "waiting" ? Theme.waiting : Theme.idle
+    readonly property color tint: stepState === States.step.succeeded ? Theme.success
+                                : stepState === States.step.failed ? Theme.error
+                                : stepState === States.step.running ? Theme.running
+                                : stepState === States.step.waiting ? Theme.waiting : Theme.idle
 
     objectName: "stepRow:" + index
     height: error ? 38 : 21
-    color: stepState === "running" ? Theme.selection : "transparent"
+    color: stepState === States.step.running ? Theme.selection : "transparent"
 
     Row {
         x: 6
@@ -41,10 +41,13 @@ Rectangle {
             font.pixelSize: Theme.normal
         }
         Text {
+            objectName: "stepMark"
             width: 14
-            text: row.stepState === "succeeded" ? "✓" : row.stepState === "failed" ? "✕"
-                : row.stepState === "running" ? "●" : row.stepState === "waiting" ? "❚❚"
-                : row.stepState === "skipped" ? "–" : "○"
+            text: row.stepState === States.step.succeeded ? "✓"
+                : row.stepState === States.step.failed ? "✕"
+                : row.stepState === States.step.running ? "●"
+                : row.stepState === States.step.waiting ? "❚❚"
+                : row.stepState === States.step.skipped ? "–" : "○"
             color: row.tint
             font.family: Theme.font
             font.pixelSize: Theme.normal
@@ -55,7 +58,7 @@ Rectangle {
                 width: parent.width
                 text: row.label + (row.instance ? "  ·  " + row.instance : "")
                 elide: Text.ElideRight
-                color: row.stepState === "pending" ? Theme.textDim : Theme.text
+                color: row.stepState === States.step.pending ? Theme.textDim : Theme.text
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
             }
@@ -74,18 +77,19 @@ Rectangle {
             spacing: 6
             layoutDirection: Qt.RightToLeft
             Text {
-                text: row.stepState === "running" ? "running" + (row.started
+                objectName: "stepTime"
+                text: row.stepState === States.step.running ? "running" + (row.started
                           ? " " + Format.span(App.now - row.started) : "")
-                    : row.stepState === "pending" ? "queued"
-                    : row.stepState === "waiting" ? "waiting for farm"
+                    : row.stepState === States.step.pending ? "queued"
+                    : row.stepState === States.step.waiting ? "waiting for farm"
                     : row.duration >= 0 ? Format.duration(row.duration) : row.stepState
-                color: row.stepState === "running" ? Theme.running
-                     : row.stepState === "waiting" ? Theme.waiting : Theme.textDim
+                color: row.stepState === States.step.running ? Theme.running
+                     : row.stepState === States.step.waiting ? Theme.waiting : Theme.textDim
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
             }
             Bar {
-                visible: row.stepState === "running"
+                visible: row.stepState === States.step.running
                 width: 50
                 anchors.verticalCenter: parent.verticalCenter
                 value: row.fraction

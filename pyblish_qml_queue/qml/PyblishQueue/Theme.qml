@@ -1,5 +1,6 @@
 pragma Singleton
 import QtQuick
+import PyblishQueue.Backend
 
 // The dark palette of pyblish-qml, and the state colours of our pages.
 QtObject {
@@ -33,22 +34,22 @@ QtObject {
     // Colour of a host or job state.
     function stateColor(state) {
         switch (state) {
-        case "collecting":
-        case "validating":
-        case "extracting":
-        case "integrating":
-        case "running":
+        case States.host.collecting:
+        case States.host.validating:
+        case States.host.extracting:
+        case States.host.integrating:
+        case States.job.running:
             return running
-        case "finished":
-        case "succeeded":
+        case States.host.finished:
+        case States.job.succeeded:
             return success
-        case "failed":
+        case States.job.failed:
             return error
-        case "handed off":
+        case States.host.handedOff:
             return handedOff
-        case "waiting":
+        case States.job.waiting:
             return waiting
-        case "interrupted":
+        case States.job.interrupted:
             return warning
         default:
             return idle
