@@ -13,6 +13,7 @@ import sys
 
 from pyblish_qml_queue.cli.command import FAILED, OK, USAGE, CliError
 from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common.states import HostState
 from pyblish_qml_queue.common.wire import client
 
 ACTIONS = ("validate", "publish", "stop", "handoff", "reset")
@@ -99,5 +100,5 @@ def run_host(args) -> int:
     if args.action == "validate":
         return OK if host["validated"] else FAILED
     if args.action == "publish":
-        return OK if host["state"] == "finished" else FAILED
+        return OK if host["state"] == HostState.FINISHED else FAILED
     return OK

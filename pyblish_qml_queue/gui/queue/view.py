@@ -17,7 +17,8 @@ from pyblish_qml_queue.gui.queue import report
 from pyblish_qml_queue.gui.queue.detail import log_lines
 from pyblish_qml_queue.gui.singletons import SESSIONS, set_and_notify
 from pyblish_qml_queue.queue import model as jobs_model
-from pyblish_qml_queue.queue.store import StoreError
+from pyblish_qml_queue.queue import rules
+from pyblish_qml_queue.queue.store import StoreError, remove_job
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,15 @@ class Queue(QObject):
     @Property("QVariantMap", notify=selectedChanged)
     def selected(self):
         return self._selected
+
+    @Property("QVariantMap", notify=selectedChanged)
+    def can(self):
+        """Which actions the selected job allows (:func:`.rules.allowed_actions`):
+        cancel, retry, retryFailed, moveUp, moveDown, remove, openReport, openFolder."""
+        selected = self._selected
+        return rules.allowed_actions(
+            str(selected.get("state") or ""), int(selected.get("failedSteps") or 0)
+        )
 
     @Property(bool, notify=executorChanged)
     def hasExecutor(self):
@@ -232,7 +242,7 @@ class Queue(QObject):
     @Slot()
     def remove(self):
         job_id = self._selected_id
-        self._act(job_id, "remove", lambda store, i: store.remove(i))
+        self._act(job_id, "remove", remove_job)
 
     @Slot()
     def openReport(self):
