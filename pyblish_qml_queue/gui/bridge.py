@@ -1,9 +1,11 @@
 """Hand hub and executor events from their threads to the GUI thread, in batches.
 
-Hub and executor callbacks run on foreign threads. They only append to a
-thread-safe buffer (:meth:`EventBridge.push`); a QTimer on the GUI thread drains
-the buffer every ``interval`` ms and emits one signal per kind of change, with
-events coalesced: the latest snapshot per host, one entry per job. Worker
+The one path from the hub (and the executor) to the GUI. Hub and executor
+callbacks run on foreign threads. They only append to a thread-safe buffer
+(:meth:`EventBridge.push_hub`, :meth:`EventBridge.push_job`); a QTimer on the
+GUI thread drains the buffer every ``interval`` ms and emits one signal per kind
+of change, with events coalesced: the latest snapshot per host, one entry per
+job; the Publish page gets its host's events in order, the tray a raise. Worker
 threads never touch a Qt object.
 
 Jobs named by events are read from the store by a :class:`JobReader` thread, not
@@ -14,6 +16,7 @@ read); its results come back through the same buffer.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import threading
 import time
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 PROGRESS_KINDS = ("progress",)
 #: Executor event kinds of a running job's steps: its row can be read in the background.
 STEP_KINDS = ("step_started", "step_finished", "record")
+#: Hub event kinds the Publish page takes, in order (``handoff``: its own hand-off's outcome).
+PAGE_KINDS = ("result", "host_changed", "host_removed", "show", "handoff")
 
 
 def job_event_kind(event: dict) -> tuple:
@@ -59,7 +64,10 @@ class EventBridge(QObject):
         jobsRead(dict): ``{job_id: (started, job or None, log lines or None)}``, what a
             :class:`JobReader` read (``started``: its ``time.monotonic()`` at the read;
             a None job: no longer in the store; None lines: not asked for).
+        pageEvents(list): the hub events of :data:`PAGE_KINDS`, in the order they
+            came, for the Publish page (less those :meth:`forget_page_events` dropped).
         showRequested(str): a host called ``show()``: bring its page to the front.
+        raiseRequested(): a second app asked this one to come to the front.
         drained(int): number of raw events handled in this batch.
     """
 
@@ -67,12 +75,18 @@ class EventBridge(QObject):
     hostsRemoved = Signal(list)
     jobsUpdated = Signal(dict)
     jobsRead = Signal(dict)
+    pageEvents = Signal(list)
     showRequested = Signal(str)
+    raiseRequested = Signal()
     drained = Signal(int)
 
     def __init__(self, interval: int = 50, parent=None):
         super().__init__(parent)
         self._buffer = collections.deque()
+        # Hub events are numbered as they come (next() on a count is atomic), so
+        # the page can drop those it has read the hub's state past.
+        self._numbers = itertools.count()
+        self._page_from = 0
         self._timer = QTimer(self)
         self._timer.setInterval(interval)
         self._timer.timeout.connect(self.drain)
@@ -82,7 +96,17 @@ class EventBridge(QObject):
 
     def push_hub(self, event: dict) -> None:
         """Hub callback (any thread): queue a hub event."""
-        self._buffer.append(("hub", event))
+        self._buffer.append(("hub", (next(self._numbers), event)))
+
+    def hub_sink(self):
+        """:meth:`push_hub` for a thread of our own (a hand-off): it holds the
+        buffer only, not the bridge (see :meth:`read_sink`)."""
+        buffer, numbers = self._buffer, self._numbers
+
+        def push_hub(event: dict) -> None:
+            buffer.append(("hub", (next(numbers), event)))
+
+        return push_hub
 
     def push_job(self, event: dict) -> None:
         """Executor callback (any thread): queue a job event."""
@@ -110,12 +134,20 @@ class EventBridge(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
+    def forget_page_events(self) -> None:
+        """Drop the Publish page's hub events that came before now (those still
+        buffered, and those of this batch not yet handed out): the page has just
+        read the hub's state, which holds them. Hand-off outcomes are kept."""
+        self._page_from = next(self._numbers)
+
     def drain(self) -> int:
         """Handle everything buffered so far in one batch. Returns the number of events."""
         hosts = {}  # host id -> snapshot or None (removed); insertion order kept
         jobs = {}
         reads = {}
+        page = []  # (number, event) for the Publish page, in order
         shows = []
+        raised = False
         count = 0
         buffer = self._buffer
         while True:
@@ -126,6 +158,11 @@ class EventBridge(QObject):
             count += 1
             try:
                 if source == "hub":
+                    number, event = event
+                    kind = event.get("type")
+                    if kind in PAGE_KINDS:
+                        page.append((number, event))
+                    raised = raised or kind == "raise"
                     self._collect_hub(event, hosts, shows)
                 elif source == "read":
                     reads.update(event)  # a later read of a job replaces an earlier one
@@ -145,8 +182,18 @@ class EventBridge(QObject):
             self.jobsRead.emit(reads)
         if jobs:
             self.jobsUpdated.emit(jobs)
+        if page:
+            fresh = [
+                event
+                for number, event in page
+                if number >= self._page_from or event.get("type") == "handoff"
+            ]
+            if fresh:
+                self.pageEvents.emit(fresh)
         for host_id in shows:
             self.showRequested.emit(host_id)
+        if raised:
+            self.raiseRequested.emit()
         self.drained.emit(count)
         return count
 
@@ -163,7 +210,8 @@ class EventBridge(QObject):
         elif kind == "show":
             if event["host_id"] not in shows:
                 shows.append(event["host_id"])
-        # "result" belongs to the Publish page; the snapshot carries the log tail.
+        # "result" belongs to the Publish page (pageEvents); the snapshot carries
+        # the log tail.
 
     @staticmethod
     def _collect_job(event, jobs):

@@ -12,14 +12,16 @@ quits, and notifications go to the status line.
 for one engine before its QML loads; QML reaches them as the ``Tray`` and
 ``Console`` singletons of ``PyblishQueue.Backend``.
 A second ``pyblish-qml-queue app`` asks this one, over the hub's link, to come
-to the front: the hub tells its subscribers ``{"type": "raise"}``.
+to the front: the hub tells its subscribers ``{"type": "raise"}``, and the
+session's event bridge (the one path from the hub to the GUI) hands it to the
+tray on the GUI thread (``raiseRequested``).
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
+from PySide6.QtCore import Property, QObject, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtQml import QmlElement, QmlSingleton
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -65,7 +67,6 @@ class Tray(QObject):
     pausedChanged = Signal()
     #: A notice was shown (or sent to the status line without a tray).
     noticeShown = Signal(dict)
-    _raiseFromHub = Signal()
 
     def __init__(self, app, session, available=None, ask=None, parent=None):
         super().__init__(parent)
@@ -97,11 +98,7 @@ class Tray(QObject):
         session.app.countsChanged.connect(self._update)
         session.app.pageChanged.connect(self._page_changed)
         session.queue.executorChanged.connect(self._paused_changed)
-        self._raiseFromHub.connect(self.show_window, Qt.ConnectionType.QueuedConnection)
-        self._unsubscribe = None
-        hub = session.hub
-        if hub is not None and hasattr(hub, "subscribe"):
-            self._unsubscribe = hub.subscribe(self._hub_event)
+        session.bridge.raiseRequested.connect(self.show_window)
         if self._available:
             self._build_icon()
         app.setQuitOnLastWindowClosed(not self._available)
@@ -258,12 +255,6 @@ class Tray(QObject):
 
     def close(self) -> None:
         self.quit_flow.stop()
-        if self._unsubscribe is not None:
-            try:
-                self._unsubscribe()
-            except Exception:
-                log.exception("Could not unsubscribe the tray from the hub")
-            self._unsubscribe = None
         if self._icon is not None:
             self._icon.hide()
             self._icon.setContextMenu(None)
@@ -274,10 +265,6 @@ class Tray(QObject):
             self._menu = None
 
     # -- internals ----------------------------------------------------------------------
-
-    def _hub_event(self, event) -> None:  # a hub thread: only emit
-        if event.get("type") == "raise":
-            self._raiseFromHub.emit()
 
     def _build_icon(self) -> None:
         entries = (
