@@ -92,18 +92,17 @@ def child_gui(n, plugins):
         root.grabWindow()  # the page drawn with its instances
         show_ready = time.time() - shown_at
 
-        drain = page.drain
+        take = page.take
         spent = [0.0]
 
-        def timed_drain():
+        def timed_take(events):
             t = time.perf_counter()
-            count = drain()
+            count = take(events)
             spent[0] += time.perf_counter() - t
             return count
 
-        page.drain = timed_drain
-        page._timer.timeout.disconnect()
-        page._timer.timeout.connect(timed_drain)
+        session.bridge.pageEvents.disconnect(page.take)
+        session.bridge.pageEvents.connect(timed_take)
         total = 1 + 10 * n
         started = time.perf_counter()
         page.publish()

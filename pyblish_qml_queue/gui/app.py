@@ -109,7 +109,7 @@ def build_app(
     # the GUI thread's next timer event lands in freed memory.
     engine = QQmlApplicationEngine()
     session = Session(store, hub, executor, interval=interval, parent=engine)
-    session.publish = Publish(session, session, interval=interval)
+    session.publish = Publish(session, session)
     node.on_job_added.append(session.bridge.job_changed)
     if executor:
         _chain_events(executor, session.bridge.push_job)

@@ -8,8 +8,6 @@ what the status line reads, from the host's snapshot and the page's
 
 from __future__ import annotations
 
-import collections
-
 from pyblish_qml_queue.common.states import HOST_BUSY, HostState, ItemState, JobState
 from pyblish_qml_queue.gui.publish import rules as publishrules
 
@@ -19,26 +17,6 @@ BUSY_STATES = HOST_BUSY
 EMPTY_ITEMS = {"context": {}, "instances": [], "plugins": []}
 #: The status line without a host.
 NO_HOST = ("Pick a host on the Overview", ItemState.IDLE)
-
-
-class HubFeed:
-    """Hub events for the Publish page, buffered from any thread (no Qt)."""
-
-    def __init__(self):
-        self.buffer = collections.deque()
-
-    def push(self, event: dict) -> None:
-        if event.get("type") in ("result", "host_changed", "host_removed", "show", "handoff"):
-            self.buffer.append(event)
-
-    def take(self) -> list:
-        out = []
-        buffer = self.buffer
-        while True:
-            try:
-                out.append(buffer.popleft())
-            except IndexError:
-                return out
 
 
 def current_of(snapshot: dict) -> tuple:

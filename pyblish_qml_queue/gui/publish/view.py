@@ -4,16 +4,18 @@ QML imports it as ``import PyblishQueue.Backend``. It shows one host at a time
 (the one ``App.currentHostId`` names): on a switch it rebuilds the page from
 what the hub keeps for that host (``items()``, ``results()``), so every host's
 progress survives a switch. Live, it takes the hub's events for that host in
-batches on the GUI thread (a plain deque filled on hub threads, drained by a
-QTimer) and changes only the rows a step touched.
+batches on the GUI thread from the session's event bridge
+(:attr:`~pyblish_qml_queue.gui.bridge.EventBridge.pageEvents`, the one path from
+the hub to the GUI) and changes only the rows a step touched.
 
 Buttons hand work to the hub (which returns at once); the hand-off, which
 blocks until the job is stored, runs on a short-lived thread whose outcome
-comes back through the same deque.
+comes back through the same bridge.
 
-The page's own side (rows, Terminal filters, detail, tab) is
-:class:`~pyblish_qml_queue.gui.publish.page.PublishPage`; which buttons are
-enabled and the status line come from :mod:`pyblish_qml_queue.gui.publish.host`.
+The page's own side (rows, Terminal filters, detail, tab) is a
+:class:`~pyblish_qml_queue.gui.publish.page.PublishPage` the viewmodel has;
+which buttons are enabled and the status line come from
+:mod:`pyblish_qml_queue.gui.publish.host`.
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ import logging
 import os
 import threading
 
-from PySide6.QtCore import Property, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlSingleton
 
 from pyblish_qml_queue.gui.publish import rules as publishrules
 from pyblish_qml_queue.gui.publish.host import (
     EMPTY_ITEMS,
     NO_HOST,
-    HubFeed,
     controls_of,
     current_of,
     status_of,
@@ -47,32 +48,40 @@ QML_IMPORT_MAJOR_VERSION = 1
 
 @QmlElement
 @QmlSingleton
-class Publish(PublishPage):
-    """Instances, plugins, Terminal, detail and controls of the current host's publish."""
+class Publish(QObject):
+    """Instances, plugins, Terminal, detail and controls of the current host's publish.
+
+    Args:
+        session: the app's :class:`~pyblish_qml_queue.gui.session.Session` (its
+            hub, its bridge, its App viewmodel); None for a page with no host.
+        parent: the Qt parent (the session).
+    """
 
     hostChanged = Signal()
     controlsChanged = Signal()
     commentChanged = Signal()
     settingsChanged = Signal()
+    detailChanged = Signal()
+    tabChanged = Signal()
+    filterChanged = Signal()
+    noticeChanged = Signal()
     #: Honour pyblish_qml.settings WindowPosition/WindowSize: x, y, width, height.
     geometryRequested = Signal(int, int, int, int)
 
-    def __init__(self, session=None, parent=None, interval=50):
+    def __init__(self, session=None, parent=None):
         super().__init__(parent)
         self._session = session
         self._hub = getattr(session, "hub", None)
-        self.feed = HubFeed()
-        self._unsubscribe = self._hub.subscribe(self.feed.push) if self._hub else None
+        self._bridge = getattr(session, "bridge", None)
+        self.page = PublishPage(self)
         self._host_id = ""
         self._snapshot: dict = {}
         self._controls: dict = {}
         self._shown = None
         self._status = NO_HOST
         self._handing_off = ""
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval)
-        self._timer.timeout.connect(self.drain)
-        self._timer.start()
+        if self._bridge is not None:
+            self._bridge.pageEvents.connect(self.take)
         if session is not None:
             session.app.currentHostChanged.connect(self._follow_app)
         self._update_controls()
@@ -85,16 +94,70 @@ class Publish(PublishPage):
         return SESSIONS.singleton(engine, "publish")
 
     def close(self) -> None:
-        """Stop listening to the hub (the hub belongs to the caller)."""
-        self._timer.stop()
-        if self._unsubscribe is not None:
+        """Stop taking the hub's events (the bridge and the hub belong to the session)."""
+        if self._bridge is not None:
             try:
-                self._unsubscribe()
-            except Exception:
-                log.exception("Could not unsubscribe the Publish page from the hub")
-            self._unsubscribe = None
+                self._bridge.pageEvents.disconnect(self.take)
+            except (RuntimeError, TypeError):  # already gone with the session
+                pass
+            self._bridge = None
+
+    # -- the page's own side (tests and the benchmark read these) ------------------------
+
+    @property
+    def state(self) -> PageState:
+        return self.page.state
+
+    @property
+    def instance_model(self):
+        return self.page.instance_model
+
+    @property
+    def plugin_model(self):
+        return self.page.plugin_model
+
+    @property
+    def record_model(self):
+        return self.page.record_model
 
     # -- properties --------------------------------------------------------------------
+
+    @Property(QObject, constant=True)
+    def instances(self):
+        return self.page.instance_model
+
+    @Property(QObject, constant=True)
+    def plugins(self):
+        return self.page.plugin_model
+
+    @Property(QObject, constant=True)
+    def records(self):
+        return self.page.record_proxy
+
+    @Property(bool, notify=detailChanged)
+    def detailOpen(self):
+        return bool(self.page.detail_id)
+
+    @Property("QVariantMap", notify=detailChanged)
+    def detail(self):
+        return self.page.detail
+
+    @Property(str, notify=noticeChanged)
+    def notice(self):
+        """The outcome of the last button on this page when it went wrong (one line)."""
+        return self.page.notice
+
+    @Property(str, notify=tabChanged)
+    def tab(self):
+        return self.page.tab
+
+    @Property(str, notify=filterChanged)
+    def textFilter(self):
+        return self.page.record_proxy.text
+
+    @Property("QVariantMap", notify=filterChanged)
+    def levels(self):
+        return self.page.levels()
 
     @Property(str, notify=hostChanged)
     def hostId(self):
@@ -123,7 +186,7 @@ class Publish(PublishPage):
 
     @Property(str, notify=commentChanged)
     def comment(self):
-        return str((self._state.context.get("data") or {}).get("comment") or "")
+        return str((self.page.state.context.get("data") or {}).get("comment") or "")
 
     @Property(str, notify=settingsChanged)
     def windowTitle(self):
@@ -132,19 +195,50 @@ class Publish(PublishPage):
             return ""
         scene = self.scene
         where = " ".join(p for p in (snap.get("application"), snap.get("version")) if p)
-        return " · ".join(p for p in (self._state.settings["WindowTitle"], where, scene) if p)
+        return " · ".join(p for p in (self.page.state.settings["WindowTitle"], where, scene) if p)
 
     @Property(str, notify=controlsChanged)
     def scene(self):
         """The scene's file name: as the host registered, else as collected (currentFile)."""
-        path = self._snapshot.get("scene") or (self._state.context.get("data") or {}).get(
+        path = self._snapshot.get("scene") or (self.page.state.context.get("data") or {}).get(
             "currentFile"
         )
         return os.path.basename(str(path or ""))
 
     @Property(str, notify=settingsChanged)
     def contextLabel(self):
-        return self._state.settings["ContextLabel"]
+        return self.page.state.settings["ContextLabel"]
+
+    # -- slots: the page -----------------------------------------------------------------
+
+    @Slot(str)
+    def toggleSection(self, section_id):
+        self.page.toggle_section(section_id)
+
+    @Slot(str)
+    def openDetail(self, item_id):
+        if self.page.open_detail(item_id):
+            self.detailChanged.emit()
+
+    @Slot()
+    def closeDetail(self):
+        if self.page.close_detail():
+            self.detailChanged.emit()
+
+    @Slot(str)
+    def setTab(self, tab):
+        if self.page.set_tab(tab):
+            self.tabChanged.emit()
+
+    @Slot(str)
+    def setTextFilter(self, text):
+        if self.page.record_proxy.set_text(text):
+            self.filterChanged.emit()
+
+    @Slot(str, bool)
+    def setLevel(self, level, on):
+        if self.page.record_proxy.set_level(level, on):
+            self.filterChanged.emit()
 
     # -- slots: the host -----------------------------------------------------------------
 
@@ -158,7 +252,7 @@ class Publish(PublishPage):
         """Validate; after an earlier validation, reset first (pyblish validates once)."""
 
         def run(hub, host_id):
-            if self._state.processed and validation_ran(self._state):
+            if self.page.state.processed and validation_ran(self.page.state):
                 self._reset(hub, host_id)
             hub.validate(host_id)
 
@@ -177,26 +271,26 @@ class Publish(PublishPage):
     def publishInBackground(self, title=""):
         """Hand extraction and integration to the queue (on a thread; it waits for the store)."""
         host_id, hub = self._host_id, self._hub
-        if not host_id or hub is None or self._handing_off:
+        if not host_id or hub is None or self._bridge is None or self._handing_off:
             return
         self._handing_off = host_id
         self._update_controls()
-        feed = self.feed
+        push = self._bridge.hub_sink()
 
-        def run():
+        def run():  # a thread: it touches the bridge's buffer only, never a Qt object
             try:
                 job_id = hub.handoff(host_id, title or None)
-                feed.push({"type": "handoff", "host_id": host_id, "job_id": job_id})
+                push({"type": "handoff", "host_id": host_id, "job_id": job_id})
             except Exception as exc:
                 log.info("hand-off of host %s failed", host_id, exc_info=True)
-                feed.push({"type": "handoff", "host_id": host_id, "error": str(exc)})
+                push({"type": "handoff", "host_id": host_id, "error": str(exc)})
 
         threading.Thread(target=run, name=f"handoff-{host_id}", daemon=True).start()
 
     @Slot(str, bool)
     def toggle(self, item_id, value):
         """Publish an optional instance or not; run an optional plugin or not."""
-        state = self._state
+        state = self.page.state
         target = state.instances.get(item_id) or state.plugins.get(item_id)
         if target is None:
             return
@@ -210,13 +304,13 @@ class Publish(PublishPage):
             return
         if not self._drive("toggle", lambda hub, h: hub.toggle(h, item_id, bool(value))):
             return
-        self._update_rows(state.toggle(item_id, bool(value)))
+        self.page.update_rows(state.toggle(item_id, bool(value)))
         self._update_controls()
 
     @Slot(str, result="QVariantList")
     def actionsOf(self, plugin_id):
         """The plugin's actions its ``on`` filters allow now, plus Repair when it has one."""
-        state = self._state
+        state = self.page.state
         plugin = state.plugins.get(plugin_id)
         if plugin is None:
             return []
@@ -241,9 +335,9 @@ class Publish(PublishPage):
         if text == self.comment:
             return
         if self._drive("comment", lambda hub, h: hub.comment(h, text)):
-            self._state.set_comment(text)
+            self.page.state.set_comment(text)
             self.commentChanged.emit()
-            self._update_rows({self._state.context_id})
+            self.page.update_rows({self.page.state.context_id})
 
     # -- the current host ------------------------------------------------------------------
 
@@ -255,7 +349,8 @@ class Publish(PublishPage):
     def load(self, host_id: str) -> None:
         """Show ``host_id``'s page, rebuilt from what the hub keeps for it."""
         self._host_id = host_id
-        self.feed.take()  # events of the page before; the hub's state has them
+        if self._bridge is not None:
+            self._bridge.forget_page_events()  # events before now; the hub's state has them
         snapshot, items, results = {}, EMPTY_ITEMS, []
         if host_id and self._hub is not None:
             try:
@@ -281,11 +376,17 @@ class Publish(PublishPage):
             self._request_geometry()
 
     def drain(self) -> int:
-        """Take the buffered hub events of the current host into the page."""
-        events = self.feed.take()
+        """Hand out what the session's bridge holds now, this page's events among
+        them (tests and the benchmark; the bridge's timer does it otherwise)."""
+        return self._bridge.drain() if self._bridge is not None else 0
+
+    @Slot(list)
+    def take(self, events: list) -> int:
+        """Take a batch of hub events (the bridge's ``pageEvents``) into the page:
+        the current host's results, snapshots and removal, and hand-off outcomes."""
         if not events:
             return 0
-        state = self._state
+        state = self.page.state
         changed: set = set()
         reload_items = False
         snapshot = None
@@ -313,16 +414,16 @@ class Publish(PublishPage):
                 state.load_items(self._hub.items(host_id))
             except KeyError:
                 pass
-            self._set_all_rows()
+            self.page.set_all_rows()
             self.settingsChanged.emit()  # the collected scene may name the window
         elif changed:
-            self._update_rows(changed)
-        self._show_new_records()
+            self.page.update_rows(changed)
+        self.page.show_new_records()
         if snapshot is not None:
             self._snapshot = dict(snapshot)
-            self._update_rows(state.set_current(*current_of(snapshot)))
-        if self._detail_id and (self._detail_id in changed or reload_items):
-            self.openDetail(self._detail_id)
+            self.page.update_rows(state.set_current(*current_of(snapshot)))
+        if self.page.detail_id and (self.page.detail_id in changed or reload_items):
+            self.openDetail(self.page.detail_id)
         self._update_controls()
         return len(events)
 
@@ -366,13 +467,13 @@ class Publish(PublishPage):
             return {}
 
     def _request_geometry(self):
-        settings = self._state.settings
+        settings = self.page.state.settings
         x, y = settings["WindowPosition"]
         w, h = settings["WindowSize"]
         self.geometryRequested.emit(x, y, w, h)
 
     def _update_controls(self):
-        snap, state = self._snapshot, self._state
+        snap, state = self._snapshot, self.page.state
         controls = controls_of(snap, state, self._handing_off)
         status = status_of(snap, state, self._handing_off)
         shown = (controls, status, snap)
@@ -380,3 +481,13 @@ class Publish(PublishPage):
             self._shown = shown
             self._controls, self._status = controls, status
             self.controlsChanged.emit()
+
+    def _show_state(self, state: PageState) -> None:
+        """Show ``state`` from scratch: every row and record; the detail closes."""
+        self.page.show_state(state)
+        self._set_notice("")
+        self.detailChanged.emit()
+
+    def _set_notice(self, text):
+        if self.page.set_notice(text):
+            self.noticeChanged.emit()
