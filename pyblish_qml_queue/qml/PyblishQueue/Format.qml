@@ -54,6 +54,20 @@ QtObject {
         return Math.floor(d / 86400) + " d"
     }
 
+    // The line of a multi-line record that says what happened: a traceback's last
+    // line (the exception), else the first line.
+    function headline(text) {
+        const lines = (text || "").split("\n").filter(l => l.trim() !== "")
+        if (!lines.length)
+            return ""
+        return lines[0].indexOf("Traceback") === 0 ? lines[lines.length - 1].trim() : lines[0]
+    }
+
+    // How many lines a record has, trailing blank lines left out.
+    function lineCount(text) {
+        return (text || "").replace(/\s+$/, "").split("\n").length
+    }
+
     function plural(n, word) {
         return n + " " + word + (n === 1 ? "" : "s")
     }

@@ -63,9 +63,11 @@ Rectangle {
                 font.pixelSize: Theme.normal
             }
             Text {
+                objectName: "stepError"
                 visible: row.error !== ""
                 width: parent.width
-                text: row.error
+                text: Format.headline(row.error)
+                textFormat: Text.PlainText
                 elide: Text.ElideRight
                 color: Qt.lighter(Theme.error, 1.2)
                 font.family: Theme.font

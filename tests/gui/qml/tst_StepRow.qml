@@ -60,6 +60,13 @@ TestCase {
         verify(Qt.colorEqual(failed.tint, Theme.error))
     }
 
+    function test_a_traceback_error_shows_its_exception_line() {
+        const failed = make({ stepState: States.step.failed,
+                              error: "Traceback (most recent call last):\n  File \"x.py\"\n"
+                                     + "OSError: disk full on /cache\n" })
+        compare(findChild(failed, "stepError").text, "OSError: disk full on /cache")
+    }
+
     function test_only_a_running_step_is_highlighted() {
         verify(Qt.colorEqual(make({ stepState: States.step.running }).color, Theme.selection))
         compare(make({ stepState: States.step.succeeded }).color.a, 0)
