@@ -95,7 +95,7 @@ def over_the_link(folder, script, instances, repeat):
         host_id = wait_collected(hub, time.time() + 60)
         if not hub._drive_session(host_id, "do_validate").result():
             raise SystemExit("validation failed on the host")
-        peer = hub._session(host_id).peer
+        peer = hub._session(host_id).record.peer
         pings = []
         for _ in range(repeat):
             start = time.perf_counter()

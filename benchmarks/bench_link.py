@@ -8,6 +8,13 @@ socket, one ``process`` round trip per step. Printed: steps, round trips per
 step, milliseconds per step for both, the overhead per step, and the ratio of
 the 200-instance overhead to the 50-instance one.
 
+The floor, measured in the same run: a bare JSON round trip on a Unix socket
+between this process and a child Python (``multiprocessing.connection``, the
+link's transport, authenticated; one thread a side; a request and a reply of
+the size of a step's, ``json`` on both ends), and a ``ping`` over the link's
+own ``Peer`` to the real host. Target (issue 17, item 7): overhead per step
+within 2.5x of the bare round trip.
+
 Run: python benchmarks/bench_link.py [--repeat 3]
 """
 
@@ -17,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 
 from support import INSTANCES_ENV, host_env, write_host, write_plugins
@@ -44,6 +52,77 @@ def baseline(folder, instances, repeat):
     return steps, min(times)
 
 
+TARGET_FLOOR_RATIO = 2.5
+ROUND_TRIPS = 2000
+
+ECHO = textwrap.dedent(
+    """
+    import json
+    import sys
+    from multiprocessing.connection import Client
+
+    conn = Client(sys.argv[1], authkey=sys.argv[2].encode())
+    reply = {"protocol": 1, "kind": "response", "id": 0, "result": json.loads(sys.argv[3])}
+    while True:
+        try:
+            msg = json.loads(conn.recv_bytes())
+        except EOFError:
+            break
+        reply["id"] = msg["id"]
+        conn.send_bytes(json.dumps(reply).encode())
+    """
+)
+#: About what a step's request and reply carry (plugin id, instance id; result, changes).
+STEP_PARAMS = {"plugin": "bench_plugins.ExtractA", "instance": "5f0c3a1e" * 4, "action": None}
+STEP_RESULT = {
+    "result": {
+        "success": True,
+        "plugin": "bench_plugins.ExtractA",
+        "instance": "5f0c3a1e" * 4,
+        "error": None,
+        "records": [],
+        "duration": 0.01,
+        "progress": 0.5,
+    },
+    "changes": {"instances": {"5f0c3a1e" * 4: {"label": "item0001", "publish": True}}},
+}
+
+
+def bare_round_trip(tmp, count=ROUND_TRIPS):
+    """Seconds per bare JSON round trip on a Unix socket to a child Python (median of 5 runs)."""
+    import json
+    from multiprocessing.connection import Listener
+
+    address = os.path.join(tmp, "echo.sock")
+    script = os.path.join(tmp, "echo.py")
+    with open(script, "w") as f:
+        f.write(ECHO)
+    listener = Listener(address, authkey=b"bench")
+    child = subprocess.Popen([sys.executable, script, address, "bench", json.dumps(STEP_RESULT)])
+    conn = listener.accept()
+    try:
+        runs = []
+        msg = {
+            "protocol": 1,
+            "kind": "request",
+            "id": 0,
+            "method": "process",
+            "params": STEP_PARAMS,
+        }
+        for _ in range(5):
+            start = time.perf_counter()
+            for n in range(count):
+                msg["id"] = n
+                conn.send_bytes(json.dumps(msg).encode())
+                json.loads(conn.recv_bytes())
+            runs.append((time.perf_counter() - start) / count)
+        return statistics.median(runs)
+    finally:
+        conn.close()
+        listener.close()
+        child.wait()
+
+
 def over_the_link(folder, script, instances, repeat):
     """(steps, round trips per step, seconds per step) driving a host process."""
     from pyblish_qml_queue.hub.hub import Hub
@@ -63,25 +142,31 @@ def over_the_link(folder, script, instances, repeat):
         host_id = hub.hosts()[0]["id"]
         session = hub._session(host_id)
         counted = [0]
-        request = session.peer.request
+        request = session.record.peer.request
 
         def counting(method, params=None, timeout=None):
             counted[0] += 1
             return request(method, params, timeout)
 
-        session.peer.request = counting
+        pings = []
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(ROUND_TRIPS // 4):
+                request("ping")
+            pings.append((time.perf_counter() - start) / (ROUND_TRIPS // 4))
+        session.record.peer.request = counting
         times, trips = [], []
         for _ in range(repeat):
             hub._drive_session(host_id, "do_reset").result()
-            before_steps, before_trips = len(session.done), counted[0]
+            before_steps, before_trips = len(session.record.done), counted[0]
             start = time.perf_counter()
             state = hub._drive_session(host_id, "do_publish").result()
             elapsed = time.perf_counter() - start
             assert state == "finished", state
-            steps = len(session.done) - before_steps
+            steps = len(session.record.done) - before_steps
             times.append(elapsed / steps)
             trips.append((counted[0] - before_trips) / steps)
-        return steps, max(trips), min(times)
+        return steps, max(trips), min(times), statistics.median(pings)
     finally:
         host.kill()
         host.wait()
@@ -96,22 +181,33 @@ def main():
         os.environ["PYBLISH_QML_QUEUE_HOME"] = os.path.join(tmp, "home")
         folder = write_plugins(os.path.join(tmp, "plugins"))
         script = write_host(tmp)
+        bare = bare_round_trip(tmp)
         overhead = {}
+        print(f"floor: bare JSON round trip on a Unix socket {bare * 1e6:.1f} us")
         print(
             f"{'instances':>9} {'steps':>6} {'trips/step':>10} {'pyblish.util ms/step':>21} "
-            f"{'link ms/step':>13} {'overhead ms/step':>17}"
+            f"{'link ms/step':>13} {'overhead ms/step':>17} {'overhead/bare':>13} "
+            f"{'Peer ping us':>12} {'ping/bare':>9}"
         )
         for instances in (50, 200):
             steps, base = baseline(folder, instances, args.repeat)
-            link_steps, trips, link = over_the_link(folder, script, instances, args.repeat)
+            link_steps, trips, link, ping = over_the_link(folder, script, instances, args.repeat)
             assert steps == link_steps, (steps, link_steps)
             overhead[instances] = (link - base) * 1000
             print(
                 f"{instances:>9} {steps:>6} {trips:>10.2f} {base * 1000:>21.3f} "
-                f"{link * 1000:>13.3f} {overhead[instances]:>17.3f}"
+                f"{link * 1000:>13.3f} {overhead[instances]:>17.3f} "
+                f"{overhead[instances] / 1000 / bare:>12.2f}x {ping * 1e6:>12.1f} "
+                f"{ping / bare:>8.2f}x"
             )
         ratio = overhead[200] / overhead[50]
         print(f"overhead per step, 200 vs 50 instances: {ratio:.2f}x")
+        worst = max(overhead.values()) / 1000 / bare
+        verdict = "met" if worst <= TARGET_FLOOR_RATIO else "MISSED"
+        print(
+            f"target: overhead per step within {TARGET_FLOOR_RATIO}x of the bare round trip: "
+            f"worst {worst:.2f}x, {verdict}"
+        )
         print(f"(median of the two overheads: {statistics.median(overhead.values()):.3f} ms)")
 
 

@@ -78,9 +78,15 @@ def answer_frame(data, handler, methods, events=None, name="peer"):
 class Peer(object):
     """One end of a link: sends requests and events, answers the other side's.
 
-    A reader thread receives frames; requests run one at a time on a serving
-    thread (so the reader keeps reading heartbeats meanwhile); a heartbeat
-    thread sends ``heartbeat`` events and drops a silent peer.
+    Two threads take turns reading frames: the one whose turn it is reads and
+    serves the requests it reads itself, one at a time and in order, so a
+    request waits for no thread to wake. While it serves, the other thread
+    takes over the reading as soon as anything could be waiting for a frame:
+    at once when a request of this side is pending, as soon as this side makes
+    one (a handler's own request, or any thread's), and at the next heartbeat
+    tick when a request runs longer than half a heartbeat (so heartbeats are
+    read during a long step). A heartbeat thread sends ``heartbeat`` events and
+    drops a silent peer.
 
     Args:
         conn: an authenticated ``multiprocessing.connection.Connection``.
@@ -119,6 +125,10 @@ class Peer(object):
         self._next_id = 0
         self._pending = {}  # id -> [Event, reply]
         self._requests = []
+        self._reading = False  # a thread has the reading turn
+        self._serving = False  # a thread is serving requests
+        self._held = False  # ... and holds the reading turn meanwhile
+        self._serve_started = 0.0
         self._wake = threading.Condition(self._lock)
         self._closed = threading.Event()
         self.last_seen = clock()
@@ -134,7 +144,11 @@ class Peer(object):
         return list(self._threads)
 
     def start(self):
-        for target, label in ((self._read, "read"), (self._serve, "serve"), (self._beat, "beat")):
+        for target, label in (
+            (self._take_turns, "read"),
+            (self._take_turns, "serve"),
+            (self._beat, "beat"),
+        ):
             thread = threading.Thread(target=target, name="%s-%s" % (self.name, label))
             thread.daemon = True
             thread.start()
@@ -171,6 +185,7 @@ class Peer(object):
         """
         slot = [threading.Event(), None]
         with self._lock:
+            self._hand_on_reading()  # someone must read the answer
             self._next_id += 1
             msg_id = self._next_id
             self._pending[msg_id] = slot
@@ -213,7 +228,31 @@ class Peer(object):
 
     # -- threads ----------------------------------------------------------------
 
+    def _take_turns(self):
+        while True:
+            with self._lock:
+                while self._reading and not self._closed.is_set():
+                    self._wake.wait()
+                if self._closed.is_set():
+                    return
+                self._reading = True
+            while True:
+                if not self._read():
+                    self.close()
+                    return
+                if not self._serve():
+                    break  # the other thread reads now
+
+    def _hand_on_reading(self):
+        """Under the lock: a serving thread holding the reading turn gives it up."""
+        if self._held:
+            self._held = False
+            self._reading = False
+            self._wake.notify()
+
     def _read(self):
+        """Read frames until one is a request this thread is to serve (True: the
+        reading turn is handed on) or the link ends (False)."""
         while not self.closed:
             try:
                 data = recv_frame(self.conn)
@@ -221,7 +260,7 @@ class Peer(object):
                 self._reply_error(None, error)
                 continue
             except (EOFError, OSError, ValueError, TypeError):  # TypeError: closed meanwhile
-                break
+                return False
             self.last_seen = self._clock()
             try:
                 kind, msg, params = parse_frame(data, self._methods, self._events)
@@ -247,8 +286,13 @@ class Peer(object):
             else:
                 with self._lock:
                     self._requests.append((msg["id"], msg["method"], params))
-                    self._wake.notify()
-        self.close()
+                    if not self._serving:  # serve it here
+                        self._serving = True
+                        self._held = True
+                        if self._pending:  # an answer may come meanwhile: the other reads
+                            self._hand_on_reading()
+                        return True
+        return False
 
     def _event(self, method, params):
         if method == "heartbeat":
@@ -259,25 +303,31 @@ class Peer(object):
             log.exception("%s: event %s failed", self.name, method)
 
     def _serve(self):
+        """Serve the queued requests in order, then give up serving.
+
+        Returns:
+            bool: this thread still has the reading turn.
+        """
         while True:
             with self._lock:
-                while not self._requests and not self._closed.is_set():
-                    self._wake.wait()
-                if self._closed.is_set():
-                    return
+                if not self._requests or self._closed.is_set():
+                    self._serving = False
+                    held, self._held = self._held, False
+                    return held
                 msg_id, method, params = self._requests.pop(0)
+                self._serve_started = self._clock()
             reply = answer(self._handler, msg_id, method, params, self.name)
             try:
                 self.send(reply)
             except ConnectionLost:
-                return
+                continue  # closed: the next look ends serving
             except (ProtocolError, ValueError) as error:
                 log.error("%s: cannot send the answer to %s: %s", self.name, method, error)
                 code = getattr(error, "code", INTERNAL)
                 try:
                     self.send(response(msg_id, error={"code": code, "message": str(error)}))
                 except (ConnectionLost, ProtocolError, ValueError):
-                    return
+                    continue
 
     def _reply_error(self, msg_id, error):
         log.warning("%s: %s", self.name, error)
@@ -288,6 +338,9 @@ class Peer(object):
 
     def _beat(self):
         while not self._closed.wait(self._heartbeat):
+            with self._lock:  # a long request: heartbeats must be read meanwhile
+                if self._held and self._clock() - self._serve_started > self._heartbeat / 2:
+                    self._hand_on_reading()
             if self._clock() - self.last_seen > self._timeout:
                 log.warning("%s: silent for %.0fs, dropping the link", self.name, self._timeout)
                 self.close()
