@@ -26,6 +26,8 @@ HANDED_OFF = HostState.HANDED_OFF
 FINISHED = HostState.FINISHED
 FAILED = HostState.FAILED
 WARNING = 30
+#: What a host's card and Publish page say of a publish the app's restart stopped.
+INTERRUPTED_BY_RESTART = "stopped by the app's restart: press Publish to continue"
 
 
 class HostRecord:
@@ -62,6 +64,8 @@ class HostRecord:
         self.log_tail = collections.deque(maxlen=5)
         self.job_id = None
         self.validated = False
+        #: Why a restored publish is not running ("" unless the app's restart stopped it).
+        self.interrupted = ""
         self.last_activity = clock()
 
     @property
@@ -156,6 +160,12 @@ class HostRecord:
             self.state = FAILED if self.errors else FINISHED
         else:
             self.state = CONNECTED
+        # Kept results past collection with work left, not just a passed validation: the
+        # app stopped this publish when it quit, and the host waits to be told to go on.
+        stopped = self.state == CONNECTED and self.stage not in (None, "collect")
+        if stopped and self.validated and self.stage == "validate":
+            stopped = False  # validation passed and nothing after it had started
+        self.interrupted = INTERRUPTED_BY_RESTART if stopped else ""
         if not self.connected:
             self.state = DISCONNECTED
 
@@ -185,6 +195,7 @@ class HostRecord:
                 "job_id": self.job_id,
                 "instances": self.instance_counts,
                 "validated": self.validated,
+                "interrupted": self.interrupted,
             }
 
     def items(self) -> dict:

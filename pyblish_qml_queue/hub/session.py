@@ -225,6 +225,7 @@ class HostSession:
         with record.lock:
             record.job_id = job_id
             record.state = HANDED_OFF
+            record.interrupted = ""
             record.log_tail.append(f"handed off as job {job_id}")
         return job_id
 
@@ -308,6 +309,7 @@ class HostSession:
     def _step(self, plugin: dict, instance: Optional[dict]) -> None:
         record = self.record
         with record.lock:
+            record.interrupted = ""  # going on, or starting again
             record.stage = stages.stage(plugin["order"])
             record.state = host_state_of_stage(record.stage)
             record.current = {

@@ -87,6 +87,17 @@ def click(qapp, root, name):
     qapp.processEvents()
 
 
+def below(parent, name):
+    """The QML item named ``name`` under ``parent``."""
+    stack = list(parent.childItems())
+    while stack:
+        child = stack.pop()
+        if child.objectName() == name:
+            return child
+        stack.extend(child.childItems())
+    raise AssertionError(f"no item {name!r} under {parent.objectName()!r}")
+
+
 def ids_by_label(page):
     state = page.state
     out = {p.get("label") or p["name"]: pid for pid, p in state.plugins.items()}
@@ -322,3 +333,56 @@ def test_two_hosts_switched_mid_publish_keep_both_progresses(qapp, gui, studio_h
         assert states["PROP_sword"] == "idle"
         assert {s for n, s in states.items() if n != "PROP_sword"} <= {"success", "warning"}
         assert len(seen[host["id"]]) >= 2  # the page showed the publish in progress
+
+
+def test_after_the_app_restarts_mid_publish_card_and_page_say_press_publish(
+    qapp, home, store, make_gui, studio_hosts
+):
+    """Quitting the app stops an in-session publish; the next app says so on the host's
+    card and page alike, and ▶ goes on from the next step."""
+    from pyblish_qml_queue.gui.app import shut_down
+    from pyblish_qml_queue.hub.record import INTERRUPTED_BY_RESTART
+
+    first, _ = make_gui(store, hub=None, executor=None, spool=False)
+    process, _ = studio_hosts("a", delay=0.3)
+    host = collected(qapp, first, process)
+    page = open_page(qapp, first, host)
+    page.toggle(ids_by_label(page)["PROP_sword"], False)  # its validator fails
+    page.publish()
+    wait_until(
+        lambda: first.hub.host(host["id"])["stage"] == "extract",
+        tick=qapp.processEvents,
+        what="extracting",
+    )
+    shut_down(first.parent())  # the app quits; the host keeps its results
+
+    session, root = make_gui(store, hub=None, executor=None, spool=False)
+    root.show()
+    def restored_host():
+        known = {h["id"]: h for h in session.hub.hosts()}
+        snap = known.get(host["id"]) or {}
+        return snap if snap.get("interrupted") else None
+
+    restored = wait_until(
+        restored_host,
+        tick=qapp.processEvents,
+        what="the host restored in the new app",
+    )
+    assert restored["state"] == "connected"
+    assert restored["interrupted"] == INTERRUPTED_BY_RESTART
+    settle(qapp, session)
+    card = item(root, "hostCard:" + host["id"])
+    assert below(card, "hostStatePill").property("text") == "Stopped"
+    message = "Stopped by the app's restart: press Publish to continue"
+    assert below(card, "currentText").property("text") == message
+
+    page = open_page(qapp, session, host)
+    assert item(root, "publishStatePill").property("text") == "Stopped"
+    assert page.status == message
+    assert page.can["publish"] is True
+    done = restored["progress"]["done"]
+    page.publish()
+    settled_state(qapp, page, "finished")
+    final = page.host
+    assert final["interrupted"] == ""
+    assert final["progress"]["done"] == final["progress"]["total"] > done

@@ -11,6 +11,7 @@ from waiting import wait_until
 
 from pyblish_qml_queue.cli import hosts as hub_cli
 from pyblish_qml_queue.hub.hub import Hub, HubRunning, run_hub_for_serve
+from pyblish_qml_queue.hub.record import INTERRUPTED_BY_RESTART
 from pyblish_qml_queue.queue.memory import MemoryJobStore
 from pyblish_qml_queue.queue.model import Job
 
@@ -149,6 +150,7 @@ def test_hosts_reconnect_after_the_hub_restarts_and_progress_is_restored(home, h
             assert restored["connected"] is True
             assert restored["progress"]["total"] == pairs(4)
             assert restored["validated"] is True
+            assert restored["interrupted"] == INTERRUPTED_BY_RESTART
         for host_id in ids:
             second.publish(host_id)
         for host_id in ids:

@@ -52,6 +52,7 @@ ROLES = {
     "logTail": lambda s: list(s.get("log_tail") or []),
     "jobId": lambda s: s.get("job_id") or "",
     "validated": lambda s: bool(s.get("validated")),
+    "interrupted": lambda s: s.get("interrupted") or "",
     "instanceSummary": lambda s: instance_summary(s.get("instances")),
 }
 ROLE_NAMES = list(ROLES)

@@ -78,6 +78,9 @@ def status_of(snap: dict, state, handing_off) -> tuple:
         done, total = progress.get("done", 0), progress.get("total", 0)
         text = f"{host_state.capitalize()}: {done} / {total}"
         return (text + (f" · {where}" if where else ""), JobState.RUNNING)
+    if snap.get("interrupted"):  # the hub's words, as the host's card shows them
+        text = snap["interrupted"]
+        return (text[:1].upper() + text[1:], JobState.INTERRUPTED)
     if host_state == HostState.FAILED:
         stage = "Validation" if not state.started_extraction() else "Publish"
         return (f"{stage} failed: {publishrules.plural(errors, 'error')}", HostState.FAILED)

@@ -27,10 +27,13 @@ Rectangle {
     required property var logTail
     required property string jobId
     required property bool validated
+    required property string interrupted
     required property string instanceSummary
 
     readonly property bool gone: !connected || hostState === States.host.disconnected
     readonly property bool busy: States.hostBusy.indexOf(hostState) >= 0
+    // The app's restart stopped this host's publish (the hub's words say what to do).
+    readonly property bool stopped: !gone && interrupted !== ""
     readonly property color tint: gone ? Theme.idle : Theme.stateColor(hostState)
     readonly property color ink: gone ? Theme.textFaint : Theme.text
     readonly property color dim: gone ? Theme.textFaint : Theme.textDim
@@ -84,11 +87,12 @@ Rectangle {
                 font.pixelSize: Theme.large
                 font.bold: true
             }
-            StatePill {
-                text: Format.capital(card.gone ? States.host.disconnected : card.hostState)
-                tint: card.tint
-                mark: card.hostState === States.host.finished ? "✓" : card.hostState === States.host.handedOff ? "⇥" : "●"
-                faded: card.gone
+            HostStatePill {
+                objectName: "hostStatePill"
+                hostState: card.hostState
+                validated: card.validated
+                interrupted: card.interrupted
+                gone: card.gone
             }
             ActionButton {
                 visible: hover.hovered && !card.gone
@@ -163,17 +167,20 @@ Rectangle {
                 implicitWidth: 8
                 implicitHeight: 8
                 radius: 4
-                color: card.hostState === States.host.handedOff ? Theme.waiting : card.tint
+                color: card.hostState === States.host.handedOff ? Theme.waiting
+                     : card.stopped ? Theme.warning : card.tint
                 visible: currentText.text !== "" && card.hostState !== States.host.finished
             }
             Text {
                 id: currentText
+                objectName: "currentText"
                 Layout.fillWidth: true
                 text: card.hostState === States.host.handedOff ? card.jobId
                     : card.hostState === States.host.finished ? "✓ published, " + card.progressDone
                                                       + " steps"
+                    : card.stopped ? Format.capital(card.interrupted)
                     : card.currentPlugin + (card.currentInstance ? " · " + card.currentInstance : "")
-                color: card.ink
+                color: card.stopped ? Theme.warning : card.ink
                 elide: Text.ElideRight
                 font.family: Theme.font
                 font.pixelSize: Theme.normal

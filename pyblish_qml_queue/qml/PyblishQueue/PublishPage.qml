@@ -111,18 +111,13 @@ Item {
                     font.pixelSize: Theme.small
                     anchors.verticalCenter: parent.verticalCenter
                 }
-                StatePill {
+                HostStatePill {
                     objectName: "publishStatePill"
                     anchors.verticalCenter: parent.verticalCenter
-                    readonly property string hostState: page.host.state || States.host.connected
-                    text: hostState === States.host.connected && page.host.validated ? "Validated"
-                        : Format.capital(hostState)
-                    mark: hostState === States.host.connected && page.host.validated ? "✓"
-                        : hostState === States.host.finished ? "✓"
-                        : hostState === States.host.failed ? "✕" : "●"
-                    tint: hostState === States.host.connected && page.host.validated ? Theme.success
-                        : Theme.stateColor(hostState)
-                    faded: !page.host.connected
+                    hostState: page.host.state || States.host.connected
+                    validated: page.host.validated === true
+                    interrupted: page.host.interrupted || ""
+                    gone: !page.host.connected
                 }
             }
         }
@@ -226,7 +221,8 @@ Item {
             dot: Publish.statusState === States.host.failed ? Theme.error
                : Publish.statusState === States.job.running ? Theme.running
                : Publish.statusState === States.host.handedOff ? Theme.handedOff
-               : Publish.statusState === States.host.finished ? Theme.success : Theme.idle
+               : Publish.statusState === States.host.finished ? Theme.success
+               : Publish.statusState === States.job.interrupted ? Theme.warning : Theme.idle
 
             ActionButton {
                 objectName: "publishButton:comment"
