@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import sys
@@ -59,20 +60,35 @@ _handlers = []  # ours on the root logger, replaced when main() runs again
 
 
 class CliError(Exception):
-    """A one-line error for the user; ``code`` is the exit code."""
+    """A one-line error for the user; ``code`` is the exit code; ``details`` go into
+    the error's JSON under ``--json`` (``{"error", "code", **details}``)."""
 
-    def __init__(self, message: str, code: int = FAILED):
+    def __init__(self, message: str, code: int = FAILED, details: Optional[dict] = None):
         super().__init__(message)
         self.code = code
+        self.details = details or {}
+
+
+class UsageError(CliError):
+    """Bad arguments: ``prog`` is the verb's program name, which the line names."""
+
+    def __init__(self, prog: str, message: str):
+        super().__init__(f"{message}; see '{prog} --help'", USAGE)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line naming the verb, not argparse's usage block."""
+
+    def error(self, message):
+        raise UsageError(self.prog, message)
 
 
 def build_parser(modules: Optional[list] = None) -> argparse.ArgumentParser:
     """The parser with the verbs of ``modules`` (default: :data:`COMMANDS`)."""
     from pyblish_qml_queue import __version__
 
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Background publishing queue for Pyblish."
-    )
+    parser = _Parser(prog=PROG, description="Background publishing queue for Pyblish.")
     parser.add_argument(
         "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
     )
@@ -103,22 +119,35 @@ def build_parser(modules: Optional[list] = None) -> argparse.ArgumentParser:
 
 def main(argv: Optional[list] = None) -> int:
     """Run one verb and return its exit code."""
-    if sys.version_info[:2] < APP_PYTHON:
-        verb = next((a for a in (sys.argv[1:] if argv is None else argv) if a[:1] != "-"), None)
-        parser = build_parser(ANY_PYTHON)
-        if verb is not None and verb not in parser.verbs:
-            _error(too_old(f"'{verb}'"))
-            return USAGE
-    else:
-        parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv
+    try:
+        if sys.version_info[:2] < APP_PYTHON:
+            verb = next((a for a in argv if a[:1] != "-"), None)
+            parser = build_parser(ANY_PYTHON)
+            if verb is not None and verb not in parser.verbs:
+                _fail(too_old(f"'{verb}'"), USAGE, as_json)
+                return USAGE
+        else:
+            parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # the verb's own line, not the top level's
+            parser.verbs[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    except UsageError as exc:
+        _fail(f"{exc.prog}: error: {exc}", exc.code, as_json, prefix=False)
+        return exc.code
+    as_json = bool(getattr(args, "json", False))
     log_file = _configure_logging(
         args.debug, args.verbose, getattr(args, "log_level", logging.ERROR)
     )
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except CliError as exc:
-        _error(str(exc))
+        _fail(str(exc), exc.code, as_json, details=exc.details)
         return exc.code
     except KeyboardInterrupt:
         return 130
@@ -126,25 +155,57 @@ def main(argv: Optional[list] = None) -> int:
         from pyblish_qml_queue.queue.store import InvalidState, JobNotFound, StoreError
 
         if isinstance(exc, JobNotFound):
-            _error(f"{exc}; list jobs with '{PROG} jobs'")
+            _fail(f"{exc}; list jobs with '{PROG} jobs'", USAGE, as_json)
             return USAGE
         if isinstance(exc, InvalidState):
-            _error(str(exc))
+            _fail(str(exc), FAILED, as_json)
             return FAILED
         if isinstance(exc, StoreError):
             log.info("%s %s: store error", PROG, args.command, exc_info=True, extra=QUIET)
-            _error(str(exc))
+            _fail(str(exc), FAILED, as_json)
             return FAILED
         log.error("%s %s failed", PROG, args.command, exc_info=True, extra=QUIET)
         if isinstance(exc, OSError):
-            _error(
+            _fail(
                 f"{exc.strerror or exc}: {exc.filename or paths.home()}; check that "
-                f"{paths.home()} is a writable folder ({paths.HOME_ENV} chooses another)"
+                f"{paths.home()} is a writable folder ({paths.HOME_ENV} chooses another)",
+                FAILED,
+                as_json,
             )
             return FAILED
         where = f" (details in {log_file})" if log_file else ""
-        _error(f"unexpected {type(exc).__name__}: {exc}; run again with --debug to see why{where}")
+        _fail(
+            f"unexpected {type(exc).__name__}: {exc}; run again with --debug to see why{where}",
+            FAILED,
+            as_json,
+        )
         return FAILED
+
+
+def _fail(
+    message: str, code: int, as_json: bool, prefix: bool = True, details: Optional[dict] = None
+) -> None:
+    """The error line on stderr; under ``--json`` also ``{"error", "code"}`` on stdout
+    (``code`` the exit code), so a script reading stdout gets JSON either way."""
+    line = f"{PROG}: error: {message}" if prefix else message
+    print(line, file=sys.stderr)
+    if as_json:
+        out = dict(details or {}, error=line.split(": error: ", 1)[-1], code=code)
+        try:
+            print(json.dumps(out))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _reader_gone()
+
+
+def _reader_gone() -> int:
+    """Whoever read stdout stopped (``show JOB | head``): end quietly, as a pipe's
+    writer should, with nothing more written there (not even at exit)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return OK
 
 
 def too_old(what: str) -> str:

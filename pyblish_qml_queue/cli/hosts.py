@@ -34,12 +34,20 @@ def add_parsers(subparsers) -> None:
         description="Drive a connected host from a terminal or a script. validate, publish "
         "and handoff wait until done; exit 1 when they fail.",
     )
-    host.add_argument("id", help="host id, a unique start of one, or the host's pid")
+    host.add_argument(
+        "id",
+        help="host id, a unique start of one, the host's pid, or its application "
+        "(maya, houdini, ...) when one such host is connected",
+    )
     host.add_argument("action", choices=ACTIONS)
     host.add_argument("--title", help="job title (handoff)")
     host.add_argument("--no-wait", action="store_true", help="return once the host started")
     host.add_argument("--json", action="store_true", help="print the host as JSON")
     host.set_defaults(func=run_host)
+
+
+class _UnknownHost(CliError):
+    """The hub knows no host by that id, id prefix or pid (``unknown_host``)."""
 
 
 def _call(method: str, params: dict):
@@ -55,8 +63,10 @@ def _call(method: str, params: dict):
             "'pyblish-qml-queue serve' or call show() in a host",
             FAILED,
         )
-    except wire.RemoteError as error:
-        raise CliError(str(error), USAGE if error.code == wire.UNKNOWN_HOST else FAILED)
+    except wire.RemoteError as error:  # told apart by code (docs/protocol.md)
+        if error.code == wire.UNKNOWN_HOST:
+            raise _UnknownHost(str(error), USAGE)
+        raise CliError(str(error), FAILED)
     except wire.ConnectionLost:
         raise CliError("the app went away before it answered; is it still running?", FAILED)
 
@@ -75,17 +85,63 @@ def run_hosts(args) -> int:
         progress = f"{host['progress']['done']}/{host['progress']['total']}"
         app = f"{host['application']} {host['version']}".strip()
         print(
-            f"{host['id'][:32]:32} {app[:14]:14} {host['pid']:>7} {host['state']:12} "
+            f"{host['id'][:32]:32} {app[:14]:14} {host['pid']:>7} {state_word(host):12} "
             f"{progress:>9} {host['errors']:>6}  {host['scene']}"
         )
     return OK
+
+
+def state_word(host: dict) -> str:
+    """The host's state as its Publish page names it: "validated" or "validation
+    failed" where the hub's state alone says "connected" or "failed"."""
+    state = host["state"]
+    if state == HostState.CONNECTED and host.get("validated"):
+        return "validated"
+    if state == HostState.FAILED and host.get("stage") not in ("extract", "integrate"):
+        return "validation failed"
+    return state
+
+
+def find_host(name: str) -> str:
+    """The id of the one connected host whose application is ``name`` (``maya``),
+    for a ``name`` that is no host's id, id prefix or pid.
+
+    Raises:
+        CliError: no host or several have that application (exit 2).
+    """
+    hosts = _call("hosts", {})
+    same = [h for h in hosts if str(h.get("application", "")).lower() == name.lower()]
+    connected = [h for h in same if h.get("connected")]
+    if len(connected) == 1:
+        return connected[0]["id"]
+    if connected:
+        pids = ", ".join(str(h["pid"]) for h in connected)
+        raise CliError(
+            f"{len(connected)} {name} hosts are connected (pids {pids}); name one by its pid "
+            "or id (see 'pyblish-qml-queue hosts')",
+            USAGE,
+        )
+    if same:
+        raise CliError(
+            f"no {name} host is connected ({len(same)} disconnected); call show() in that "
+            "session to reconnect it",
+            USAGE,
+        )
+    raise CliError(
+        f"no host {name!r}: give a host id, pid or application (see 'pyblish-qml-queue hosts')",
+        USAGE,
+    )
 
 
 def run_host(args) -> int:
     params = {"id": args.id, "action": args.action, "wait": not args.no_wait}
     if args.title:
         params["title"] = args.title
-    reply = _call("drive", params)
+    try:
+        reply = _call("drive", params)
+    except _UnknownHost:  # an application's name, perhaps
+        params["id"] = find_host(args.id)
+        reply = _call("drive", params)
     host = reply["host"]
     if args.json:
         json.dump(reply, sys.stdout, indent=2)
@@ -94,7 +150,7 @@ def run_host(args) -> int:
         print(reply.get("job_id"))
     else:
         done, total = host["progress"]["done"], host["progress"]["total"]
-        print(f"{host['id']}: {host['state']} ({done}/{total}, {host['errors']} error(s))")
+        print(f"{host['id']}: {state_word(host)} ({done}/{total}, {host['errors']} error(s))")
     if args.no_wait or args.action == "stop":
         return OK
     if args.action == "validate":

@@ -11,10 +11,11 @@ import json
 import sys
 import time
 
-from pyblish_qml_queue.cli.command import FAILED, OK, PROG, TIMED_OUT, open_store
+from pyblish_qml_queue.cli.command import FAILED, OK, TIMED_OUT, CliError, open_store
 from pyblish_qml_queue.common import paths, snapshots
 from pyblish_qml_queue.common.spool import read_spooled
 from pyblish_qml_queue.queue import model, spool
+from pyblish_qml_queue.queue.celery.where import farm_node
 from pyblish_qml_queue.queue.rules import MIN_PREFIX
 from pyblish_qml_queue.queue.store import JobNotFound, remove_job
 
@@ -37,16 +38,44 @@ def add_parsers(subparsers) -> None:
         "wait",
         wait,
         "wait for a job to finish",
-        description="Exit 0 when the job succeeded, 1 when it failed or was cancelled, "
-        "3 when the timeout passed first.",
+        description="Wait for a job to finish, with its progress on stderr (a bar on a "
+        "terminal); stdout gets only the outcome. Exit 0 when the job succeeded, 1 when it "
+        "failed or was cancelled, 3 when the timeout passed first.",
     )
     p.add_argument("--timeout", type=float, default=None, help="give up after this many seconds")
-    _job_verb(subparsers, "cancel", cancel, "cancel a queued or running job")
-    p = _job_verb(subparsers, "retry", retry, "queue a failed, cancelled or interrupted job again")
+    p.add_argument("--json", action="store_true", help="print the finished job as JSON")
+    p = _job_verb(
+        subparsers,
+        "cancel",
+        cancel,
+        "cancel a queued or running job",
+        description="Cancel a job. A queued or waiting job is cancelled at once; a running "
+        "one is stopped by its executor, which then records it cancelled. Exit 1 when the "
+        "job has finished already.",
+    )
+    p.add_argument("--json", action="store_true", help="print the job as JSON")
+    p = _job_verb(
+        subparsers,
+        "retry",
+        retry,
+        "queue a failed, cancelled or interrupted job again",
+        description="Queue a failed, cancelled or interrupted job again: every step runs "
+        "again, or with --failed-only only those that did not succeed. Exit 1 when the job "
+        "is in another state.",
+    )
     p.add_argument(
         "--failed-only", action="store_true", help="keep the steps that succeeded; run the rest"
     )
-    _job_verb(subparsers, "remove", remove, "delete a job that is not running")
+    p.add_argument("--json", action="store_true", help="print the job as JSON")
+    p = _job_verb(
+        subparsers,
+        "remove",
+        remove,
+        "delete a job that is not running",
+        description="Delete a job, its log and its scene snapshot from the store. Exit 1 "
+        "when the job is running (cancel it first).",
+    )
+    p.add_argument("--json", action="store_true", help="print what was removed as JSON")
 
 
 def _job_verb(subparsers, name: str, func, summary: str, **kwargs):
@@ -120,7 +149,10 @@ def list_jobs(args) -> int:
             file=sys.stderr,
         )
     if args.json:
-        out = [dict(job.to_dict(steps=False), spooled=spooled) for job, spooled in jobs]
+        out = [
+            dict(job.to_dict(steps=False), spooled=spooled, node=_node(store, job))
+            for job, spooled in jobs
+        ]
         print(json.dumps(out, indent=2))
         return OK
     if not jobs:
@@ -153,6 +185,7 @@ def show(args) -> int:
     if args.json:
         snapshot = snapshots.describe(dict(job.payload, id=job.id))
         out = dict(job.to_dict(), log=job_log, spooled=spooled, snapshot=snapshot)
+        out["node"] = farm_node(job_log) if job.state == model.RUNNING else None
         print(json.dumps(out, indent=2))
         return OK
     done, total = job.progress
@@ -162,6 +195,10 @@ def show(args) -> int:
     print(f"State     {state}" + (f": {job.error}" if job.error else ""))
     print(f"Progress  {done}/{total} steps, attempt {job.attempts} of {job.max_attempts}")
     print(f"Host      {_host_name(job.host)}, user {job.user or '?'}")
+    node = farm_node(job_log) if job.state == model.RUNNING else None
+    if node is not None:
+        lost = " (node lost; sent again)" if node["state"] == "lost" else ""
+        print(f"Node      {node['name'] or '?'}{lost}")
     if job.host.get("scene"):
         print(f"Scene     {job.host['scene']}")
     snapshot = snapshots.describe(dict(job.payload, id=job.id))
@@ -173,7 +210,7 @@ def show(args) -> int:
     print("Steps")
     for step in job.steps:
         duration = f"{step.duration:.2f} s" if step.duration is not None else ""
-        print(f"  {step.index:>3}  {step.state:<9}  {duration:>9}  {step.name}")
+        print(f"  {step.index + 1:>3}  {step.state:<9}  {duration:>9}  {step.name}")
         if step.state == model.STEP_WAITING:
             print(f"       {_farm_line(step)}")
         if step.error:
@@ -194,7 +231,7 @@ def show(args) -> int:
         last = None
         for step, record in records:
             if step is not last:
-                print(f"  step {step.index} {step.name}")
+                print(f"  step {step.index + 1} {step.name}")
                 last = step
             print(f"    {str(record.get('level', '')).lower():<7}  {record.get('message', '')}")
     return OK
@@ -203,23 +240,25 @@ def show(args) -> int:
 def wait(args) -> int:
     store = open_store()
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
-    view = _ProgressView(sys.stdout)
+    view = _ProgressView(sys.stderr)  # stdout stays the outcome's, for scripts
     while True:
         job, _spooled = find_job(store, args.job)
         view.update(job)
         if job.state in model.FINISHED:
             view.close()
-            print(f"job {job.id[:8]} {job.state}" + (f": {job.error}" if job.error else ""))
+            if args.json:
+                print(json.dumps(job.to_dict(), indent=2))
+            else:
+                print(f"job {job.id[:8]} {job.state}" + (f": {job.error}" if job.error else ""))
             return OK if job.state == model.SUCCEEDED else FAILED
         if deadline is not None and time.monotonic() >= deadline:
             view.close()
             done, total = job.progress
-            print(
-                f"{PROG}: timed out after {args.timeout:g} s; job {job.id[:8]} is "
-                f"{job.state} ({done}/{total} steps)",
-                file=sys.stderr,
+            raise CliError(
+                f"timed out after {args.timeout:g} s; job {job.id[:8]} is still "
+                f"{job.state} ({done}/{total} steps); wait again, or give a longer --timeout",
+                TIMED_OUT,
             )
-            return TIMED_OUT
         pause = WAIT_POLL if deadline is None else min(WAIT_POLL, deadline - time.monotonic())
         time.sleep(max(0.0, pause))
 
@@ -228,7 +267,9 @@ def cancel(args) -> int:
     store = open_store()
     job_id = stored_id(store, args.job)
     state = store.cancel(job_id)
-    if state == model.CANCELLED:
+    if args.json:
+        print(json.dumps(store.get(job_id).to_dict(steps=False), indent=2))
+    elif state == model.CANCELLED:
         print(f"job {job_id[:8]} cancelled")
     else:
         print(
@@ -241,6 +282,9 @@ def retry(args) -> int:
     store = open_store()
     job_id = stored_id(store, args.job)
     store.retry(job_id, failed_only=args.failed_only)
+    if args.json:
+        print(json.dumps(store.get(job_id).to_dict(steps=False), indent=2))
+        return OK
     what = "its failed and remaining steps" if args.failed_only else "every step"
     print(f"job {job_id[:8]} queued again; {what} will run")
     return OK
@@ -250,6 +294,9 @@ def remove(args) -> int:
     store = open_store()
     job_id = stored_id(store, args.job)
     remove_job(store, job_id)
+    if args.json:
+        print(json.dumps({"id": job_id, "removed": True}))
+        return OK
     print(f"job {job_id[:8]} removed")
     return OK
 
@@ -290,6 +337,11 @@ class _ProgressView:
             self.stream.write("\n")
             self.stream.flush()
             self.width = 0
+
+
+def _node(store, job):
+    """The farm node running a job (``{"name", "state"}``), None when not on the farm."""
+    return farm_node(store.log(job.id)) if job.state == model.RUNNING else None
 
 
 def _current_step(job):

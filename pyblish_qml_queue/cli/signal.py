@@ -74,12 +74,14 @@ def send(args) -> int:
         answer = _post(args, body)
     else:
         answer = _apply_locally(args, secret)
+    if not answer.get("ok"):  # under --json, main() prints the error with its reason
+        reason = answer.get("reason") or "refused"
+        raise CliError(
+            f"signal refused ({reason}): {answer.get('error')}", FAILED, {"reason": reason}
+        )
     if args.json:
         print(json.dumps(answer, indent=2))
-    if not answer.get("ok"):
-        reason = answer.get("reason") or "refused"
-        raise CliError(f"signal refused ({reason}): {answer.get('error')}", FAILED)
-    if not args.json:
+    else:
         print(f"job {args.job[:8]}: {answer.get('message')}")
     return OK
 

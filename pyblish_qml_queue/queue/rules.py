@@ -52,11 +52,11 @@ def refusal(action: str, state: str) -> Optional[str]:
         action: ``"cancel"``, ``"retry"``, ``"move"`` or ``"remove"``.
     """
     if action == "cancel" and state in model.FINISHED:
-        return f"is already {state}; there is nothing to cancel"
+        return f"has already finished ({state}); there is nothing to cancel"
     if action == "retry" and state not in model.RETRYABLE:
-        return f"is {state}; only failed, cancelled or interrupted jobs can be retried"
+        return f"{_is(state)}; only failed, cancelled or interrupted jobs can be retried"
     if action == "move" and state not in model.CLAIMABLE:
-        return f"is {state}; only queued jobs can be moved"
+        return f"{_is(state)}; only queued jobs can be moved"
     if action == "remove" and state == model.RUNNING:
         return "is running; cancel it first, then remove it"
     return None
@@ -198,8 +198,13 @@ def check_signal(job, step, status: str) -> bool:
             f"not waiting for a signal{said}"
         )
     if job.state in model.FINISHED:
-        raise NotWaiting(f"job {job.id} is {job.state}; it no longer waits for a signal")
+        raise NotWaiting(f"job {job.id} {_is(job.state)}; it no longer waits for a signal")
     return True
+
+
+def _is(state: str) -> str:
+    """What a job in ``state`` is, after its id: "is running", but "succeeded"."""
+    return state if state in (model.SUCCEEDED, model.FAILED) else f"is {state}"
 
 
 def apply_signal(job, step, status: str, message: str, now: float) -> str:

@@ -123,12 +123,24 @@ def test_an_unknown_job_is_a_one_line_error_and_exit_2(home, verb):
     )
 
 
-@pytest.mark.parametrize("args", [["nonsense"], ["jobs", "--state", "lost"], []])
-def test_usage_errors_exit_2(home, args):
+@pytest.mark.parametrize(
+    "args, prog",
+    [
+        (["nonsense"], PROG),
+        (["jobs", "--state", "lost"], f"{PROG} jobs"),
+        (["jobs", "--bogus"], f"{PROG} jobs"),
+        (["signal"], f"{PROG} signal"),
+        ([], PROG),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_verb_and_exit_2(home, args, prog):
     result = cli(*args)
 
     assert result.returncode == 2
-    assert "usage:" in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{prog}: error: "), line
+    assert line.endswith(f"; see '{prog} --help'"), line
+    assert "usage:" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -150,8 +162,10 @@ def test_wait_times_out_with_exit_3(store):
     result = cli("wait", job_id, "--timeout", "0.3")
 
     assert result.returncode == 3
-    assert "timed out after 0.3 s" in one_line_error(result)
-    assert "queued 0/2" in result.stdout  # plain lines when stdout is not a terminal
+    *progress, line = result.stderr.strip().splitlines()
+    assert "timed out after 0.3 s" in line and line.startswith(f"{PROG}: error: ")
+    assert progress == ["queued 0/2"]  # plain lines on stderr when it is not a terminal
+    assert result.stdout == ""
 
 
 def test_cancel_a_queued_job_then_cancel_again_is_a_one_line_error(store):
@@ -246,7 +260,7 @@ def test_serve_runs_a_spooled_job_and_stops_cleanly_on_sigterm(home, tmp_path):
 
 
 def test_wait_draws_a_progress_bar_on_a_terminal(store):
-    """A pseudo-terminal stands in for the user's terminal."""
+    """A pseudo-terminal stands in for the user's terminal (stderr); stdout is a pipe."""
     import pty
 
     job_id = add(store)
@@ -259,8 +273,8 @@ def test_wait_draws_a_progress_bar_on_a_terminal(store):
     proc = subprocess.Popen(
         [sys.executable, "-m", "pyblish_qml_queue", "wait", job_id],
         env=env,
-        stdout=follower,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=follower,
     )
     os.close(follower)
     output = b""
@@ -275,7 +289,9 @@ def test_wait_draws_a_progress_bar_on_a_terminal(store):
         output += chunk
     os.close(leader)
     assert proc.wait(timeout=30) == 0
-    assert b"\r[####################] 2/2 succeeded" in output
+    assert b"\r[####################] 2/2 succeeded" in output  # the bar on stderr
+    assert proc.stdout.read() == f"job {job_id[:8]} succeeded\n".encode()  # stdout: outcome
+    proc.stdout.close()
 
 
 def test_an_unusable_home_is_a_one_line_error_and_debug_shows_the_traceback(tmp_path):
