@@ -66,7 +66,8 @@ class Farm:
         self.tmp_path = tmp_path
         self.nodes = {}
 
-    def start(self, broker, queues, name):
+    def start(self, broker, queues, name, *args):
+        """Start the node ``name`` serving ``queues``; ``args``: more ``worker`` options."""
         log_path = self.tmp_path / f"node-{name}.log"
         env = dict(os.environ, FARM_NODE=name, PYTHONPATH=ROOT)
         env["PYBLISH_QML_QUEUE_HOME"] = str(self.tmp_path / f"node-{name}-home")
@@ -74,7 +75,7 @@ class Farm:
             proc = subprocess.Popen(
                 [sys.executable, "-c", LAUNCH, "worker", "--queues", queues, "--broker", broker]
                 + ["--concurrency", "1", "--name", f"{name}@%h", "--node-lease", "2"]
-                + ["--redeliver-after", "3"],
+                + ["--redeliver-after", "3", *args],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 env=env,

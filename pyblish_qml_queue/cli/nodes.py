@@ -93,6 +93,9 @@ def worker(args) -> int:
     if args.redeliver_after is not None:
         conf["pyblish_redeliver_after"] = args.redeliver_after
     app = celery_app.make_app(broker, **conf)
+    from pyblish_qml_queue.queue.celery.node import start_replay
+
+    start_replay(broker)  # what this node could not send before it stopped
     queues = ",".join(q.strip() for q in args.queues.split(",") if q.strip())
     name = args.name or f"pyblish-{os.getpid()}@%h"
     print(

@@ -90,8 +90,10 @@ def test_jobs_run_on_a_farm_node_and_the_store_mirrors_their_steps(
     ended = [e for e in events if e["event"] == "job_ended"]
     assert sorted(e["job_id"] for e in ended) == sorted(ids)
     assert {e["event"] for e in events} >= {"job_started", "step_started", "step_finished"}
-    keys = Keys(ids[0])  # cleaned once finished (the end marker expires by itself)
-    assert redis_client(broker).exists(keys.events, keys.checkpoints, keys.current) == 0
+    keys = Keys(ids[0])  # cleaned once finished (the end markers expire by themselves)
+    client = redis_client(broker)
+    assert client.exists(keys.events, keys.checkpoints, keys.beat, keys.secret) == 0
+    assert client.get(keys.current) == "finished" and client.ttl(keys.current) > 0
 
 
 def test_a_failing_step_fails_the_remote_job_and_nothing_after_it_runs(
@@ -258,7 +260,7 @@ def test_a_farm_step_on_a_node_parks_the_job_and_a_signal_resumes_it_on_the_farm
     given = plugins.signal_info("ben01")  # what the node's worker gave SubmitFarm
     assert (given[JOB_ID_VAR], given[SECRET_VAR]) == (job_id, store.get(job_id).secret)
     keys = Keys(job_id)  # nothing of the parked run stays behind in Redis
-    assert redis_client(broker).exists(keys.checkpoints, keys.secret, keys.current) == 0
+    assert redis_client(broker).exists(keys.checkpoints, keys.secret, keys.beat) == 0
 
     assert signal_success(store, job_id, given[SECRET_VAR]) == model.QUEUED
 

@@ -84,6 +84,12 @@ def make_app(broker: Optional[str] = None, **conf) -> Celery:
         task_default_queue=QUEUE_PREFIX + "python",
         broker_connection_timeout=CONNECT_TIMEOUT,
         broker_connection_retry_on_startup=True,
+        # a node reconnects by itself, however long the broker is away
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
+        # a broker blip must not cancel running jobs (Celery 6 would by default):
+        # their checkpoints wait in the node's journal and go out once it is back
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         broker_transport_options={
             "visibility_timeout": redeliver,
             # look for abandoned deliveries often enough to honour a short timeout

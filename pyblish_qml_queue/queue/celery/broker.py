@@ -35,6 +35,7 @@ class Keys:
         self.ended = base + "ended"  # the task id whose run ended
         self.runs = base + "runs"  # how many deliveries of the current task started
         self.secret = base + "secret"  # the job's farm-signal secret, for its worker
+        self.beat = base + "beat"  # the node running it: JSON {node, task, lease, time}, expires
 
 
 _clients = {}  # (pid, url) -> redis client; a forked pool process makes its own
@@ -65,3 +66,24 @@ def redis_client(url: str):
 def describe_broker(url: str) -> str:
     """The broker URL without a password, for messages."""
     return re.sub(r"//[^/@]*:[^/@]*@", "//***@", url)
+
+
+class Backoff:
+    """Growing waits between tries: ``first``, twice that, ... at most ``most`` seconds.
+
+    The one retry schedule of the Celery backend (the app reaching a broker that is
+    down, a node sending its checkpoints, its run's end and its journal).
+    """
+
+    def __init__(self, first: float = 0.2, most: float = 5.0):
+        self.first = first
+        self.most = most
+        self.delay = 0.0
+
+    def next(self) -> float:
+        """The wait before the next try (it grows with each call)."""
+        self.delay = min(self.most, self.delay * 2 if self.delay else self.first)
+        return self.delay
+
+    def reset(self) -> None:
+        self.delay = 0.0

@@ -18,12 +18,22 @@ queues the job again; it is sent to the farm again and resumes after the
 waiting step. Overdue waiting jobs are failed here as by the local executor.
 
 Cancel revokes the task (terminate) and records the job cancelled. A retried
-job (``JobStore.retry``) is claimed again and sent with its remaining steps. A
-node that dies mid-job is the broker's business: the task is redelivered
-(acks_late, reject_on_worker_lost) and resumes from the node checkpoints. A
-worker that dies on a live node ends the run interrupted; it is sent again
-while attempts remain. When the broker cannot be reached the executor says so
-in one line, keeps the store as it is and tries again with a growing delay.
+job (``JobStore.retry``) is claimed again and sent with its remaining steps.
+
+A node that runs a job renews the job's heartbeat key in Redis (``beat``:
+node, task, lease). The executor watches it: once it has expired (the node's
+lock on the job expired with it, so the node is certainly gone) the job log
+says "node lost" and the job is sent again at once, same attempt, with the
+steps the store has; the next delivery merges the checkpoints the node left in
+Redis. A broker restarted without its data (the job's keys gone, sent tasks
+with them) is noticed the same way: the executor puts the job's keys back and
+gives its node ``node_silent`` seconds to be heard from, then sends the job
+again. A node killed with kill -9 also has its task redelivered by the broker
+(acks_late, reject_on_worker_lost); whichever delivery is not ``current`` drops
+itself. A worker that dies on a live node ends the run interrupted; it is sent
+again while attempts remain. When the broker cannot be reached the executor
+says so in one line, keeps the store as it is and tries again with a growing
+delay.
 """
 
 from __future__ import annotations
@@ -36,8 +46,10 @@ from typing import Callable, Optional
 
 from pyblish_qml_queue.common import snapshots
 from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.celery import where
 from pyblish_qml_queue.queue.celery.app import TASK_NAME, make_app, queue_for
-from pyblish_qml_queue.queue.celery.broker import Keys, describe_broker, redis_client
+from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, describe_broker, redis_client
+from pyblish_qml_queue.queue.celery.node import KEEP_ENDED, NODE_LEASE
 from pyblish_qml_queue.queue.loop import ClaimLoop, Run, steps_to_send, waiting_line
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
@@ -47,6 +59,11 @@ log = logging.getLogger(__name__)
 BACKOFF_MAX = 30.0
 #: Events read from the streams in one go.
 READ_BATCH = 500
+#: Seconds between two looks at the jobs' heartbeats.
+WATCH_EVERY = 0.5
+#: Seconds a job's node gets to be heard from after the broker lost the job's
+#: keys (restarted empty).
+NODE_SILENT = 30.0
 
 
 def _local_snapshot(job: model.Job) -> str:
@@ -60,7 +77,7 @@ def _local_snapshot(job: model.Job) -> str:
         return ""
     return (
         f"its scene snapshot {info['path']} is on this workstation only, and farm nodes "
-        f"cannot open it. Set {snapshots.FOLDER_ENV} (or \"snapshots\" in settings.json) in "
+        f'cannot open it. Set {snapshots.FOLDER_ENV} (or "snapshots" in settings.json) in '
         "the DCC to a studio folder every node can read, then hand the publish off again"
     )
 
@@ -86,7 +103,10 @@ class _Remote(Run):
         self.queue = queue
         self.keys = Keys(job.id)
         self.last_id = "0-0"
-        self.node = None
+        self.node = None  # the farm node running it, once heard of
+        self.lease = None  # that node's lease (its heartbeat's lifetime)
+        self.deadline = None  # monotonic time by which a heartbeat must come, or None
+        self.restored = False  # the broker lost the job's keys and they were put back
 
 
 class CeleryExecutor(ClaimLoop):
@@ -106,6 +126,8 @@ class CeleryExecutor(ClaimLoop):
             ``broker_down`` {error} / ``broker_up``.
         app: a Celery app from :func:`.celery_app.make_app` (made from ``broker``
             by default).
+        node_silent: seconds a job's node gets to be heard from after the broker
+            lost the job's keys; then the job is sent again.
     """
 
     thread_name = "celery-executor"
@@ -120,15 +142,18 @@ class CeleryExecutor(ClaimLoop):
         poll: float = 0.2,
         on_event: Optional[Callable[[dict], None]] = None,
         app=None,
+        node_silent: float = NODE_SILENT,
     ):
         super().__init__(store, concurrency, lease, clock, poll, on_event)
         self.broker = broker
         self.app = app or make_app(broker)
+        self.node_silent = float(node_silent)
         #: The one-line error while the broker cannot be reached, else None.
         self.broker_error = None
         self._errors = _broker_errors()
-        self._backoff = 0.0
+        self._backoff = Backoff(1.0, BACKOFF_MAX)
         self._retry_at = 0.0
+        self._watched_at = 0.0
 
     @property
     def client(self):
@@ -178,6 +203,8 @@ class CeleryExecutor(ClaimLoop):
             self._claim_while_room()
             if not self.broker_error:
                 self._read()
+            if not self.broker_error and time.monotonic() - self._watched_at >= WATCH_EVERY:
+                self._watch()
         except self._errors as exc:
             self._down(exc)
 
@@ -210,7 +237,9 @@ class CeleryExecutor(ClaimLoop):
             return False
         return True
 
-    def _submit(self, job: model.Job) -> None:
+    def _submit(self, job: model.Job, again: str = "") -> None:
+        """Send ``job`` as a new task; ``again``: why it is sent again in the same
+        attempt (its node was lost), which keeps the count of dead deliveries."""
         task_id = f"{job.id}-{job.attempts}-{secrets.token_hex(3)}"
         queue = queue_for(job.payload)
         run = _Remote(job, task_id, queue, self.clock())
@@ -223,11 +252,16 @@ class CeleryExecutor(ClaimLoop):
         pipe = self.client.pipeline(transaction=True)
         pipe.set(run.keys.current, task_id)
         pipe.set(run.keys.secret, job.secret or "")
-        pipe.delete(run.keys.events, run.keys.ended, run.keys.runs)
+        pipe.delete(run.keys.events, run.keys.ended, run.keys.beat)
+        if not again:
+            pipe.delete(run.keys.runs)
         pipe.execute()
         self.app.send_task(TASK_NAME, args=[message], task_id=task_id, queue=queue)
         with self._lock:
             self._runs[job.id] = run
+        if again:
+            self.records.log(job.id, "warning", f"{again}; sent again to the farm queue {queue}")
+            return
         self.records.log(
             job.id,
             "info",
@@ -249,8 +283,7 @@ class CeleryExecutor(ClaimLoop):
             f"cannot reach the broker at {describe_broker(self.broker)}: {reason}; "
             "local jobs are unaffected"
         )
-        self._backoff = min(BACKOFF_MAX, self._backoff * 2 if self._backoff else 1.0)
-        self._retry_at = time.monotonic() + self._backoff
+        self._retry_at = time.monotonic() + self._backoff.next()
         if self.broker_error is None:
             log.error("%s (trying again every %.0f s at most)", message, BACKOFF_MAX)
             log.debug("broker error", exc_info=exc)
@@ -261,8 +294,90 @@ class CeleryExecutor(ClaimLoop):
     def _up(self) -> None:
         log.info("the broker at %s answers again", describe_broker(self.broker))
         self.broker_error = None
-        self._backoff = 0.0
+        self._backoff.reset()
+        # Nodes could not beat meanwhile: give each its lease to be heard from again.
+        now = time.monotonic()
+        with self._lock:
+            for run in self._runs.values():
+                if run.deadline is not None:
+                    run.deadline = now + (run.lease or self.node_silent) + 1.0
         self._emit(None, {"event": "broker_up"})
+
+    # -- the nodes' heartbeats ------------------------------------------------------
+
+    def _watch(self) -> None:
+        """Look at every followed job's ``current`` and heartbeat (one round trip).
+
+        A heartbeat of the job's task names its node and pushes its deadline a
+        lease on. No ``current``: the broker lost the job's keys (restarted
+        empty), so they are put back and the node gets ``node_silent`` seconds.
+        Past its deadline without a heartbeat, the node is lost (its hold on the
+        job expired with the heartbeat): the job is sent again.
+        """
+        self._watched_at = time.monotonic()
+        with self._lock:
+            runs = list(self._runs.values())
+        if not runs:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for run in runs:
+            pipe.get(run.keys.current)
+            pipe.get(run.keys.beat)
+        values = pipe.execute()
+        now = time.monotonic()
+        for i, run in enumerate(runs):
+            current, beat = values[2 * i], values[2 * i + 1]
+            with self._lock:
+                if self._runs.get(run.job.id) is not run:
+                    continue
+            if current is None:
+                self._restore(run, now)
+                continue
+            if current != run.task_id:
+                continue  # being cancelled here
+            info = _beat_of(beat)
+            if info.get("task") == run.task_id:
+                run.node = str(info.get("node") or run.node or "?")
+                run.lease = _seconds(info.get("lease"), NODE_LEASE)
+                run.deadline = now + run.lease + 1.0
+            elif run.deadline is not None and now > run.deadline:
+                self._node_lost(run)
+
+    def _restore(self, run: _Remote, now: float) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(run.keys.current, run.task_id, nx=True)
+        pipe.set(run.keys.secret, run.job.secret or "", nx=True)
+        pipe.execute()
+        run.restored = True
+        run.deadline = now + max(self.node_silent, (run.lease or 0.0) + 1.0)
+        log.warning(
+            "job %s: the broker had lost its keys (restarted without its data?); put back, "
+            "waiting %.0f s for its node",
+            run.job.id,
+            run.deadline - now,
+        )
+
+    def _node_lost(self, run: _Remote) -> None:
+        """The job's node is gone (or its task was lost with the broker's data):
+        send the job again, same attempt, with the steps the store has."""
+        if not self._take(run):
+            return
+        job_id = run.job.id
+        if run.node and not run.restored:
+            why = f"{where.LOST} farm node {run.node} sent no heartbeat for {run.lease:.0f} s"
+        elif run.node:
+            why = f"{where.LOST} farm node {run.node} went silent after the broker lost its data"
+        else:
+            why = f"{where.LOST} its farm task was lost with the broker's data"
+        log.warning("job %s: %s; sending it again", job_id, why)
+        self._emit(job_id, {"event": "node_lost", "node": run.node})
+        try:
+            job = self.store.get(job_id)
+            if job.state != model.RUNNING or job.owner != self.owner:
+                return
+            self._submit(job, again=why)
+        except StoreError as exc:
+            log.warning("job %s: could not send it again: %s", job_id, exc)
 
     # -- mirroring ----------------------------------------------------------------
 
@@ -302,7 +417,7 @@ class CeleryExecutor(ClaimLoop):
             self.records.log(
                 job_id,
                 "warning" if again else "info",
-                f"{'resumed' if again else 'running'} on farm node {run.node}"
+                f"{where.RESUMED if again else where.RUNNING} {run.node}"
                 + (" after its previous node stopped answering" if again else ""),
             )
         elif kind == "stderr":
@@ -350,7 +465,8 @@ class CeleryExecutor(ClaimLoop):
             return False
         job_id = run.job.id
         try:
-            self.client.set(run.keys.current, "cancelled")
+            # every pool: the node looks at current twice a second and kills the worker
+            self.client.set(run.keys.current, "cancelled", ex=int(KEEP_ENDED))
             self.app.control.revoke(run.task_id, terminate=True, signal="SIGTERM")
         except self._errors as exc:
             log.warning(
@@ -367,7 +483,7 @@ class CeleryExecutor(ClaimLoop):
         state = state or model.CANCELLED
         error = "cancelled" if state == model.CANCELLED else self.store.get(job_id).error
         log.info("job %s %s; its farm task %s revoked", job_id, state, run.task_id)
-        self._forget(run, finished=True)
+        self._forget(run, finished=True, marker="cancelled")
         self._emit(job_id, {"event": "job_ended", "state": state, "error": error})
         return True
 
@@ -380,20 +496,38 @@ class CeleryExecutor(ClaimLoop):
         self._wake.set()
         return True
 
-    def _forget(self, run: _Remote, finished: bool) -> None:
+    def _forget(self, run: _Remote, finished: bool, marker: str = "finished") -> None:
         """Drop the job's Redis keys: all of them once it finished or parked (its
-        next run starts from the store's steps), else its events only (checkpoints
-        stay for the next run, which comes at once)."""
+        next run starts from the store's steps; ``current`` says ``marker`` for a
+        day, so a late delivery or a node still running it stops), else its events
+        only (checkpoints stay for the next run, which comes at once)."""
         try:
             if finished:
-                self.client.delete(
+                pipe = self.client.pipeline(transaction=True)
+                pipe.delete(
                     run.keys.events,
                     run.keys.checkpoints,
-                    run.keys.current,
                     run.keys.runs,
                     run.keys.secret,
+                    run.keys.beat,
                 )
+                pipe.set(run.keys.current, marker, ex=int(KEEP_ENDED))
+                pipe.execute()
             else:
                 self.client.delete(run.keys.events)
         except self._errors as exc:
             log.warning("job %s: could not clean its farm keys: %s", run.job.id, exc)
+
+
+def _beat_of(raw: Optional[str]) -> dict:
+    """A heartbeat's fields ({} for none or a malformed one)."""
+    try:
+        info = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _seconds(value, default: float) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    return float(value) if ok else default

@@ -1,21 +1,33 @@
-"""The Celery task on a farm node: run one job sent by the app (:mod:`.celery_app`).
+"""The Celery task on a farm node: run one job sent by the app (:mod:`.app`).
 
 - it runs the job with the local :class:`~.executor.Executor` over an in-memory
   store, so the worker process is started exactly as on a workstation
   (``python -m pyblish_qml_queue.worker``, same input line, same events);
-- every event goes to the job's Redis stream (``XADD``), each finished step
+- every event goes to the job's Redis stream (``XADD``); each finished step
   (done, or waiting for a render farm) also into the job's checkpoint hash, in
-  one transaction: a task redelivered after its node died merges the checkpoints
-  into the steps it was sent and resumes at the interrupted step, without
-  running completed ones again nor submitting a waiting one to the farm twice;
+  one script that first checks the app still wants this delivery (``current``):
+  a task redelivered after its node died merges the checkpoints into the steps
+  it was sent and resumes at the interrupted step, without running completed
+  ones again nor submitting a waiting one to the farm twice;
+- the worker's acknowledgement of a step (docs/adr/0002-worker-protocol.md)
+  waits until that step's checkpoint is in Redis or, while the broker is away,
+  in the node's journal (``<home>/node-journal/<task>.json``, fsynced); events
+  Redis did not take wait in order and are sent with backoff, and a node
+  restarted with a journal sends it first (:func:`replay_journal`). So no step
+  starts before the previous one's checkpoint is durable somewhere;
 - the job's farm-signal secret is a Redis key the app sets with the task
   (never in the task message, which monitors show): the node's worker gets it
   as ``PYBLISH_QML_QUEUE_JOB_SECRET``, as on a workstation;
-- a lock per job (``SET NX PX``, renewed while the job runs) lets only one
-  delivery run a job; another delivery of it retries later, so it takes over
-  once the lock holder's node is dead, or finds the job ended and drops itself;
+- a lock per job (redis-py's :class:`~redis.lock.Lock`, renewed while the job
+  runs, taken back when a restarted broker lost it) lets only one delivery run
+  a job; another delivery of it retries later, so it takes over once the lock
+  holder's node is dead, or finds the job ended and drops itself. With the lock,
+  the node renews the job's heartbeat key (``beat``: node, task, lease), which
+  the app watches to tell a lost node;
 - the app names the task id it expects to run (``current``); a delivery of an
-  older or cancelled submission drops itself.
+  older or cancelled submission drops itself, and a running one that finds
+  ``current`` changed (cancel, or the app sent the job again) kills its worker
+  within :data:`LOOK_EVERY` s plus the executor's grace, on every pool.
 """
 
 from __future__ import annotations
@@ -25,13 +37,18 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Optional
 
 from celery.exceptions import Reject
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 
+from pyblish_qml_queue.common import paths
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.celery.broker import Keys, redis_client
+from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, redis_client
+from pyblish_qml_queue.queue.executor import Executor
+from pyblish_qml_queue.queue.job_run import JobRun
+from pyblish_qml_queue.queue.memory import MemoryJobStore
 from pyblish_qml_queue.queue.owners import make_owner
 
 log = logging.getLogger(__name__)
@@ -45,20 +62,68 @@ STREAM_LENGTH = 10000
 KEEP_ENDED = 24 * 3600.0
 #: Seconds between two looks of a waiting delivery at a job another node holds.
 WATCH_EVERY = 2.0
+#: Seconds between two looks of a running delivery at ``current`` (cancel).
+LOOK_EVERY = 0.5
+#: Deliveries that find no ``current`` (a broker restarted empty) look again this
+#: many times, :data:`WATCH_EVERY` s apart, for the app to put it back.
+MISSING_RETRIES = 15
+#: Seconds a node keeps trying to report its run's end before it gives the task
+#: back to the broker (its checkpoints stay in its journal meanwhile).
+END_PATIENCE = 300.0
+#: Seconds a restarted node keeps trying to send what its journal holds.
+REPLAY_PATIENCE = 600.0
+#: The node's journal folder, under its home.
+JOURNAL = "node-journal"
 #: Step states a checkpoint keeps: a redelivery neither runs these steps again
 #: nor submits a waiting one to the farm again.
 _CHECKPOINTED = model.STEP_DONE + (model.STEP_WAITING,)
 #: Step states of a sent step that a checkpoint may replace.
 _TO_RUN = (model.PENDING, model.STEP_RUNNING)
 
-# Renew the lock only while it is ours; drop it only if it is ours.
-_RENEW = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then "
-    "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
-)
-_DROP = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-)
+# Write one entry (a checkpoint, an event, the end marker) if the app still wants
+# this delivery. KEYS: current, ended, checkpoints, events. ARGV: task, its
+# attempt's prefix, restore ("1": put back a lost current), index, checkpoint,
+# event, stream length, end marker seconds. Returns 1 written, 2 only the
+# checkpoint (another delivery of the same attempt is current), 0 refused (cancelled,
+# finished, sent again), -1 no current (a broker restarted empty; not restored).
+_WRITE = """
+local cur = redis.call('get', KEYS[1])
+if not cur then
+  if ARGV[3] ~= '1' or redis.call('get', KEYS[2]) == ARGV[1] then return -1 end
+  redis.call('set', KEYS[1], ARGV[1])
+  cur = ARGV[1]
+end
+if cur ~= ARGV[1] then
+  if ARGV[4] ~= '' and string.sub(cur, 1, string.len(ARGV[2])) == ARGV[2] then
+    redis.call('hset', KEYS[3], ARGV[4], ARGV[5])
+    return 2
+  end
+  return 0
+end
+if ARGV[4] ~= '' then redis.call('hset', KEYS[3], ARGV[4], ARGV[5]) end
+if ARGV[6] ~= '' then
+  redis.call('xadd', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'task', ARGV[1], 'event', ARGV[6])
+end
+if ARGV[8] ~= '' then redis.call('set', KEYS[2], ARGV[1], 'EX', ARGV[8]) end
+return 1
+"""
+
+# The heartbeat: KEYS beat, current, ended; ARGV beat JSON, its ms, task. A
+# current lost with a broker restarted empty is put back (unless this task ended).
+_BEAT = """
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('get', KEYS[3]) ~= ARGV[3] then redis.call('set', KEYS[2], ARGV[3], 'NX') end
+return 1
+"""
+
+
+class _Refused(Exception):
+    """The app no longer wants this delivery (cancelled, finished, sent again)."""
+
+
+def journal_folder() -> str:
+    """Where a node keeps checkpoints the broker has not taken yet."""
+    return os.path.join(paths.home(), JOURNAL)
 
 
 def run_job(task, message: dict) -> dict:
@@ -73,19 +138,29 @@ def run_job(task, message: dict) -> dict:
     client = redis_client(task.app.conf.broker_url)
     keys = Keys(job_id)
     current, ended, secret = client.mget(keys.current, keys.ended, keys.secret)
-    if current != task_id:
-        log.info("job %s: task %s is superseded or cancelled; dropped", job_id, task_id)
-        return {"dropped": "superseded or cancelled"}
     if ended == task_id:
         log.info("job %s: task %s already ran to its end; dropped", job_id, task_id)
         return {"dropped": "already ended"}
+    if current is None:
+        # The broker lost the job's keys (restarted empty): the app following the
+        # job puts them back, or sends the job again.
+        if (task.request.retries or 0) < MISSING_RETRIES:
+            log.info("job %s: the broker has no record of it yet; looking again", job_id)
+            raise task.retry(countdown=WATCH_EVERY)
+        return {"dropped": "unknown to the broker"}
+    if current != task_id:
+        log.info("job %s: task %s is superseded or cancelled; dropped", job_id, task_id)
+        return {"dropped": "superseded or cancelled"}
     lease = float(task.app.conf.get("pyblish_node_lease") or NODE_LEASE)
     token = make_owner()
-    if not client.set(keys.lock, token, nx=True, px=int(lease * 1000)):
+    lock = client.lock(keys.lock, timeout=lease, blocking=False, thread_local=False)
+    if not lock.acquire(token=token):
         holder = client.get(keys.lock)
         log.info("job %s runs on %s; looking again in %.0f s", job_id, holder, WATCH_EVERY)
         raise task.retry(countdown=WATCH_EVERY)
-    run = NodeRun(client, keys, task_id, token, lease, message, secret)
+    journal = Journal(journal_folder(), job_id, task_id)
+    run = NodeRun(client, keys, task_id, lock, token, lease, message, secret, journal)
+    run.node = task.request.hostname or run.node  # the Celery node name (--name)
     try:
         return run.run()
     except RedisError as exc:
@@ -96,9 +171,177 @@ def run_job(task, message: dict) -> dict:
     finally:
         run.heartbeat_stop.set()
         try:
-            client.eval(_DROP, 1, keys.lock, token)
-        except Exception:
+            lock.release()
+        except (LockError, RedisError):
             log.warning("job %s: could not drop its lock; it expires in %.0f s", job_id, lease)
+
+
+class Journal:
+    """The checkpoints (and end) of one delivery that the broker has not taken
+    yet, in ``<folder>/<task id>.json`` (written whole, fsynced, renamed), so
+    they outlive this node's process; removed once Redis has them."""
+
+    def __init__(self, folder: str, job_id: str, task_id: str):
+        self.folder = folder
+        self.job_id = job_id
+        self.task_id = task_id
+        self.path = os.path.join(folder, task_id + ".json")
+        self.saved = False
+
+    def save(self, outbox: list) -> None:
+        """Keep the outbox's checkpoints and end. Raises OSError."""
+        entries = [e for e in outbox if e["checkpoint"] is not None or e["end"]]
+        if not entries:
+            self.clear()
+            return
+        os.makedirs(self.folder, exist_ok=True)
+        data = {"job_id": self.job_id, "task_id": self.task_id, "entries": entries}
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        self.saved = True
+
+    def sync(self, outbox: list) -> None:
+        """After a send: keep what is still unsent, or remove the file."""
+        if not self.saved:
+            return
+        try:
+            self.save(outbox)
+        except OSError as exc:
+            log.warning("job %s: could not update the journal %s: %s", self.job_id, self.path, exc)
+
+    def clear(self) -> None:
+        if self.saved:
+            try:
+                os.remove(self.path)
+            except FileNotFoundError:
+                pass
+            self.saved = False
+
+
+def _write(client, keys: Keys, task_id: str, entry: dict, restore: bool) -> int:
+    """Run :data:`_WRITE` for one outbox entry; its result."""
+    checkpoint = entry["checkpoint"]
+    index = "" if checkpoint is None else str(entry["event"]["index"])
+    return int(
+        client.eval(
+            _WRITE,
+            4,
+            keys.current,
+            keys.ended,
+            keys.checkpoints,
+            keys.events,
+            task_id,
+            task_id.rsplit("-", 1)[0] + "-",
+            "1" if restore else "0",
+            index,
+            "" if checkpoint is None else json.dumps(checkpoint),
+            json.dumps(entry["event"]),
+            STREAM_LENGTH,
+            int(KEEP_ENDED) if entry["end"] else "",
+        )
+    )
+
+
+def replay_journal(broker: str, folder: Optional[str] = None, patience: float = REPLAY_PATIENCE):
+    """Send what an earlier process of this node could not (it stopped while the
+    broker was away): each journal's checkpoints and end go to Redis if the app
+    still follows that delivery (or another delivery of the same attempt: then
+    the checkpoints only), and the file is removed. Tries with backoff for
+    ``patience`` seconds. Returns how many journals were sent or dropped."""
+    folder = folder or journal_folder()
+    try:
+        pending = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".json"))
+    except FileNotFoundError:
+        return 0
+    done = 0
+    backoff = Backoff(0.5, 5.0)
+    deadline = time.monotonic() + patience
+    while pending:
+        for path in list(pending):
+            try:
+                with open(path, encoding="utf-8") as f:
+                    data = json.load(f)
+                keys, task_id = Keys(data["job_id"]), data["task_id"]
+                results = [
+                    _write(redis_client(broker), keys, task_id, entry, restore=False)
+                    for entry in data["entries"]
+                ]
+            except RedisError as exc:
+                log.debug("journal %s: the broker is away (%s)", path, exc)
+                continue
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("journal %s cannot be read (%s); removed", path, exc)
+                results = []
+            if results and results[0] == -1:
+                continue  # the broker restarted empty; the app puts the job's keys back
+            log.info(
+                "journal %s: %s", path, "sent" if results and results[0] > 0 else "no longer wanted"
+            )
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+            pending.remove(path)
+            done += 1
+        if not pending or time.monotonic() > deadline:
+            break
+        time.sleep(backoff.next())
+    for path in pending:
+        log.warning("journal %s could not be sent within %.0f s; kept", path, patience)
+    return done
+
+
+def start_replay(broker: str) -> threading.Thread:
+    """:func:`replay_journal` in a daemon thread (a node's start)."""
+    thread = threading.Thread(
+        target=replay_journal, args=(broker,), name="journal-replay", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+class _NodeJobRun(JobRun):
+    """A :class:`JobRun` whose acknowledgement of a step waits until the step's
+    checkpoint is durable (Redis, else the node's journal)."""
+
+    node = None  # the NodeRun
+
+    def handle(self, event: dict) -> None:
+        if (
+            event["event"] == "step_finished"
+            and event.get("state") in _CHECKPOINTED
+            and not self.lost
+            and self.node is not None
+        ):
+            if not self.node.make_durable(event):
+                # The app no longer wants this run: no ack, so no further step.
+                self.stop()
+                return
+        super().handle(event)
+
+
+class _NodeExecutor(Executor):
+    """The local executor, running :class:`_NodeJobRun` for one NodeRun."""
+
+    def __init__(self, store, node, **kwargs):
+        super().__init__(store, **kwargs)
+        self.node = node
+
+    def _claim(self) -> bool:
+        job = self.store.claim(self.owner, self.lease)
+        if job is None:
+            return False
+        run = _NodeJobRun(job, self.records, self.python, self.grace, self._run_ended)
+        run.node = self.node
+        run.thread = threading.Thread(target=run.run, name=f"job-{job.id[:8]}", daemon=True)
+        with self._lock:
+            self._runs[job.id] = run
+        run.thread.start()
+        return True
 
 
 class NodeRun:
@@ -109,58 +352,92 @@ class NodeRun:
         client,
         keys: Keys,
         task_id: str,
+        lock,
         token: str,
         lease: float,
         message: dict,
         secret: Optional[str] = None,
+        journal: Optional[Journal] = None,
     ):
         self.client = client
         self.keys = keys
         self.task_id = task_id
+        self.lock = lock
         self.token = token
         self.lease = lease
         self.message = message
         self.secret = secret
+        self.journal = journal
         self.job_id = message["job_id"]
+        self.node = socket.gethostname()
         self.ended = threading.Event()
         self.heartbeat_stop = threading.Event()
         self.outcome = {}
-        self.lost = False
-        self.outbox = []  # [(event, checkpoint or None)] not yet in Redis
-        self.outbox_lock = threading.Lock()
+        self.lost = False  # another node holds the job's lock
+        self.refused = None  # why the app no longer wants this run, once it says so
+        self.executor = None
+        self.outbox = []  # [{"event", "checkpoint", "end"}] not yet in Redis, in order
+        self.outbox_lock = threading.RLock()
+        self.sending = False  # a thread sends the outbox with backoff
 
     def run(self) -> dict:
-        from pyblish_qml_queue.queue.executor import Executor
-        from pyblish_qml_queue.queue.memory import MemoryJobStore
-
         runs = self.client.incr(self.keys.runs)
         limit = int(self.message.get("payload", {}).get("max_attempts") or 3)
-        node = socket.gethostname()
         if runs > limit:
             error = f"gave up after farm nodes died {runs - 1} times running it"
             self._end(model.FAILED, error)
             return {"state": model.FAILED, "error": error}
-        threading.Thread(target=self._heartbeat, name="job-lock", daemon=True).start()
+        threading.Thread(target=self._heartbeat, name="job-beat", daemon=True).start()
         steps = self._merge_checkpoints()
-        self._emit({"event": "node_started", "node": node, "pid": os.getpid(), "run": runs})
+        self._emit({"event": "node_started", "node": self.node, "pid": os.getpid(), "run": runs})
         store = MemoryJobStore()
         store.add(self._job(steps))
-        executor = Executor(
-            store, concurrency=1, lease=max(self.lease, 10.0), on_event=self._on_event
+        self.executor = _NodeExecutor(
+            store, self, concurrency=1, lease=max(self.lease, 10.0), on_event=self._on_event
         )
-        executor.start()
+        self.executor.start()
         try:
-            while not self.ended.wait(0.5):
+            while not self.ended.wait(LOOK_EVERY):
                 if self.lost:
                     log.error("job %s: another node took it over; stopping here", self.job_id)
                     break
+                self._look()
         finally:
-            executor.pause()
-            executor.stop(timeout=2.0)
+            self.executor.pause()
+            self.executor.stop(timeout=2.0)
         if self.lost:
             return {"state": "lost"}
+        if self.refused:
+            return {"dropped": self.refused}
         self._end(self.outcome.get("state"), self.outcome.get("error"))
         return {"state": self.outcome.get("state"), "error": self.outcome.get("error")}
+
+    def _look(self) -> None:
+        """Stop the job at once when the app no longer wants this run."""
+        if self.refused:
+            return
+        try:
+            current = self.client.get(self.keys.current)
+        except RedisError:
+            return  # the broker is away: the job goes on, its checkpoints journalled
+        if current is not None and current != self.task_id:
+            self._refuse("cancelled" if current == "cancelled" else f"superseded ({current})")
+
+    def _refuse(self, why: str) -> None:
+        if self.refused:
+            return
+        self.refused = why
+        log.warning("job %s: the app no longer wants this run (%s); stopping it", self.job_id, why)
+        with self.outbox_lock:
+            self.outbox.clear()
+            if self.journal is not None:
+                self.journal.clear()
+        executor = self.executor
+        if executor is not None:
+            try:
+                executor.cancel(self.job_id)  # SIGTERM, then SIGKILL after the grace
+            except Exception as exc:  # ended meanwhile
+                log.debug("job %s: cancel: %s", self.job_id, exc)
 
     def _job(self, steps: list) -> model.Job:
         fields = {f for f in model.Step.__dataclass_fields__}
@@ -201,6 +478,8 @@ class NodeRun:
             self._emit(dict(done, event="step_finished", index=index, replayed=True))
         return steps
 
+    # -- events and checkpoints -----------------------------------------------------
+
     def _on_event(self, event: dict) -> None:
         kind = event.get("event")
         event = {k: v for k, v in event.items() if k != "job_id"}
@@ -211,68 +490,200 @@ class NodeRun:
                 self.outcome = event
                 self.ended.set()
             return  # sent by _end, together with the end marker
+        if event.pop("durable", False):
+            return  # sent with its checkpoint before the worker's ack
         checkpoint = None
         if kind == "step_finished" and event.get("state") in _CHECKPOINTED:
-            checkpoint = {
-                k: event.get(k)
-                for k in ("state", "duration", "error", "traceback", "records", "changes", "farm")
-            }
+            checkpoint = _checkpoint_of(event)
         self._emit(event, checkpoint)
 
-    def _emit(self, event: dict, checkpoint: Optional[dict] = None) -> None:
-        """Send an event (with the checkpoint of its step, in one transaction).
+    def make_durable(self, event: dict) -> bool:
+        """Send a finished step with its checkpoint; while the broker does not take
+        it, keep it in the journal. Returns once one of them has it (False: the app
+        no longer wants this run). Tries with backoff while neither can take it."""
+        sent = {k: v for k, v in event.items() if k != "job_id"}
+        entry = {"event": sent, "checkpoint": _checkpoint_of(sent), "end": False}
+        backoff = Backoff(0.2, 5.0)
+        with self.outbox_lock:
+            self.outbox.append(entry)
+        while True:
+            with self.outbox_lock:
+                if self.refused:
+                    return False
+                if not any(e is entry for e in self.outbox):
+                    break  # the sender took it meanwhile
+                try:
+                    self._flush()
+                    break
+                except _Refused:
+                    return False
+                except RedisError as exc:
+                    reason = f"the broker is away ({exc})"
+                try:
+                    if self.journal is None:
+                        raise OSError("no journal")
+                    self.journal.save(self.outbox)
+                    log.warning(
+                        "job %s: step %s kept in the journal %s: %s; sending it later",
+                        self.job_id,
+                        sent.get("index"),
+                        self.journal.path,
+                        reason,
+                    )
+                    self._send_later()
+                    break
+                except OSError as exc:
+                    reason += f", and the journal cannot take it ({exc})"
+            wait = backoff.next()
+            log.error(
+                "job %s: step %s is safe nowhere yet: %s; its job waits, trying again in %.1f s",
+                self.job_id,
+                sent.get("index"),
+                reason,
+                wait,
+            )
+            time.sleep(wait)
+        event["durable"] = True
+        return True
 
-        Events that Redis did not take wait in an outbox, in order, and go with
-        the next event that gets through; :meth:`_end` insists on them.
+    def _emit(self, event: dict, checkpoint: Optional[dict] = None) -> None:
+        """Send an event (with the checkpoint of its step, in one script).
+
+        Events that Redis did not take wait in the outbox, in order, and a thread
+        sends them with backoff; :meth:`_end` insists on them.
         """
         with self.outbox_lock:
-            self.outbox.append((event, checkpoint))
+            if self.refused:
+                return
+            self.outbox.append({"event": event, "checkpoint": checkpoint, "end": False})
             try:
                 self._flush()
+            except _Refused:
+                pass
             except RedisError as exc:
                 log.warning("job %s: cannot report to the broker (%s); kept", self.job_id, exc)
+                self._send_later()
 
     def _flush(self) -> None:
-        while self.outbox:
-            event, checkpoint = self.outbox[0]
-            pipe = self.client.pipeline(transaction=True)
-            if checkpoint is not None:
-                pipe.hset(self.keys.checkpoints, str(event["index"]), json.dumps(checkpoint))
-            pipe.xadd(
-                self.keys.events,
-                {"task": self.task_id, "event": json.dumps(event)},
-                maxlen=STREAM_LENGTH,
-                approximate=True,
-            )
-            pipe.execute()
-            self.outbox.pop(0)
+        """Send the outbox in order. Raises RedisError, or _Refused (then the run stops)."""
+        with self.outbox_lock:
+            while self.outbox:
+                result = _write(self.client, self.keys, self.task_id, self.outbox[0], True)
+                if result != 1:
+                    current = self.client.get(self.keys.current)
+                    self._refuse("cancelled" if current == "cancelled" else "superseded")
+                    raise _Refused()
+                self.outbox.pop(0)
+            if self.journal is not None:
+                self.journal.sync(self.outbox)
+
+    def _send_later(self) -> None:
+        """Send the outbox from a thread, with backoff, until it is empty."""
+        with self.outbox_lock:
+            if self.sending:
+                return
+            self.sending = True
+        threading.Thread(target=self._sender, name="job-outbox", daemon=True).start()
+
+    def _sender(self) -> None:
+        backoff = Backoff(0.2, 5.0)
+        while True:
+            with self.outbox_lock:
+                try:
+                    self._flush()
+                except RedisError:
+                    pass
+                except _Refused:
+                    self.outbox.clear()
+                if not self.outbox:
+                    self.sending = False
+                    log.info("job %s: the broker has its events again", self.job_id)
+                    return
+            time.sleep(backoff.next())
 
     def _end(self, state: Optional[str], error: Optional[str]) -> None:
-        """Report how the run ended and mark this task ended, in one transaction.
+        """Report how the run ended and mark this task ended, in one script, after
+        every event before it; tries with backoff for :data:`END_PATIENCE` s.
 
         Raises:
-            redis.RedisError: the broker did not take it (nor earlier events).
+            redis.RedisError: the broker did not take it in time.
         """
         if state not in model.RUN_ENDS:
             state, error = model.INTERRUPTED, error or "the node's run ended without an outcome"
+        event = {"event": "job_ended", "state": state, "error": error}
         with self.outbox_lock:
-            self._flush()
-            pipe = self.client.pipeline(transaction=True)
-            event = {"event": "job_ended", "state": state, "error": error}
-            pipe.xadd(self.keys.events, {"task": self.task_id, "event": json.dumps(event)})
-            pipe.set(self.keys.ended, self.task_id, ex=int(KEEP_ENDED))
-            pipe.execute()
+            self.outbox.append({"event": event, "checkpoint": None, "end": True})
+        backoff = Backoff(0.2, 5.0)
+        deadline = time.monotonic() + END_PATIENCE
+        while True:
+            with self.outbox_lock:
+                try:
+                    self._flush()
+                    return
+                except _Refused:
+                    return
+                except RedisError as exc:
+                    if time.monotonic() > deadline:
+                        raise
+                    log.warning(
+                        "job %s: cannot report its end yet (%s); trying again", self.job_id, exc
+                    )
+                    if self.journal is not None:
+                        try:
+                            self.journal.save(self.outbox)
+                        except OSError:
+                            pass
+            time.sleep(backoff.next())
 
     def _heartbeat(self) -> None:
+        """Renew the job's lock and heartbeat every third of the lease."""
         every = self.lease / 3.0
-        while not self.heartbeat_stop.wait(every):
+        warned = False
+        while True:
             try:
-                held = self.client.eval(
-                    _RENEW, 1, self.keys.lock, self.token, int(self.lease * 1000)
-                )
-            except Exception as exc:
-                log.warning("job %s: could not renew its lock: %s", self.job_id, exc)
-                continue
+                held = self._beat()
+                warned = False
+            except RedisError as exc:
+                held = True  # nobody can take the job while the broker is away
+                if not warned:
+                    log.warning("job %s: could not renew its lock: %s", self.job_id, exc)
+                    warned = True
             if not held:
                 self.lost = True
                 return
+            if self.heartbeat_stop.wait(every):
+                return
+
+    def _beat(self) -> bool:
+        """One renewal; False when another node holds the job's lock."""
+        try:
+            self.lock.reacquire()
+        except LockError:
+            if self.client.get(self.keys.lock) is not None:
+                return False
+            if not self.lock.acquire(token=self.token):
+                return False
+            log.warning(
+                "job %s: the broker had lost this node's hold on the job (restarted empty?); "
+                "taken back",
+                self.job_id,
+            )
+        beat = {"node": self.node, "task": self.task_id, "lease": self.lease, "pid": os.getpid()}
+        self.client.eval(
+            _BEAT,
+            3,
+            self.keys.beat,
+            self.keys.current,
+            self.keys.ended,
+            json.dumps(beat),
+            int(self.lease * 1000),
+            self.task_id,
+        )
+        return True
+
+
+def _checkpoint_of(event: dict) -> dict:
+    return {
+        k: event.get(k)
+        for k in ("state", "duration", "error", "traceback", "records", "changes", "farm")
+    }
