@@ -46,11 +46,37 @@ class Entry(NamedTuple):
         return f"{stamp}.{millis:03d} {self.level:<8} {self.source}: {self.message}"
 
 
+#: The Console's sources, the parts a user knows (its wireframe's), by the package a
+#: logger lives in: the first prefix that matches wins, so the longer ones come first.
+SOURCES = (
+    ("hub.transport", "server"),
+    ("node", "server"),
+    ("cli", "server"),
+    ("hub", "hosts"),
+    ("common.wire", "hosts"),
+    ("host", "hosts"),
+    ("dcc", "hosts"),
+    ("queue", "queue"),
+    ("worker", "worker"),
+    ("farm", "farm"),
+    ("gui.desktop", "tray"),
+    ("demo", "demo"),
+)
+#: The source of the package's other loggers (the GUI, common/).
+APP_SOURCE = "app"
+
+
 def source_of(name: str) -> str:
-    """A short source name for a logger: ``pyblish_qml_queue.queue.executor`` -> ``executor``."""
-    if name.startswith(_PACKAGE):
-        name = name[len(_PACKAGE) :]
-    return name.rsplit(".", 1)[-1] or "root"
+    """The Console's source for a logger: ``pyblish_qml_queue.queue.loop`` -> ``queue``,
+    ``pyblish_qml_queue.hub.session`` -> ``hosts`` (:data:`SOURCES`); another library's
+    loggers by its name (``celery.worker`` -> ``celery``)."""
+    if not name.startswith(_PACKAGE):
+        return name.split(".", 1)[0] or "root"
+    name = name[len(_PACKAGE) :]
+    for prefix, source in SOURCES:
+        if name == prefix or name.startswith(prefix + "."):
+            return source
+    return APP_SOURCE
 
 
 class LogBuffer(logging.Handler):

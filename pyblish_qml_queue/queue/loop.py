@@ -439,7 +439,15 @@ class RunRecords:
         if error and state != model.SUCCEEDED:
             level = {model.FAILED: "error", model.INTERRUPTED: "warning"}.get(state, "info")
             self.log(job.id, level, f"{state}: {error}")
-        log.info("job %s %s%s%s", job.id, state, where, f": {error}" if error else "")
+        level = {model.FAILED: logging.ERROR, model.INTERRUPTED: logging.WARNING}.get(state)
+        log.log(  # the Console counts a failed job among its errors
+            level or logging.INFO,
+            "job %s %s%s%s",
+            job.id,
+            state,
+            where,
+            f": {error}" if error else "",
+        )
         return state, error
 
     def log(self, job_id: str, level: str, message: str) -> None:

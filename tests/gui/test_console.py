@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 import gui_support
 import pytest
@@ -63,15 +64,63 @@ def test_the_buffer_is_a_logging_handler_that_keeps_tracebacks_and_short_sources
         logger.removeHandler(buffer)
         logger.propagate = True
     warning, error = buffer.entries()
-    assert (warning.level, warning.source, warning.message) == (
-        "WARNING",
-        "test_console",
-        "worker 2 slow",
-    )
+    assert (warning.level, warning.source, warning.message) == ("WARNING", "queue", "worker 2 slow")
     assert error.message.startswith("job failed\nTraceback")
     assert "ValueError: disk full" in error.message
-    assert source_of("pyblish_qml_queue.hub.hub") == "hub"
-    assert source_of("celery.worker") == "worker"
+
+
+@pytest.mark.parametrize(
+    "logger, source",
+    [
+        ("pyblish_qml_queue.queue.loop", "queue"),
+        ("pyblish_qml_queue.queue.executor", "queue"),
+        ("pyblish_qml_queue.queue.sqlite.store", "queue"),
+        ("pyblish_qml_queue.hub.session", "hosts"),
+        ("pyblish_qml_queue.common.wire.peer", "hosts"),
+        ("pyblish_qml_queue.hub.transport", "server"),
+        ("pyblish_qml_queue.node", "server"),
+        ("pyblish_qml_queue.farm.http", "farm"),
+        ("pyblish_qml_queue.gui.desktop.notify", "tray"),
+        ("pyblish_qml_queue.gui.queue.view", "app"),
+        ("pyblish_qml_queue.nodes_of_another_kind", "app"),  # a prefix is a whole part
+        ("celery.worker", "celery"),
+        ("root", "root"),
+    ],
+)
+def test_sources_are_the_parts_a_user_knows_not_module_names(logger, source):
+    """As the Console's wireframe: server, hosts, queue, farm, tray (not loop, executor)."""
+    assert source_of(logger) == source
+
+
+@pytest.mark.parametrize(
+    "state, level", [("failed", "ERROR"), ("interrupted", "WARNING"), ("succeeded", "INFO")]
+)
+def test_a_job_end_is_logged_at_its_level_so_the_console_counts_failures(console, state, level):
+    from factories import make_payload
+
+    from pyblish_qml_queue.queue.loop import RunRecords
+    from pyblish_qml_queue.queue.model import Job
+
+    store = MemoryJobStore()
+    job = Job.from_payload(make_payload())
+    store.add(job)
+    job = store.claim("test:1:loop", 60.0)
+    records = RunRecords(
+        store, "test:1:loop", time.time, lambda *a: None, lambda: None, lambda *a: False
+    )
+    logger = logging.getLogger("pyblish_qml_queue.queue.loop")
+    logger.addHandler(console.model.buffer)
+    logger.setLevel(logging.INFO)
+    try:
+        records.end(job, state, None if state == "succeeded" else "disk full")
+    finally:
+        logger.removeHandler(console.model.buffer)
+        logger.setLevel(logging.NOTSET)
+    console.poll()
+
+    (ended,) = [e for e in console.model.entries() if e.message.startswith(f"job {job.id}")]
+    assert (ended.level, ended.source) == (level, "queue")
+    assert console.counts.get("ERROR", 0) == (1 if state == "failed" else 0)
 
 
 def test_records_from_many_threads_get_unique_numbers_and_none_is_lost_below_capacity():
