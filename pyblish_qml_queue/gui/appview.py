@@ -121,6 +121,12 @@ class App(QObject):
         self._go("publish")
 
     @Slot(str)
+    def showJob(self, job_id):
+        """Open the Queue page with ``job_id`` selected and in view (a card's "Show in Queue")."""
+        self._session.queue.reveal(job_id)
+        self._go("queue")
+
+    @Slot(str)
     def say(self, text):
         set_and_notify(self, "_message", text, self.messageChanged)
 

@@ -9,6 +9,7 @@ import gui_support
 from gui_support import items, settle
 from waiting import wait_until
 
+from pyblish_qml_queue.common.states import HostState
 from pyblish_qml_queue.gui import sample
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.model import Job
@@ -125,7 +126,7 @@ def test_remove_deletes_the_selected_job_from_store_and_page(qapp, store, make_g
     session, root = make_gui(store)
     session.queue.select(ids[0])
 
-    session.queue.remove()
+    session.queue.remove(ids[0])
 
     assert [j.id for j in store.jobs()] == [ids[1]]
     assert [r["jobId"] for r in session.jobs.rows()] == [ids[1]]
@@ -256,7 +257,7 @@ def test_a_background_read_older_than_the_row_does_not_bring_a_removed_job_back(
     stale = store.get(ids[0])
     session.queue.select(ids[0])
 
-    session.queue.remove()
+    session.queue.remove(ids[0])
     session.on_reads({ids[0]: (before, stale, [])})
 
     assert session.jobs.row_of(ids[0]) == -1
@@ -286,3 +287,107 @@ def test_the_action_bar_enables_what_python_allows_for_the_selected_job(qapp, st
     assert session.queue.can["retry"] and not session.queue.can["retryFailed"]
     assert not session.queue.can["cancel"] and not session.queue.can["moveUp"]
     assert buttons() == session.queue.can
+
+
+def _click(qapp, root, target):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    centre = target.mapToScene(target.boundingRect().center()).toPoint()
+    QTest.mouseClick(
+        root, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(centre)
+    )
+    qapp.processEvents()
+
+
+def test_show_in_queue_on_a_card_opens_the_queue_with_that_job_selected(qapp, store, make_gui):
+    ids = [add(store, sample.sample_payload(n)) for n in range(3)]
+    handed = ids[1]
+    hub = sample.SampleHub(
+        [
+            sample.snapshot("h1", state=HostState.HANDED_OFF, done=4, total=9, job_id=handed),
+            sample.snapshot("h2", application="Nuke", state=HostState.HANDED_OFF, job_id=ids[2]),
+        ]
+    )
+    session, root = make_gui(store, hub)
+    root.show()
+    session.queue.setStateFilter("failed")  # hides every job: the link must show it anyway
+    settle(qapp, session)
+    card = items(root, "hostCard:h1")[0]
+    link = next(i for i in items(root, "showInQueue") if card.isAncestorOf(i))
+    assert card.property("job")["title"] == store.get(handed).title
+
+    _click(qapp, root, link)
+    settle(qapp, session)
+
+    assert session.app.page == "queue"
+    assert session.queue.selectedId == handed
+    assert session.queue.stateFilter == ""
+    row = items(root, "jobRow:" + handed)
+    assert row and row[0].property("selected") is True and row[0].isVisible()
+
+
+def test_remove_names_its_job_and_asks_first(qapp, store, make_gui):
+    ids = [add(store, sample.sample_payload(n)) for n in range(2)]
+    for job_id in ids:
+        store.cancel(job_id)
+    session, root = make_gui(store)
+    root.show()
+    session.app.showQueue()
+    session.queue.select(ids[0])
+    settle(qapp, session)
+
+    _click(qapp, root, items(root, "queueAction:remove")[0])
+    settle(qapp, session)
+    assert len(store.jobs()) == 2, "nothing removed before the answer"
+    assert items(root, "removeQuestion")[0].isVisible()
+    _click(qapp, root, items(root, "removeKeep")[0])
+    settle(qapp, session)
+    assert len(store.jobs()) == 2 and not items(root, "removeQuestion")[0].isVisible()
+
+    _click(qapp, root, items(root, "queueAction:remove")[0])
+    session.queue.select(ids[1])  # the selection moves while the question is up
+    settle(qapp, session)
+    assert not items(root, "removeConfirm")[0].isVisible(), "the question went with it"
+    _click(qapp, root, items(root, "queueAction:remove")[0])
+    settle(qapp, session)
+    _click(qapp, root, items(root, "removeConfirm")[0])
+    settle(qapp, session)
+    assert [j.id for j in store.jobs()] == [ids[0]]
+
+
+def _right(item):
+    return item.mapToScene(item.boundingRect().topRight()).x()
+
+
+def _left(item):
+    return item.mapToScene(item.boundingRect().topLeft()).x()
+
+
+def test_at_the_smallest_sizes_the_queue_page_shows_every_column_and_button(
+    qapp, store, make_gui
+):
+    ids = [add(store, sample.sample_payload(n)) for n in range(4)]
+    session, root = make_gui(store)
+    root.show()
+    session.app.showQueue()
+    session.queue.select(ids[0])
+    for width, height in ((760, 480), (860, 560)):
+        root.resize(width, height)
+        settle(qapp, session)
+        assert (root.width(), root.height()) == (width, height)
+        buttons = [i for i in items(root, "queueAction:") if i.isVisible()]
+        assert len(buttons) == 8
+        for button in buttons:
+            assert 0 <= _left(button) and _right(button) <= width - 8, button.objectName()
+        row = items(root, "jobRow:" + ids[0])[0]
+        assert _right(row) <= width
+        texts = [c for c in row.childItems()[-1].childItems()]
+        assert texts and max(_right(c) for c in texts) <= width - 8
+        status = next(i for i in items(root, "statusText") if i.isVisible())
+        pause = next(
+            b
+            for b in items(root, "")
+            if b.isVisible() and b.property("text") in ("Pause", "Resume")
+        )
+        assert _right(status) < _left(pause)

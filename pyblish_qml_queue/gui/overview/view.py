@@ -27,11 +27,16 @@ class Overview(QObject):
 
     filterChanged = Signal()
     countsChanged = Signal()
+    jobsChanged = Signal()
 
     def __init__(self, session=None, parent=None):
         super().__init__(parent)
         self._session = session
         self._counts = {group.value: 0 for group in HostGroup}
+        self._jobs = {}  # job id -> what a card shows of the job its host handed off
+        if session is not None:
+            session.jobs.jobsRefreshed.connect(self._jobs_refreshed)
+            session.jobs.modelReset.connect(self.track_jobs)
 
     @staticmethod
     def create(engine):
@@ -56,6 +61,12 @@ class Overview(QObject):
     @Property("QVariantMap", notify=countsChanged)
     def counts(self):
         return dict(self._counts)
+
+    @Property("QVariantMap", notify=jobsChanged)
+    def jobs(self):
+        """``{job id: {title, state, done, total}}`` of the jobs the cards' hosts handed off
+        (a job no longer in the store is left out)."""
+        return dict(self._jobs)
 
     @Slot(str)
     def setGroup(self, group):
@@ -90,3 +101,28 @@ class Overview(QObject):
             counts[HostGroup.ALL] += 1
             counts[filter_group(snap)] += 1
         set_and_notify(self, "_counts", counts, self.countsChanged)
+        self.track_jobs()
+
+    def track_jobs(self):
+        """Read again what the cards show of their hosts' jobs (the rows of the Queue)."""
+        jobs = self._session.jobs
+        found = {}
+        for snap in self._session.hosts.snapshots():
+            job_id = snap.get("job_id")
+            if not job_id:
+                continue
+            try:
+                row = jobs.summary(job_id)
+            except KeyError:
+                continue
+            found[job_id] = {
+                "title": row["title"],
+                "state": row["state"],
+                "done": row["done"],
+                "total": row["total"],
+            }
+        set_and_notify(self, "_jobs", found, self.jobsChanged)
+
+    def _jobs_refreshed(self, ids):
+        if any(snap.get("job_id") in ids for snap in self._session.hosts.snapshots()):
+            self.track_jobs()

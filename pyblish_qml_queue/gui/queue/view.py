@@ -38,6 +38,8 @@ class Queue(QObject):
     executorChanged = Signal()
     hostChoicesChanged = Signal()
     openUrlRequested = Signal(str)
+    #: The list should bring this row (of the filtered list) into view.
+    revealRequested = Signal(int)
 
     def __init__(self, session=None, parent=None):
         super().__init__(parent)
@@ -163,6 +165,29 @@ class Queue(QObject):
         self.selectionChanged.emit()
         self.reload_selected()
 
+    def reveal(self, job_id):
+        """Select ``job_id`` and bring it into view, clearing filters that hide it."""
+        proxy = self._session.job_proxy
+        if self._session.jobs.row_of(job_id) < 0:
+            self._session.app.say(f"Job {job_id[:8]} is not in the queue any more.")
+            return
+        if self.rowOf(job_id) < 0:
+            proxy.set_state("")
+            proxy.set_host("")
+            proxy.set_search("")
+            self.filterChanged.emit()
+        self.select(job_id)
+        self.revealRequested.emit(self.rowOf(job_id))
+
+    @Slot(str, result=int)
+    def rowOf(self, job_id):
+        """The row of ``job_id`` in the filtered list (-1 when hidden or unknown)."""
+        row = self._session.jobs.row_of(job_id)
+        if row < 0:
+            return -1
+        proxy = self._session.job_proxy
+        return proxy.mapFromSource(self._session.jobs.index(row, 0)).row()
+
     def reload_selected(self, job=None, queue_log=None):
         """Read the selected job again (or take ``job`` just read) into the detail pane.
 
@@ -239,9 +264,10 @@ class Queue(QObject):
     def moveDown(self):
         self._act(self._selected_id, "move", lambda store, i: store.move(i, 1), reorder=True)
 
-    @Slot()
-    def remove(self):
-        job_id = self._selected_id
+    @Slot(str)
+    def remove(self, job_id):
+        """Remove ``job_id``: the job the user confirmed, named by id, never "whatever
+        is selected now" (the selection may have moved since the question was asked)."""
         self._act(job_id, "remove", remove_job)
 
     @Slot()

@@ -15,7 +15,7 @@ B.Button {
     focusPolicy: Qt.NoFocus
 
     contentItem: Text {
-        text: (control.mark ? control.mark + "  " : "") + control.text
+        text: (control.mark ? control.mark + (control.text ? "  " : "") : "") + control.text
         color: control.enabled ? Theme.text : Theme.textFaint
         font.family: Theme.font
         font.pixelSize: Theme.normal

@@ -38,8 +38,29 @@ Rectangle {
     readonly property color ink: gone ? Theme.textFaint : Theme.text
     readonly property color dim: gone ? Theme.textFaint : Theme.textDim
 
+    // What the Queue says of the job this host handed off: {title, state, done, total}
+    // ({} when none, or when the job is no longer in the queue).
+    property var job: Overview.jobs[jobId] || ({})
+    readonly property bool handedOff: hostState === States.host.handedOff
+    readonly property bool jobKnown: handedOff && job.state !== undefined
+    // Steps of the whole publish: those run here plus the job's, once handed off.
+    readonly property int stepsDone: jobKnown ? progressDone + job.done : progressDone
+    readonly property int stepsTotal: jobKnown ? Math.max(progressTotal, progressDone + job.total)
+                                               : progressTotal
+
     signal openRequested(string hostId)
     signal forgetRequested(string hostId)
+    signal showJobRequested(string jobId)
+
+    // "sh0090 comp render — waiting for farm": the handed-off job's title and live state.
+    function jobLine() {
+        if (!jobKnown)
+            return jobId ? "job " + jobId.slice(0, 8) : ""
+        const state = job.state === States.job.running ? "running " + job.done + " / " + job.total
+                    : job.state === States.job.waiting ? "waiting for farm"
+                    : job.state
+        return job.title + " — " + state
+    }
 
     objectName: "hostCard:" + hostId
     implicitHeight: 276
@@ -134,16 +155,19 @@ Rectangle {
             Layout.fillWidth: true
             spacing: 10
             Bar {
+                objectName: "progressBar"
                 Layout.fillWidth: true
-                value: card.progressTotal ? card.progressDone / card.progressTotal : 0
+                value: card.stepsTotal ? card.stepsDone / card.stepsTotal : 0
                 tint: card.gone ? Theme.idle
+                    : card.jobKnown ? Theme.stateColor(card.job.state)
                     : card.hostState === States.host.failed || card.errors > 0 ? Theme.error
-                    : card.hostState === States.host.finished || card.hostState === States.host.handedOff ? Theme.success
+                    : card.hostState === States.host.finished || card.handedOff ? Theme.success
                     : Theme.running
             }
             Text {
-                text: card.progressDone + " / " + card.progressTotal
-                      + (card.hostState === States.host.handedOff ? " in-session" : " steps")
+                objectName: "progressText"
+                text: card.stepsDone + " / " + card.stepsTotal
+                      + (card.handedOff && !card.jobKnown ? " in-session" : " steps")
                 color: card.ink
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
@@ -164,10 +188,11 @@ Rectangle {
                 font.pixelSize: Theme.normal
             }
             Rectangle {
+                objectName: "currentDot"
                 implicitWidth: 8
                 implicitHeight: 8
                 radius: 4
-                color: card.hostState === States.host.handedOff ? Theme.waiting
+                color: card.handedOff ? Theme.stateColor(card.job.state || States.job.queued)
                      : card.stopped ? Theme.warning : card.tint
                 visible: currentText.text !== "" && card.hostState !== States.host.finished
             }
@@ -175,7 +200,7 @@ Rectangle {
                 id: currentText
                 objectName: "currentText"
                 Layout.fillWidth: true
-                text: card.hostState === States.host.handedOff ? card.jobId
+                text: card.handedOff ? card.jobLine()
                     : card.hostState === States.host.finished ? "✓ published, " + card.progressDone
                                                       + " steps"
                     : card.stopped ? Format.capital(card.interrupted)
@@ -186,17 +211,19 @@ Rectangle {
                 font.pixelSize: Theme.normal
             }
             Text {
-                visible: card.hostState === States.host.handedOff && card.jobId !== ""
+                objectName: "showInQueue"
+                visible: card.handedOff && card.jobId !== ""
                 text: "<u>Show in Queue</u>"
                 textFormat: Text.StyledText
                 color: Theme.running
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
-                TapHandler {
-                    onTapped: {
-                        Queue.select(card.jobId)
-                        App.showQueue()
-                    }
+                // A MouseArea takes the click for itself: the card's own tap (open the
+                // host's Publish page) must not fire as well.
+                MouseArea {
+                    anchors.fill: parent
+                    cursorShape: Qt.PointingHandCursor
+                    onClicked: card.showJobRequested(card.jobId)
                 }
             }
         }

@@ -64,8 +64,13 @@ Rectangle {
         }
     }
 
+    // The job under the press, not under the release: rows re-sort as jobs move, and a
+    // delegate may show another job by the time the button comes up.
+    property string pressedJobId: ""
+
     TapHandler {
-        onTapped: row.clicked(row.jobId)
+        onPressedChanged: if (pressed) row.pressedJobId = row.jobId
+        onTapped: row.clicked(row.pressedJobId || row.jobId)
     }
 
     Row {
@@ -153,7 +158,7 @@ Rectangle {
                 anchors.verticalCenter: parent.verticalCenter
             }
             Text {
-                width: row.widths.state - 150
+                width: Math.max(0, row.widths.state - 150)
                 text: row.detail()
                 elide: Text.ElideRight
                 color: row.jobState === States.job.failed ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
@@ -167,7 +172,7 @@ Rectangle {
             anchors.verticalCenter: parent.verticalCenter
             spacing: 8
             Bar {
-                width: 100
+                width: Math.max(40, row.widths.progress - 70)
                 anchors.verticalCenter: parent.verticalCenter
                 value: row.progress
                 tint: row.jobState === States.job.succeeded ? Theme.success

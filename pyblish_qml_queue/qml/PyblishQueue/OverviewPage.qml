@@ -86,6 +86,7 @@ Item {
                             width: flick.cardWidth
                             onOpenRequested: hostId => App.openHost(hostId)
                             onForgetRequested: hostId => Overview.forget(hostId)
+                            onShowJobRequested: jobId => App.showJob(jobId)
                         }
                     }
 

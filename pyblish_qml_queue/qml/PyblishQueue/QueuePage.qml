@@ -12,13 +12,38 @@ Item {
     readonly property string jobState: job.state || ""
     // What the selected job allows, decided in Python (queue/rules.allowed_actions).
     readonly property var can: Queue.can
+    // Column widths: as wide as they like when there is room; between that and their
+    // least (the window's minimum width) they narrow together, and the title takes the rest.
     readonly property var widths: {
-        const fixed = { number: 30, host: 190, user: 100, state: 250, progress: 170,
-                        attempts: 70, created: 80 }
-        const rest = list.width - 6 - fixed.number - fixed.host - fixed.user - fixed.state
-                     - fixed.progress - fixed.attempts - fixed.created
-        fixed.title = Math.max(140, rest)
-        return fixed
+        const wide = { number: 30, host: 190, user: 100, state: 250, progress: 170,
+                       attempts: 70, created: 80, title: 140 }
+        const least = { number: 24, host: 118, user: 62, state: 150, progress: 112,
+                        attempts: 50, created: 62, title: 110 }
+        const keys = Object.keys(wide)
+        const sum = table => keys.reduce((n, k) => n + table[k], 0)
+        const room = list.width - 6
+        const t = Math.max(0, Math.min(1, (room - sum(least)) / (sum(wide) - sum(least))))
+        const out = {}
+        for (const k of keys)
+            out[k] = Math.floor(least[k] + t * (wide[k] - least[k]))
+        out.title = Math.max(out.title, room - sum(out) + out.title)
+        return out
+    }
+    // The job the Remove question is about ({} when none is asked).
+    property var removing: ({})
+
+    onJobChanged: if (removing.jobId && removing.jobId !== job.jobId) removing = {}
+
+    Connections {
+        target: Queue
+        function onRevealRequested(row) {
+            if (row >= 0)
+                list.positionViewAtIndex(row, ListView.Contain)
+        }
+        function onFilterChanged() {
+            if (Queue.search === "" && search.text !== "")
+                search.text = ""
+        }
     }
 
     ColumnLayout {
@@ -55,7 +80,10 @@ Item {
                 onPicked: value => Queue.setHostFilter(value)
             }
             SearchBox {
+                id: search
                 Layout.preferredWidth: 260
+                Layout.minimumWidth: 120
+                Layout.fillWidth: page.width < 900
                 placeholderText: "Search title, shot, user, job id..."
                 onSearchEdited: text => Queue.setSearch(text)
             }
@@ -166,8 +194,39 @@ Item {
                 font.pixelSize: Theme.large
             }
             JobActions {
+                id: actions
+                visible: !page.removing.jobId
                 can: page.can
+                maxWidth: page.width - 16 - 10 - 4 - 200
                 onActionRequested: action => page.act(action)
+            }
+            Text {
+                objectName: "removeQuestion"
+                visible: page.removing.jobId !== undefined
+                text: "Remove it from the queue? Its steps and log go; files it wrote stay."
+                elide: Text.ElideRight
+                Layout.maximumWidth: page.width * 0.45
+                color: Theme.warning
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            ActionButton {
+                objectName: "removeConfirm"
+                visible: page.removing.jobId !== undefined
+                text: "Remove"
+                mark: "−"
+                accent: true
+                onClicked: {
+                    const id = page.removing.jobId
+                    page.removing = {}
+                    Queue.remove(id)
+                }
+            }
+            ActionButton {
+                objectName: "removeKeep"
+                visible: page.removing.jobId !== undefined
+                text: "Keep"
+                onClicked: page.removing = {}
             }
         }
 
@@ -332,7 +391,9 @@ Item {
         case "retry": return Queue.retryAll()
         case "moveUp": return Queue.moveUp()
         case "moveDown": return Queue.moveDown()
-        case "remove": return Queue.remove()
+        case "remove":  // asks first, about this job (the selection may move meanwhile)
+            page.removing = { jobId: job.jobId, title: job.title }
+            return
         case "openReport": return Queue.openReport()
         case "openFolder": return Queue.openFolder()
         }

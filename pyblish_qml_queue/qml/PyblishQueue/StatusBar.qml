@@ -12,10 +12,12 @@ Rectangle {
     color: Theme.chrome
     border.color: Theme.border
 
+    // The text ends before the buttons: it elides rather than running under them.
     Row {
         anchors.left: parent.left
         anchors.leftMargin: 14
         anchors.verticalCenter: parent.verticalCenter
+        width: right.x - 14 - 12
         spacing: 8
         Rectangle {
             width: 8
@@ -25,7 +27,10 @@ Rectangle {
             anchors.verticalCenter: parent.verticalCenter
         }
         Text {
+            objectName: "statusText"
+            width: parent.width - 16
             text: bar.text
+            elide: Text.ElideRight
             color: Theme.textDim
             font.family: Theme.font
             font.pixelSize: Theme.normal

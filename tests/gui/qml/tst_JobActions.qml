@@ -57,4 +57,21 @@ TestCase {
         compare(spy.count, 1)
         compare(spy.signalArguments[0][0], "retry")
     }
+
+    function test_where_labels_do_not_fit_the_buttons_show_marks_within_the_width() {
+        const wide = createTemporaryObject(barComponent, testCase)
+        waitForRendering(wide)
+        verify(!wide.compact)
+        compare(button(wide, "openFolder").text, "Open folder")
+        const narrow = createTemporaryObject(barComponent, testCase, { maxWidth: 400 })
+        waitForRendering(narrow)
+        verify(narrow.compact)
+        verify(narrow.implicitWidth <= 400, "the bar takes " + narrow.implicitWidth)
+        for (const key of keys) {
+            const b = button(narrow, key)
+            compare(b.text, "", key + " shows its mark only")
+            verify(b.mark !== "", key)
+            verify(b.x + b.width <= 400, key + " ends inside the bar")
+        }
+    }
 }

@@ -1,0 +1,107 @@
+import QtQuick
+import QtTest
+import PyblishQueue
+import PyblishQueue.Backend
+
+// A host card: the handed-off job's line shows the job's title and live state, its bar
+// is full after the job succeeded, "Show in Queue" asks for the job and only for it, and
+// a publish the app's restart stopped says what to do.
+TestCase {
+    id: testCase
+    name: "HostCard"
+    width: 360
+    height: 300
+    visible: true
+    when: windowShown
+
+    Component {
+        id: cardComponent
+        HostCard {}
+    }
+    Component {
+        id: spyComponent
+        SignalSpy {}
+    }
+
+    function make(props) {
+        const base = {
+            width: 340, hostId: "h1", application: "nuke", version: "15.1", pid: 30544,
+            machine: "ws-comp-03", user: "akim", scene: "/proj/sh0090_comp_v031.nk",
+            hostState: States.host.handedOff, connected: true, stage: "validate",
+            progressDone: 9, progressTotal: 12, currentPlugin: "", currentInstance: "",
+            errors: 0, warnings: 0, lastActivity: 0, logTail: [], jobId: "64a1f07c9d",
+            validated: true, instanceSummary: "2 · render 1 · review 1", interrupted: "",
+            job: { title: "sh0090 comp render", state: States.job.running, done: 1, total: 3 }
+        }
+        for (const key in props)
+            base[key] = props[key]
+        const card = createTemporaryObject(cardComponent, testCase, base)
+        verify(card, "the card was created")
+        return card
+    }
+
+    function test_queue_job_line_data() {
+        return [
+            { tag: "running", state: States.job.running, done: 1,
+              line: "sh0090 comp render — running 1 / 3", tint: Theme.running },
+            { tag: "waiting", state: States.job.waiting, done: 2,
+              line: "sh0090 comp render — waiting for farm", tint: Theme.waiting },
+            { tag: "succeeded", state: States.job.succeeded, done: 3,
+              line: "sh0090 comp render — succeeded", tint: Theme.success },
+            { tag: "failed", state: States.job.failed, done: 2,
+              line: "sh0090 comp render — failed", tint: Theme.error }
+        ]
+    }
+
+    function test_queue_job_line(data) {
+        const card = make({ job: { title: "sh0090 comp render", state: data.state,
+                                   done: data.done, total: 3 } })
+        compare(findChild(card, "currentText").text, data.line)
+        verify(Qt.colorEqual(findChild(card, "currentDot").color, data.tint), data.tag)
+        verify(Qt.colorEqual(findChild(card, "progressBar").tint, data.tint), data.tag)
+    }
+
+    function test_the_bar_is_full_after_the_job_succeeded() {
+        const card = make({ job: { title: "t", state: States.job.succeeded, done: 3, total: 3 } })
+        compare(findChild(card, "progressBar").value, 1)
+        compare(findChild(card, "progressText").text, "12 / 12 steps")
+    }
+
+    function test_a_job_no_longer_in_the_queue_shows_its_short_id() {
+        const card = make({ job: {} })
+        compare(findChild(card, "currentText").text, "job 64a1f07c")
+        compare(findChild(card, "progressText").text, "9 / 12 in-session")
+    }
+
+    function test_show_in_queue_asks_for_the_job_and_does_not_open_the_host() {
+        const card = make({})
+        const shown = createTemporaryObject(spyComponent, testCase,
+                                            { target: card, signalName: "showJobRequested" })
+        const opened = createTemporaryObject(spyComponent, testCase,
+                                             { target: card, signalName: "openRequested" })
+        waitForRendering(card)
+        const link = findChild(card, "showInQueue")
+        verify(link.visible)
+        mouseClick(link)
+        compare(shown.count, 1)
+        compare(shown.signalArguments[0][0], "64a1f07c9d")
+        compare(opened.count, 0, "the card's own click did not fire")
+        mouseClick(card, 40, 140)
+        compare(opened.count, 1, "elsewhere the card still opens its host")
+    }
+
+    function test_a_publish_stopped_by_the_restart_says_press_publish() {
+        const card = make({ hostState: States.host.connected, jobId: "", job: {},
+                            stage: "extract",
+                            interrupted: "stopped by the app's restart: press Publish to continue" })
+        compare(findChild(card, "hostStatePill").text, "Stopped")
+        compare(findChild(card, "currentText").text,
+                "Stopped by the app's restart: press Publish to continue")
+        verify(!findChild(card, "showInQueue").visible)
+    }
+
+    function test_a_validated_host_says_validated_as_its_page_does() {
+        const card = make({ hostState: States.host.connected, jobId: "", job: {} })
+        compare(findChild(card, "hostStatePill").text, "Validated")
+    }
+}
