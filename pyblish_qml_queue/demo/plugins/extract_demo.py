@@ -25,8 +25,7 @@ def _write_frames(plugin, instance, extension):
     context = instance.context
     host = os.environ.get("PYBLISH_QML_QUEUE_DEMO_HOST", "python")
     folder = os.path.join(context.data["demoRoot"], "work", host, "extract", instance.name)
-    if not os.path.isdir(folder):
-        os.makedirs(folder)
+    os.makedirs(folder, exist_ok=True)  # another run of this host may make it meanwhile
     start, end = instance.data["frameStart"], instance.data["frameEnd"]
     frames = list(range(start, end + 1))
     pause = _seconds() / max(len(frames), 1)

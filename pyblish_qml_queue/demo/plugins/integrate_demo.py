@@ -22,10 +22,13 @@ class IntegrateDemoVersion(pyblish.api.InstancePlugin):
             context.data["demoRoot"], "publish", context.data["shot"], instance.name
         )
         version = 1
-        while os.path.exists(os.path.join(base, "v%03d" % version)):
-            version += 1
-        target = os.path.join(base, "v%03d" % version)
-        os.makedirs(target)
+        while True:  # the first free version, taken atomically: two publishes never share one
+            target = os.path.join(base, "v%03d" % version)
+            try:
+                os.makedirs(target)
+                break
+            except FileExistsError:
+                version += 1
         for path in files:
             shutil.copy2(path, target)
         instance.data["publishDir"] = target

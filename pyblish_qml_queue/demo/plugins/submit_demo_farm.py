@@ -45,8 +45,7 @@ class SubmitDemoRenderToFarm(pyblish.api.InstancePlugin):
 
     def process(self, instance):
         folder, paths = _frames(instance)
-        if not os.path.isdir(folder):
-            os.makedirs(folder)
+        os.makedirs(folder, exist_ok=True)
         instance.data["files"] = paths
         try:
             signal = expect_signal(instance, timeout=3600)

@@ -20,8 +20,7 @@ class RepairNaming(pyblish.api.Action):
     def process(self, context, plugin):
         path = _marker(context)
         folder = os.path.dirname(path)
-        if not os.path.isdir(folder):
-            os.makedirs(folder)
+        os.makedirs(folder, exist_ok=True)
         with open(path, "w") as f:
             f.write("repaired\n")
         self.log.info("renamed 3 shapes to the studio convention")
