@@ -37,7 +37,10 @@ def runtime_dir():
         import platformdirs
     except ImportError:
         platformdirs = None
-    if platformdirs is not None:
+    # Without XDG_RUNTIME_DIR platformdirs prints a raw RuntimeDirWarning (its source line
+    # too) and falls back as we do below.
+    unset = sys.platform not in ("win32", "darwin") and not os.environ.get("XDG_RUNTIME_DIR")
+    if platformdirs is not None and not unset:
         return platformdirs.user_runtime_dir(paths.APP_NAME, appauthor=False)
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
