@@ -24,7 +24,7 @@ from multiprocessing.connection import Listener as _Listener
 from multiprocessing.connection import answer_challenge, deliver_challenge
 from typing import Callable, Optional
 
-from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common import filelock, wire
 
 log = logging.getLogger(__name__)
 
@@ -129,40 +129,15 @@ def _listening(info: dict) -> bool:
 def _take_lock(path: str):
     """Hold ``path`` locked while this app listens, so two apps starting at
     once cannot both listen. Raises :class:`HubRunning` when it is taken."""
-    f = open(path, "a+")
-    try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            f.seek(0)
-            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
+    f = filelock.try_lock(path)
+    if f is None:
         current = read_runtime_raw() or {}
         raise HubRunning(current.get("pid") or 0, current.get("address") or "?")
     return f
 
 
 def _release_lock(f) -> None:
-    if f is None:
-        return
-    try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            f.seek(0)
-            msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-    except OSError:
-        pass
-    f.close()
+    filelock.unlock(f)
 
 
 class Listener:

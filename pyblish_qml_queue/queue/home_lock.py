@@ -12,6 +12,8 @@ import os
 import sys
 from typing import Optional
 
+from pyblish_qml_queue.common import filelock
+
 LOCK_NAME = "executor.lock"
 
 
@@ -38,22 +40,14 @@ class HomeLock:
     def take(self) -> HomeLock:
         """Take the lock. Raises :class:`HomeTaken` when another process holds it."""
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        f = open(self.path, "a+")
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                f.seek(0)
-                msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            f.seek(0)
-            text = f.read().strip()
-            f.close()
-            raise HomeTaken(self.path, int(text) if text.isdigit() else None) from None
+        f = filelock.try_lock(self.path)
+        if f is None:
+            try:
+                with open(self.path) as held:
+                    text = held.read().strip()
+            except OSError:
+                text = ""
+            raise HomeTaken(self.path, int(text) if text.isdigit() else None)
         if sys.platform != "win32":
             f.seek(0)
             f.truncate()
@@ -64,5 +58,4 @@ class HomeLock:
 
     def release(self) -> None:
         f, self._file = self._file, None
-        if f is not None:
-            f.close()  # closing the file drops the lock
+        filelock.unlock(f)
