@@ -137,7 +137,7 @@ def test_open_report_writes_json_and_html_next_to_the_store(qapp, home, store, m
     (job_id,) = sample.fill_store(store, 1, running=0)
     session, root = make_gui(store)
     opened = []
-    session.queue.openUrlRequested.connect(opened.append)
+    session.queue.open_url = lambda url: opened.append(url.toString()) or True
     session.queue.select(job_id)
 
     session.queue.openReport()
@@ -146,6 +146,44 @@ def test_open_report_writes_json_and_html_next_to_the_store(qapp, home, store, m
         report = json.load(f)
     assert report["id"] == job_id and report["steps"]
     assert opened == [f"file://{home}/reports/{job_id}.html"]
+    assert session.queue.unopened == ""
+
+
+def test_a_job_that_ends_gets_its_report_at_once(qapp, home, store, make_gui):
+    job_id = add(store, sample.sample_payload(0))
+    session, root = make_gui(store)
+    session.queue.select(job_id)
+    assert session.queue.selected["report"] == ""  # not written while the job is active
+    path = home / "reports" / f"{job_id}.html"
+
+    store.cancel(job_id)
+    session.jobs.refresh([job_id])  # as the bridge does when the job's event comes
+
+    assert path.exists() and (home / "reports" / f"{job_id}.json").exists()
+    session.queue.reload_selected()
+    assert session.queue.selected["report"] == str(path)
+
+
+def test_when_nothing_opens_the_report_the_app_says_so_and_offers_the_path(
+    qapp, home, store, make_gui
+):
+    (job_id,) = sample.fill_store(store, 1, running=0)
+    session, root = make_gui(store)
+    root.show()
+    session.app.showQueue()
+    session.queue.open_url = lambda url: False  # no file launcher on this machine
+    session.queue.select(job_id)
+
+    session.queue.openReport()
+    settle(qapp, session)
+
+    path = str(home / "reports" / f"{job_id}.html")
+    assert session.queue.unopened == path
+    assert "Nothing on this machine opens the report" in session.app.message
+    assert items(root, "unopened")[0].isVisible()
+    _click(qapp, root, items(root, "copyPath")[0])
+    assert qapp.clipboard().text() == path
+    assert session.queue.unopened == ""
 
 
 def test_pause_and_resume_reach_the_executor_and_the_footer(qapp, store, executor, make_gui):

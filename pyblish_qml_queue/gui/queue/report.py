@@ -20,6 +20,11 @@ def reports_dir() -> str:
     return os.path.join(paths.home(), "reports")
 
 
+def report_path(job_id: str) -> str:
+    """Where :func:`write_report` writes a job's HTML report (the JSON is beside it)."""
+    return os.path.join(reports_dir(), job_id + ".html")
+
+
 def write_report(job, queue_log) -> str:
     """Write ``<home>/reports/<job id>.json`` and ``.html``; return the HTML path."""
     folder = reports_dir()

@@ -11,7 +11,10 @@ import os
 import time
 
 from PySide6.QtCore import Property, QObject, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtQml import QmlElement, QmlSingleton
+
+from pyblish_qml_queue.common.states import JOB_FINISHED
 
 from pyblish_qml_queue.gui.queue import report
 from pyblish_qml_queue.gui.queue.detail import log_lines
@@ -37,7 +40,10 @@ class Queue(QObject):
     selectedChanged = Signal()
     executorChanged = Signal()
     hostChoicesChanged = Signal()
+    #: Not emitted any more: the Queue opens reports and folders itself, so that it can
+    #: say so in the app when nothing on this machine opens them (see :attr:`unopened`).
     openUrlRequested = Signal(str)
+    unopenedChanged = Signal()
     #: The list should bring this row (of the filtered list) into view.
     revealRequested = Signal(int)
 
@@ -49,6 +55,12 @@ class Queue(QObject):
         self._counts = {"total": 0, "active": 0, "finished": 0}
         self._executor_state = (False, False, 0, 0, "")  # running, paused, busy, slots, next
         self._host_choices = []
+        self._unopened = ""  # a path nothing could open, offered to copy
+        self._reported = set()  # jobs whose report this app wrote
+        #: Opens a file: URL with the desktop's launcher; False when none opened it.
+        self.open_url = QDesktopServices.openUrl
+        if session is not None:
+            session.jobs.jobsRefreshed.connect(self._report_ended)
 
     @staticmethod
     def create(engine):
@@ -108,6 +120,11 @@ class Queue(QObject):
         return rules.allowed_actions(
             str(selected.get("state") or ""), int(selected.get("failedSteps") or 0)
         )
+
+    @Property(str, notify=unopenedChanged)
+    def unopened(self):
+        """A report or folder nothing on this machine could open ("" when none)."""
+        return self._unopened
 
     @Property(bool, notify=executorChanged)
     def hasExecutor(self):
@@ -207,7 +224,10 @@ class Queue(QObject):
         live = summary.pop("_live", None)
         summary.pop("_key", None)
         if job is not None:
-            summary["report"] = os.path.join(report.reports_dir(), job.id + ".json")
+            if job.state in JOB_FINISHED:
+                self._write_report(job)  # ended before this app ran, or before it wrote one
+            path = report.report_path(job.id)
+            summary["report"] = path if os.path.exists(path) else ""
             summary["failedSteps"] = sum(1 for s in job.steps if s.state == jobs_model.STEP_FAILED)
             summary["stepCounts"] = _step_counts(job)
         session.steps.set_job(job, live)
@@ -282,7 +302,7 @@ class Queue(QObject):
             log.exception("Could not write the report of job %s", job_id)
             self._session.app.say(f"Could not write the report of job {job_id}: {exc}")
             return
-        self.openUrlRequested.emit(QUrl.fromLocalFile(path).toString())
+        self._open(path, "the report")
 
     @Slot()
     def openFolder(self):
@@ -296,7 +316,60 @@ class Queue(QObject):
             return
         if folder == report.reports_dir():
             os.makedirs(folder, exist_ok=True)
-        self.openUrlRequested.emit(QUrl.fromLocalFile(folder).toString())
+        self._open(folder, "the folder")
+
+    @Slot(str)
+    def copyPath(self, path):
+        """Put ``path`` on the clipboard (offered when nothing opened it)."""
+        QGuiApplication.clipboard().setText(path)
+        self._session.app.say(f"Copied {path}")
+        self.dismissUnopened()
+
+    @Slot()
+    def dismissUnopened(self):
+        set_and_notify(self, "_unopened", "", self.unopenedChanged)
+
+    def _open(self, path, what):
+        if not os.path.exists(path):
+            self._session.app.say(f"Cannot open {what}: {path} does not exist (yet).")
+            return
+        if self.open_url(QUrl.fromLocalFile(path)):
+            self.dismissUnopened()
+            return
+        log.warning("Nothing opened %s (%s): no file launcher on this machine", what, path)
+        self._session.app.say(
+            f"Nothing on this machine opens {what}; copy its path and open it yourself."
+        )
+        set_and_notify(self, "_unopened", path, self.unopenedChanged)
+
+    def _report_ended(self, ids):
+        """Write the report of each job that just ended (its path exists from then on)."""
+        jobs = self._session.jobs
+        for job_id in ids:
+            if job_id in self._reported:
+                continue
+            try:
+                state = jobs.summary(job_id)["state"]
+            except KeyError:
+                continue
+            if state not in JOB_FINISHED:
+                self._reported.discard(job_id)  # retried: its next end writes it again
+                continue
+            try:
+                job = self._session.store.get(job_id)
+            except StoreError:
+                continue
+            self._write_report(job)
+
+    def _write_report(self, job):
+        if job.id in self._reported and os.path.exists(report.report_path(job.id)):
+            return
+        try:
+            report.write_report(job, self._session.store.log(job.id))
+        except (StoreError, OSError):
+            log.exception("Could not write the report of job %s", job.id)
+            return
+        self._reported.add(job.id)
 
     @Slot()
     def pause(self):

@@ -230,6 +230,46 @@ Item {
             }
         }
 
+        // a report or folder nothing on this machine opens: say so, offer the path
+        Rectangle {
+            objectName: "unopened"
+            Layout.fillWidth: true
+            Layout.leftMargin: 8
+            Layout.rightMargin: 8
+            Layout.bottomMargin: 6
+            visible: Queue.unopened !== ""
+            implicitHeight: 30
+            color: Qt.rgba(0.89, 0.65, 0.25, 0.10)
+            border.color: Theme.warning
+            radius: 2
+            RowLayout {
+                anchors.fill: parent
+                anchors.leftMargin: 10
+                anchors.rightMargin: 4
+                spacing: 6
+                Text {
+                    Layout.fillWidth: true
+                    text: "Nothing on this machine opens " + Queue.unopened
+                    elide: Text.ElideMiddle
+                    color: Theme.text
+                    font.family: Theme.font
+                    font.pixelSize: Theme.normal
+                }
+                ActionButton {
+                    objectName: "copyPath"
+                    implicitHeight: 22
+                    text: "Copy path"
+                    mark: "⧉"
+                    onClicked: Queue.copyPath(Queue.unopened)
+                }
+                ActionButton {
+                    implicitHeight: 22
+                    text: "✕"
+                    onClicked: Queue.dismissUnopened()
+                }
+            }
+        }
+
         // steps and log
         SplitView {
             Layout.fillWidth: true
@@ -288,8 +328,10 @@ Item {
                         x: 8
                         width: parent.width - 16
                         anchors.verticalCenter: parent.verticalCenter
+                        objectName: "reportPath"
                         text: "Report  <font color='" + Theme.text + "'>"
-                              + (page.job.report || "—") + "</font>"
+                              + (page.job.report ? page.job.report
+                                 : page.jobState ? "written when the job ends" : "—") + "</font>"
                         textFormat: Text.StyledText
                         elide: Text.ElideLeft
                         color: Theme.textFaint
