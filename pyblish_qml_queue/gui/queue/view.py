@@ -15,7 +15,6 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtQml import QmlElement, QmlSingleton
 
 from pyblish_qml_queue.common.states import JOB_FINISHED
-
 from pyblish_qml_queue.gui.queue import report
 from pyblish_qml_queue.gui.queue.detail import log_lines
 from pyblish_qml_queue.gui.singletons import SESSIONS, set_and_notify
