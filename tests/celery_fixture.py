@@ -71,6 +71,8 @@ class Farm:
         log_path = self.tmp_path / f"node-{name}.log"
         env = dict(os.environ, FARM_NODE=name, PYTHONPATH=ROOT)
         env["PYBLISH_QML_QUEUE_HOME"] = str(self.tmp_path / f"node-{name}-home")
+        # the job variables the test plugins read (a node takes only allowed ones)
+        env.setdefault("PYBLISH_QML_QUEUE_FARM_ENV", "QUEUE_TEST_MARKERS,FARM_TEST_*")
         with open(log_path, "wb") as log_file:
             proc = subprocess.Popen(
                 [sys.executable, "-c", LAUNCH, "worker", "--queues", queues, "--broker", broker]

@@ -259,3 +259,88 @@ def test_cancel_on_a_solo_pool_node_kills_the_running_step_and_runs_no_later_one
     assert runs_of(plugins, "cs", steps) == [1, 0]
     assert store.get(job_id).state == model.CANCELLED
     print(f"\nsolo pool: the running step was killed {took:.1f} s after cancel")
+
+
+ENV_PLUGIN = r"""
+import json
+import os
+
+import pyblish.api
+
+
+class DumpEnv(pyblish.api.ContextPlugin):
+    order = pyblish.api.ExtractorOrder
+
+    def process(self, context):
+        with open(os.path.join(os.environ["QUEUE_TEST_MARKERS"], "env.json"), "w") as f:
+            json.dump(dict(os.environ), f)
+"""
+
+
+def test_a_node_runs_in_its_own_environment_with_only_allowed_job_variables_and_mapped_paths(
+    redis_port, farm, plugins, store, start_app, tmp_path, monkeypatch
+):
+    """The job carries the workstation's HOME, TMPDIR, home, libraries and display,
+    and its plugin path as a Windows path: the node keeps its own and takes only
+    the allowed variables; the plugin path maps to the node's root."""
+    node_plugins = tmp_path / "node-root" / "pipe" / "plugins"
+    node_plugins.mkdir(parents=True)
+    (node_plugins / "env_plugin.py").write_text(ENV_PLUGIN)
+    monkeypatch.setenv("PYBLISH_QML_QUEUE_FARM_ENV", "QUEUE_TEST_MARKERS,PROJECT,STUDIO_*")
+    monkeypatch.setenv("PYBLISH_QML_QUEUE_FARM_PATHS", f"P:/={tmp_path / 'node-root'}/")
+    farm.start(redis_port.url, "pyblish.python", "env")
+    workstation = {
+        "HOME": "/home/artist",
+        "TMPDIR": "/tmp/artist",
+        "PYBLISH_QML_QUEUE_HOME": "/home/artist/.pqq",
+        "LD_LIBRARY_PATH": "/opt/maya/lib",
+        "DISPLAY": ":0",
+        "PROJECT": "show1",
+        "STUDIO_TASK": "P:\\pipe\\tasks\\anim",
+    }
+    payload = plugins.payload([], key="env", env=workstation)
+    payload["steps"] = [{"plugin": "DumpEnv", "module": "env_plugin", "order": 2.0}]
+    payload["plugins"]["paths"] = ["P:\\pipe\\plugins"]
+    job_id = add(store, payload)
+    start_app(redis_port.url)
+
+    job = farm.wait(lambda: finished(store, job_id), 40, "the job to finish")
+    assert job.state == model.SUCCEEDED, (job.error, store.log(job_id))
+    with open(os.path.join(plugins.markers, "env.json")) as f:
+        seen = json.load(f)
+    assert seen["PROJECT"] == "show1"
+    assert seen["STUDIO_TASK"] == f"{tmp_path / 'node-root'}/pipe/tasks/anim"
+    assert seen["PYBLISH_QML_QUEUE_HOME"] == str(tmp_path / "node-env-home")
+    for name in ("HOME", "TMPDIR", "LD_LIBRARY_PATH", "DISPLAY"):
+        assert seen.get(name) == os.environ.get(name), name  # the node's own, or none
+
+
+@pytest.mark.parametrize(
+    "path, rules, mapped",
+    [
+        ("P:\\show\\a.ma", [("P:/", "/mnt/p/")], "/mnt/p/show/a.ma"),
+        ("p:/show/a.ma", [("P:\\", "/mnt/p")], "/mnt/p/show/a.ma"),
+        ("/mnt/p/show/a.ma", [("/mnt/p/", "P:\\")], "P:\\show\\a.ma"),
+        ("//fs01/pipe/x.py", [("\\\\fs01\\pipe\\", "/pipe/")], "/pipe/x.py"),
+        ("/other/x", [("/mnt/p/", "P:/")], "/other/x"),
+    ],
+)
+def test_studio_path_rules_map_windows_and_linux_roots(path, rules, mapped):
+    from pyblish_qml_queue.queue.celery.farmenv import map_path
+
+    assert map_path(path, rules) == mapped
+
+
+def test_the_app_warns_when_the_brokers_redis_neither_persists_nor_refuses_eviction(
+    redis_port,
+):
+    from pyblish_qml_queue.queue.celery.app import redis_client
+    from pyblish_qml_queue.queue.celery.executor import redis_warnings
+
+    client = redis_client(redis_port.url)
+    client.config_set("maxmemory-policy", "allkeys-lru")
+    lines = redis_warnings(client)
+    assert len(lines) == 2 and "appendonly yes" in lines[0] and "noeviction" in lines[1]
+    client.config_set("appendonly", "yes")
+    client.config_set("maxmemory-policy", "noeviction")
+    assert redis_warnings(client) == []

@@ -165,6 +165,8 @@ class CeleryExecutor(ClaimLoop):
         """Recover jobs of dead owners, then run the loop in a thread."""
         super().start()
         log.info("celery executor %s started, broker %s", self.owner, describe_broker(self.broker))
+        for line in redis_warnings(self.client):
+            log.warning("%s (docs/farm.md, Redis settings for the broker)", line)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop following the farm. Jobs on it go on there; they are released
@@ -233,7 +235,8 @@ class CeleryExecutor(ClaimLoop):
         try:
             self._submit(job)
         except self._errors as exc:
-            self._give_back(job, self._down(exc))
+            self._give_back(job, self._broker_line(exc))  # before broker_error is seen
+            self._down(exc)
             return False
         return True
 
@@ -277,12 +280,15 @@ class CeleryExecutor(ClaimLoop):
 
     # -- the broker's health ----------------------------------------------------
 
-    def _down(self, exc: BaseException) -> str:
+    def _broker_line(self, exc: BaseException) -> str:
         reason = str(exc).strip() or type(exc).__name__
-        message = (
+        return (
             f"cannot reach the broker at {describe_broker(self.broker)}: {reason}; "
             "local jobs are unaffected"
         )
+
+    def _down(self, exc: BaseException) -> str:
+        message = self._broker_line(exc)
         self._retry_at = time.monotonic() + self._backoff.next()
         if self.broker_error is None:
             log.error("%s (trying again every %.0f s at most)", message, BACKOFF_MAX)
@@ -531,3 +537,29 @@ def _beat_of(raw: Optional[str]) -> dict:
 def _seconds(value, default: float) -> float:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
     return float(value) if ok else default
+
+
+def redis_warnings(client) -> list:
+    """What the broker's Redis lacks to keep tasks and checkpoints: persistence
+    (``appendonly yes``) and ``maxmemory-policy noeviction``. Empty when it has
+    both, or when it cannot be asked (down, or CONFIG disabled)."""
+    try:
+        config = {}
+        for name in ("appendonly", "maxmemory-policy"):
+            config.update(client.config_get(name))
+    except Exception as exc:
+        log.debug("could not read the broker's settings: %s", exc)
+        return []
+    lines = []
+    if config.get("appendonly") != "yes":
+        lines.append(
+            "the broker's Redis has no append-only file (appendonly no): a Redis restart "
+            "loses queued tasks, and the app has to send them again; set appendonly yes"
+        )
+    policy = config.get("maxmemory-policy")
+    if policy is not None and policy != "noeviction":
+        lines.append(
+            f"the broker's Redis may evict keys (maxmemory-policy {policy}): a full Redis "
+            "could drop tasks or checkpoints; set maxmemory-policy noeviction"
+        )
+    return lines

@@ -45,6 +45,7 @@ from redis.exceptions import LockError, RedisError
 
 from pyblish_qml_queue.common import paths
 from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.celery import farmenv
 from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, redis_client
 from pyblish_qml_queue.queue.executor import Executor
 from pyblish_qml_queue.queue.job_run import JobRun
@@ -441,7 +442,8 @@ class NodeRun:
 
     def _job(self, steps: list) -> model.Job:
         fields = {f for f in model.Step.__dataclass_fields__}
-        payload = self.message["payload"]
+        # the node's own environment, the job's allowed variables, studio paths mapped
+        payload = farmenv.for_node(self.message["payload"])
         return model.Job(
             id=self.job_id,
             title=str(payload.get("title") or ""),
