@@ -177,8 +177,10 @@ class Node:
     def _open_store(self) -> None:
         if not self._build["store"]:
             return
+        from pyblish_qml_queue.common import paths
         from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
+        paths.private_home(log)  # 0700/0600, said once when it changed anything
         self.store = SQLiteJobStore()
         self._owned.append(("store", self.store.close))
         if getattr(self.store, "recovered_from", None):

@@ -140,6 +140,7 @@ def main(argv: Optional[list] = None) -> int:
     log_file = _configure_logging(
         args.debug, args.verbose, getattr(args, "log_level", logging.ERROR)
     )
+    paths.private_home(log)
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
@@ -292,9 +293,14 @@ def _configure_logging(debug: bool, verbose: bool, level: int) -> Optional[str]:
     root.addHandler(console)
     path = os.path.join(paths.home(), "logs", "cli.log")
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        paths.make_private_dir(os.path.dirname(path))
+        paths.make_private_file(path)
+        with open(path, "a", encoding="utf-8"):  # else a traceback for every record
+            pass
         handler = logging.FileHandler(path, encoding="utf-8", delay=True)
-    except OSError:
+    except OSError as exc:
+        if os.path.isdir(paths.home()):  # else the verb's own error says what is wrong
+            print(f"{PROG}: warning: not logging to {path}: {exc.strerror or exc}", file=sys.stderr)
         return None
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")

@@ -55,9 +55,10 @@ def load(path: str = "") -> dict:
 def save(values: dict, path: str = "") -> None:
     """Write the settings atomically (temporary name, then rename)."""
     path = path or settings_path()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    paths.make_private_dir(os.path.dirname(path))
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(values, f, indent=2, sort_keys=True)
         f.write("\n")
     os.replace(tmp, path)

@@ -46,7 +46,7 @@ def write_job(payload, folder=None):
         raise ValueError("job id %r must be 1-64 letters, digits, '-' or '_'" % (job_id,))
     folder = folder or paths.spool_dir()
     if not os.path.isdir(folder):
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        paths.make_private_dir(folder)
     try:
         data = json.dumps(payload, allow_nan=False).encode("utf-8")
     except RecursionError:

@@ -15,8 +15,10 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import weakref
 
+from pyblish_qml_queue.common import paths
 from pyblish_qml_queue.queue.sqlite import schema
 from pyblish_qml_queue.queue.store import StoreBusy, StoreError, StoreFull
 
@@ -52,6 +54,23 @@ class _Connection(sqlite3.Connection):
         return super().executemany(sql, (_storable_params(p) for p in seq_of_parameters))
 
 
+def _emptied(path: str) -> bool:
+    """Whether ``path`` is a zero-byte file (with no WAL) that nobody is creating now:
+    a store that lost its content, never a new one (SQLite would take it as empty)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    if st.st_size or (os.path.exists(path + "-wal") and os.path.getsize(path + "-wal")):
+        return False
+    return time.time() - st.st_mtime > EMPTY_AGE
+
+
+#: A zero-byte store younger than this (seconds) is one being created right now.
+EMPTY_AGE = 5.0
+_EMPTY = "the file is empty (0 bytes)"
+
+
 class SQLiteFile:
     """An SQLite file with the job store's schema, shared by this process's threads.
 
@@ -80,7 +99,9 @@ class SQLiteFile:
         self._local = threading.local()
         self._connections = weakref.WeakSet()
         self._connections_lock = threading.Lock()
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        paths.make_private_dir(os.path.dirname(self.path))
+        self._emptied = _emptied(self.path)
+        paths.make_private_file(self.path)  # SQLite gives -wal and -shm its mode
         try:
             self._open()
         except StoreError:
@@ -90,9 +111,10 @@ class SQLiteFile:
             self.recovered_from = schema.move_aside(self.path, self.close)
             log.debug("Corruption found in %s: %s", self.recovered_from, exc)
             log.warning(
-                "The job store at %s was corrupt; moved it to %s and started a fresh store. "
-                "Jobs in it are not in the queue.",
+                "The job store at %s was %s; moved it to %s and started a fresh "
+                "store. Jobs in it are not in the queue.",
                 self.path,
+                "empty (0 bytes)" if str(exc) == _EMPTY else "corrupt",
                 self.recovered_from,
             )
             try:
@@ -102,6 +124,9 @@ class SQLiteFile:
 
     def _open(self) -> None:
         """Check and migrate the file; raise :class:`.schema.Corrupt` if damaged."""
+        if self._emptied:
+            self._emptied = False
+            raise schema.Corrupt(_EMPTY)
         try:
             schema.check(self.connection())
         except sqlite3.DatabaseError as exc:
