@@ -44,13 +44,22 @@ def add_parsers(subparsers) -> None:
         "folder, the runtime file and the link to a running app. Exit 1 when a check failed.",
     )
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    doctor.add_argument(
+        "--ack",
+        action="store_true",
+        help="acknowledge the stores moved aside so far (doctor warns of each until then)",
+    )
     doctor.set_defaults(func=run_doctor)
 
 
 def run_doctor(args) -> int:
     from pyblish_qml_queue.cli.command import FAILED, OK
-    from pyblish_qml_queue.cli.doctor import failed, format_checks, run_checks
+    from pyblish_qml_queue.cli.doctor import WARN, acknowledge, failed, format_checks, run_checks
 
+    if args.ack:
+        names = acknowledge()
+        if not args.json:
+            print(f"acknowledged {len(names)} moved-aside store(s): they stay where they are")
     checks = run_checks()
     bad = failed(checks)
     if args.json:
@@ -59,7 +68,14 @@ def run_doctor(args) -> int:
         sys.stdout.write("\n")
     else:
         print(format_checks(checks))
-        print("something is wrong: see the FAIL lines" if bad else "all good")
+        warned = any(c.status == WARN for c in checks)
+        print(
+            "something is wrong: see the FAIL lines"
+            if bad
+            else "works, but see the warn lines"
+            if warned
+            else "all good"
+        )
     return FAILED if bad else OK
 
 

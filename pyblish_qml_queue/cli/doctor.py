@@ -45,9 +45,7 @@ class Check:
 def probe_qt(timeout: float = 30.0) -> dict:
     """Start Qt in a child process and report platform and tray, or the error."""
     try:
-        result = subprocess.run(
-            _QT_PROBE, capture_output=True, text=True, timeout=timeout
-        )
+        result = subprocess.run(_QT_PROBE, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"Qt did not start within {timeout:.0f} s"}
     if result.returncode != 0:
@@ -160,7 +158,56 @@ def check_store(path: Optional[str] = None) -> list:
                 "jobs in the old file are not queued; inspect it with sqlite3",
             )
         )
+    for moved in moved_aside(path):
+        if moved != recovered:
+            checks.append(
+                Check(
+                    "store",
+                    WARN,
+                    f"a damaged store was moved aside to {moved}; its jobs are not in the queue",
+                    "inspect it with sqlite3 (or delete it), then run "
+                    "'pyblish-qml-queue doctor --ack' to stop this warning",
+                )
+            )
     return checks
+
+
+def _ack_file(path: str) -> str:
+    return path + ".acknowledged"
+
+
+def moved_aside(path: Optional[str] = None) -> list:
+    """The stores moved aside beside ``path`` (``jobs.db.corrupt-*``) and not yet
+    acknowledged with ``doctor --ack``, oldest first."""
+    path = path or paths.store_path()
+    folder, base = os.path.split(path)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    try:
+        with open(_ack_file(path), encoding="utf-8") as f:
+            acked = set(f.read().split())
+    except OSError:
+        acked = set()
+    found = [
+        n
+        for n in names
+        if n.startswith(base + ".corrupt-") and not n.endswith(("-wal", "-shm")) and n not in acked
+    ]
+    return [os.path.join(folder, n) for n in sorted(found)]
+
+
+def acknowledge(path: Optional[str] = None) -> list:
+    """Record the moved-aside stores as seen (``doctor --ack``); returns them. The
+    files themselves stay."""
+    path = path or paths.store_path()
+    found = moved_aside(path)
+    if found:
+        paths.make_private_file(_ack_file(path))
+        with open(_ack_file(path), "a", encoding="utf-8") as f:
+            f.writelines(os.path.basename(n) + "\n" for n in found)
+    return found
 
 
 def check_spool(folder: Optional[str] = None) -> list:
