@@ -30,6 +30,42 @@ __all__ = ["Peer", "answer", "answer_frame", "refusal"]
 
 log = logging.getLogger(__name__)
 
+#: A link logs at most this many refusals of bad frames at WARNING per
+#: REFUSAL_WINDOW seconds; the others go to DEBUG and are counted in one line.
+REFUSALS_LOGGED = 10
+REFUSAL_WINDOW = 60.0
+
+
+class _Throttle(object):
+    """Counts refusals so that a flood of bad frames writes a few lines, not one each."""
+
+    def __init__(self, clock):
+        self._clock = clock
+        self._start = None
+        self._logged = 0
+        self._hidden = 0
+
+    def log(self, name, error):
+        now = self._clock()
+        if self._start is None or now - self._start >= REFUSAL_WINDOW:
+            self.flush(name)
+            self._start, self._logged = now, 0
+        if self._logged < REFUSALS_LOGGED:
+            self._logged += 1
+            log.warning("%s: %s", name, error)
+        else:
+            self._hidden += 1
+            log.debug("%s: %s", name, error)
+
+    def flush(self, name):
+        if self._hidden:
+            log.warning(
+                "%s: %d more bad frames refused (counted, not logged one by one)",
+                name,
+                self._hidden,
+            )
+            self._hidden = 0
+
 
 def answer(handler, msg_id, method, params, name="peer"):
     """The response to one checked request: ``handler(method, params)``'s result, or
@@ -118,6 +154,7 @@ class Peer(object):
         self._events = EVENTS if events is None else events
         self._on_close = on_close
         self._clock = clock
+        self._refusals = _Throttle(clock)
         self._heartbeat = HEARTBEAT if heartbeat is None else heartbeat
         self._timeout = max(self._heartbeat * 5, 1.0)
         self._send_lock = threading.Lock()
@@ -216,6 +253,7 @@ class Peer(object):
             self._wake.notify_all()
         for slot in pending.values():
             slot[0].set()
+        self._refusals.flush(self.name)
         shutdown(self.conn)
         if self._on_close is not None:
             try:
@@ -330,7 +368,7 @@ class Peer(object):
                     continue
 
     def _reply_error(self, msg_id, error):
-        log.warning("%s: %s", self.name, error)
+        self._refusals.log(self.name, error)
         try:
             self.send(refusal(error, msg_id))
         except (ConnectionLost, ProtocolError, ValueError):
