@@ -139,7 +139,7 @@ def hand_off(payload):
             log.debug("the app refused job %s", payload["id"], exc_info=True)
             raise HandOffRefused(
                 "the app refused job %s: %s. Check the app's console, then submit again."
-                % (payload["id"], exc)
+                % (payload["id"], str(exc).rstrip(". "))
             )
     return spool.write_job(payload)
 
