@@ -92,8 +92,8 @@ def make_private_file(path):
 
 def private_home(log=None):
     """Make the home 0700 and what is in it (folders 0700, files 0600) when other
-    users could read or enter it; say so once, in one log line, when it changed
-    anything. Only entries owned by this user are changed; symbolic links are not
+    users could read or enter it; say so once, in one log line, when files
+    other users could read were among them (an empty folder is fixed quietly). Only entries owned by this user are changed; symbolic links are not
     followed. Does nothing on Windows or when the home does not exist yet.
 
     Returns:
@@ -104,6 +104,7 @@ def private_home(log=None):
         return 0
     uid = os.getuid()
     changed = 0
+    exposed = 0  # files other users could read: worth telling about
     for folder, _dirs, files in os.walk(root):
         for name, mode in [(folder, PRIVATE_DIR)] + [
             (os.path.join(folder, f), PRIVATE_FILE) for f in files
@@ -117,9 +118,10 @@ def private_home(log=None):
                 # files keep their owner's bits (an executable stays one)
                 os.chmod(name, mode if mode == PRIVATE_DIR else st.st_mode & 0o700)
                 changed += 1
+                exposed += mode == PRIVATE_FILE
             except OSError:
                 continue
-    if changed:
+    if exposed:  # a new, still empty home folder made by someone else is fixed quietly
         import logging
 
         (log or logging.getLogger(__name__)).warning(
