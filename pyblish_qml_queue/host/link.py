@@ -415,25 +415,31 @@ def close_at_exit(timeout=EXIT_JOIN):
             log.debug("closing the link at exit failed", exc_info=True)
 
 
-def try_handoff(payload, timeout=30.0):
+def try_handoff(payload, timeout=30.0, spooled=None):
     """Give a job to the running app over the link.
 
+    Args:
+        spooled: the job's id when it was written for a hand-off by reference
+            (:mod:`pyblish_qml_queue.common.wire.handoff`); only the id travels then.
+
     Returns:
-        bool: True once the app stored it; False when no app runs (the
-        caller spools the job then).
+        bool: True once the app stored it (by reference: once it validated it
+        and moved it into the spool); False when no app runs (the caller
+        spools the job then).
 
     Raises:
         wire.RemoteError: the app refused the job (the message says why).
     """
+    params = {"job": payload} if spooled is None else {"spooled": spooled}
     link = _current[0]
     if link is not None and link.connected:
         try:
-            link.request("submit", {"job": payload}, timeout=timeout)
+            link.request("submit", params, timeout=timeout)
             return True
         except wire.ConnectionLost:
             pass
     try:
-        client.request("submit", {"job": payload}, timeout, name="handoff")
+        client.request("submit", params, timeout, name="handoff")
         return True
     except client.KeyRefused:
         log.warning("the app refused the authkey; the job goes to the spool")

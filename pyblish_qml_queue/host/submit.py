@@ -3,13 +3,15 @@
 Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
 """
 
+import json
 import logging
 
 import pyblish.api
 import pyblish.plugin
 
 from pyblish_qml_queue import dcc
-from pyblish_qml_queue.common import snapshots, spool, stages
+from pyblish_qml_queue.common import snapshots, spool, stages, wire
+from pyblish_qml_queue.common.wire import handoff
 from pyblish_qml_queue.host import job, plan, snapshot
 
 log = logging.getLogger(__name__)
@@ -107,12 +109,47 @@ def _recorded_failures(context, first, last):
     return failures
 
 
+def _by_reference(payload):
+    """Write a job too big for one frame's comfort for a hand-off by reference
+    (:mod:`pyblish_qml_queue.common.wire.handoff`), logging the progress; its id,
+    or None for a job small enough to travel in the request."""
+    if len(payload["steps"]) < handoff.INLINE_STEPS:  # not worth encoding twice
+        return None
+    try:
+        data = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except RecursionError:
+        raise ValueError("job %s is nested too deeply to be handed off" % payload["id"])
+    if len(data) <= handoff.INLINE_LIMIT:
+        return None
+    total = len(data) / 1e6
+    log.info(
+        "handing off job %s: %d steps, %.1f MB, written to the spool for the app",
+        payload["id"],
+        len(payload["steps"]),
+        total,
+    )
+
+    def progress(written, size):
+        log.info(
+            "handing off job %s: %d%% of %.1f MB written",
+            payload["id"],
+            100 * written // size,
+            total,
+        )
+
+    handoff.write(data, payload["id"], progress=progress)
+    return payload["id"]
+
+
 def hand_off(payload):
     """Give ``payload`` to the running app over the link, else drop it in the spool.
 
     The link (host.link.try_handoff, when present) returns False when no app
     runs; a link that breaks mid-way (OSError, EOFError) also falls back to the
-    spool. Any other error means the app refused the job.
+    spool. Any other error means the app refused the job. A job whose JSON is
+    over ``handoff.INLINE_LIMIT`` is written to the spool folder first and only
+    its id travels (an app of an older release refuses that param: the file
+    then goes into the spool, as when no app runs).
 
     Returns:
         str: "link" or the spooled file's path.
@@ -125,9 +162,16 @@ def hand_off(payload):
     except ImportError as exc:
         log.debug("no host link (%s); spooling", exc)
         try_handoff = None
+    reference = None
     if try_handoff is not None:
         try:
-            if try_handoff(payload):
+            reference = _by_reference(payload)
+            taken = (
+                try_handoff(payload)
+                if reference is None
+                else try_handoff(payload, spooled=reference)
+            )
+            if taken:
                 return "link"
         except (OSError, EOFError):
             log.warning(
@@ -136,11 +180,18 @@ def hand_off(payload):
                 exc_info=True,
             )
         except Exception as exc:
-            log.debug("the app refused job %s", payload["id"], exc_info=True)
-            raise HandOffRefused(
-                "the app refused job %s: %s. Check the app's console, then submit again."
-                % (payload["id"], str(exc).rstrip(". "))
-            )
+            if reference is not None and getattr(exc, "code", None) == wire.INVALID_PARAMS:
+                log.info("the app takes no hand-off by reference (an older release); spooling")
+            else:
+                if reference is not None:
+                    handoff.discard(reference)
+                log.debug("the app refused job %s", payload["id"], exc_info=True)
+                raise HandOffRefused(
+                    "the app refused job %s: %s. Check the app's console, then submit again."
+                    % (payload["id"], str(exc).rstrip(". "))
+                )
+    if reference is not None:
+        return handoff.to_spool(reference)
     return spool.write_job(payload)
 
 

@@ -20,7 +20,8 @@ import threading
 import time
 from typing import Callable, Optional
 
-from pyblish_qml_queue.common import spool, wire
+from pyblish_qml_queue.common import paths, spool, wire
+from pyblish_qml_queue.common.wire import handoff
 from pyblish_qml_queue.common.wire.peer import Peer
 from pyblish_qml_queue.hub import dispatch
 from pyblish_qml_queue.hub.session import HostSession, HostUnavailable
@@ -339,11 +340,50 @@ class Hub:
     def _submit(self, peer, params) -> dict:
         if self._on_job is None:
             raise wire.RemoteError(wire.FAILED, "this app has no queue to take jobs")
+        if ("job" in params) == ("spooled" in params):
+            raise wire.ProtocolError(wire.INVALID_PARAMS, "submit needs one of job or spooled")
+        if "spooled" in params:
+            return self._submit_spooled(params["spooled"])
         try:
             job_id = self._on_job(params["job"])
         except Exception as error:
             log.warning("refused a job: %s", error)
             raise wire.RemoteError(wire.FAILED, f"the app refused the job: {error}")
+        return {"job_id": job_id}
+
+    def _submit_spooled(self, job_id: str) -> dict:
+        """A hand-off by reference (common/wire/handoff.py): read and validated here,
+        moved into the spool (safe from then on), answered, then stored on a thread,
+        so the host is not held while thousands of step rows are written."""
+        from pyblish_qml_queue.queue.model import Job
+
+        try:
+            payload = handoff.read(job_id)
+            Job.from_payload(payload)
+        except FileNotFoundError:
+            if os.path.exists(os.path.join(paths.spool_dir(), job_id + spool.SUFFIX)):
+                return {"job_id": job_id}  # taken before (a retried request)
+            raise wire.RemoteError(wire.FAILED, f"no job {job_id} was handed off by reference")
+        except Exception as error:
+            handoff.discard(job_id)
+            log.warning("refused a job: %s", error)
+            raise wire.RemoteError(wire.FAILED, f"the app refused the job: {error}")
+        spooled = handoff.to_spool(job_id)
+
+        def store():
+            started = time.monotonic()
+            try:
+                self._on_job(payload)
+            except Exception:  # it stays in the spool; the ingester tries again
+                log.exception("could not store job %s (it is in the spool)", job_id)
+                return
+            if time.monotonic() - started < STORE_WITHIN:  # stored, not spooled by on_job
+                try:
+                    os.remove(spooled)
+                except OSError:
+                    pass  # an ingester took it meanwhile
+
+        threading.Thread(target=store, name=f"store-{job_id[:8]}", daemon=True).start()
         return {"job_id": job_id}
 
     def _host_request(self, peer, params) -> dict:

@@ -110,7 +110,8 @@ APP_METHODS = {
     "ping": {},
     "register": {"host": ((dict,), True)},
     "show": {"targets": ((list, _NONE), False)},
-    "submit": {"job": ((dict,), True)},
+    # one of job (the payload) or spooled (a job id: a hand-off by reference, see handoff.py)
+    "submit": {"job": ((dict,), False), "spooled": ((str,), False)},
     "hosts": {},
     "host": {"id": ((str,), True)},
     "raise": {},

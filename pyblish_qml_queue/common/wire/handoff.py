@@ -1,0 +1,119 @@
+"""Hand-offs by reference: a big job travels as a file in the spool folder, not in a frame.
+
+A job whose JSON exceeds :data:`INLINE_LIMIT` is written by the host to
+``<spool>/<id>.handoff`` (temporary name, fsync, rename, folder fsync: whole or
+absent), a name no spool ingester reads, and the host sends ``submit`` with
+``{"spooled": "<id>"}`` instead of the job. The app reads and validates the file,
+renames it to ``<id>.json`` (from then on the job is safe: any ingester stores it,
+exactly once by id), answers, and stores it. Whatever goes wrong on the host's
+side afterwards (no app, an app of an older release that refuses the param, a
+broken link), the host renames the file into the spool itself. So no frame
+carries more than a few hundred bytes, however many instances the publish has.
+See docs/protocol.md.
+
+Runs inside DCCs: standard library only, Python 3.7 syntax.
+"""
+
+import json
+import logging
+import os
+
+from pyblish_qml_queue.common import paths, spool
+
+__all__ = ["INLINE_LIMIT", "INLINE_STEPS", "SUFFIX", "discard", "path", "read", "to_spool", "write"]
+
+log = logging.getLogger(__name__)
+
+#: Jobs whose JSON is larger travel by reference (bytes).
+INLINE_LIMIT = 1 << 20
+#: Jobs of fewer steps travel in the request without being measured (about 200 bytes a step).
+INLINE_STEPS = 1000
+#: The suffix of a job handed off by reference, before the app took it.
+SUFFIX = ".handoff"
+#: Bytes written between two progress lines.
+CHUNK = 8 << 20
+
+
+def path(job_id, folder=None):
+    """Where the job ``job_id`` handed off by reference is written."""
+    if not spool._safe_id(job_id):
+        raise ValueError("job id %r must be 1-64 letters, digits, '-' or '_'" % (job_id,))
+    return os.path.join(folder or paths.spool_dir(), job_id + SUFFIX)
+
+
+def write(data, job_id, folder=None, progress=None):
+    """Write the job's JSON bytes for a hand-off by reference; returns the path.
+
+    Args:
+        progress: called as ``progress(written, total)`` after each chunk.
+
+    Raises:
+        ValueError: ``job_id`` cannot name a file.
+        OSError: the folder cannot be written (e.g. disk full).
+    """
+    final = path(job_id, folder)
+    folder = os.path.dirname(final)
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    tmp = os.path.join(folder, ".%s%s.tmp" % (job_id, SUFFIX))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            view = memoryview(data)
+            for start in range(0, len(data), CHUNK):
+                f.write(view[start : start + CHUNK])
+                if progress is not None:
+                    progress(min(len(data), start + CHUNK), len(data))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+    spool._fsync_folder(folder)
+    return final
+
+
+def read(job_id, folder=None):
+    """The payload of a job handed off by reference.
+
+    Raises:
+        FileNotFoundError: no such hand-off (taken already, or never written).
+        ValueError: a bad id, or the file is not a JSON object.
+    """
+    with open(path(job_id, folder), "rb") as f:
+        data = f.read()
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ValueError("the handed-off file of job %s is not JSON: %s" % (job_id, error))
+    if not isinstance(payload, dict) or payload.get("id") != job_id:
+        raise ValueError("the handed-off file of job %s holds no job of that id" % job_id)
+    return payload
+
+
+def to_spool(job_id, folder=None):
+    """Make the hand-off an ordinary spooled job (``<id>.json``); returns its path.
+
+    A hand-off the app moved there already is left as it is.
+    """
+    source = path(job_id, folder)
+    target = os.path.join(os.path.dirname(source), job_id + spool.SUFFIX)
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:  # the app took it: in the spool, or stored already
+        return target
+    spool._fsync_folder(os.path.dirname(source))
+    return target
+
+
+def discard(job_id, folder=None):
+    """Remove a refused hand-off (nothing is spooled then)."""
+    try:
+        os.remove(path(job_id, folder))
+    except (OSError, ValueError):
+        pass
