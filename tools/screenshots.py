@@ -37,7 +37,12 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     store = MemoryJobStore()
     sample.fill_store(store, 30)
-    hub = sample.SampleHub(sample.sample_hosts())
+    hosts = sample.sample_hosts()
+    waiting = store.jobs(state=model.WAITING)
+    for host in hosts:  # the handed-off host's card shows a job of the store
+        if host.get("job_id") and waiting:
+            host["job_id"] = waiting[0].id
+    hub = sample.SampleHub(hosts)
     executor = sample.SampleExecutor(store)
     app, engine, root = build_app(["screenshots"], store=store, hub=hub, executor=executor)
     session = session_of(engine)
@@ -63,6 +68,15 @@ def main(argv):
         session.bridge.drain()
         time.sleep(0.01)
     render(app, session, root, os.path.join(out, "queue.png"))
+
+    # A failed job: its error in Steps, its traceback and worker output in the Log.
+    failed = next(r for r in session.jobs.rows() if r["state"] == model.FAILED)
+    session.queue.select(failed["jobId"])
+    render(app, session, root, os.path.join(out, "queue-failed.png"))
+    # The same at the smallest size the window allows.
+    root.resize(root.minimumWidth(), root.minimumHeight())
+    render(app, session, root, os.path.join(out, "queue-minimum.png"))
+    root.resize(1100, 720)
 
     shut_down(engine)
     root.close()

@@ -43,6 +43,18 @@ PLUGINS = [
     ("SubmitRenderToDeadline", "beauty"),
 ]
 
+#: What a failed sample step logged, and what its worker printed.
+TRACEBACK = """Traceback (most recent call last):
+  File "/studio/pyblish/plugins/extract_vdb.py", line 48, in process
+    vdb.write(path, grids)
+  File "/studio/lib/vdbtools/io.py", line 112, in write
+    handle.flush()
+OSError: [Errno 28] No space left on device: '/cache/sh0120/debris_v003.vdb'"""
+WORKER_OUTPUT = """worker output:
+[vdb] opening 14 grids (density, vel, temperature, ...)
+[vdb] 9.8 GB to write, 1.2 GB free on /cache
+ExtractVDB: disk full on /cache"""
+
 
 def sample_payload(n, n_steps=None, now=None):
     """A valid job payload: the n-th of a studio's day."""
@@ -180,7 +192,16 @@ def _drive(store, job_id, want, owner, n):
             jobs_model.STEP_FAILED,
             duration=3.2,
             error="ExtractVDB: disk full on /cache",
+            records=[
+                {
+                    "levelname": "INFO",
+                    "created": time.time(),
+                    "message": f"writing {job.steps[upto].instance} to /cache/vdb",
+                },
+                {"levelname": "ERROR", "created": time.time(), "message": TRACEBACK},
+            ],
         )
+        store.add_log(job_id, "INFO", WORKER_OUTPUT)
         store.finish_job(job_id, owner, jobs_model.FAILED, error="ExtractVDB: disk full on /cache")
         return
     if want == jobs_model.INTERRUPTED:

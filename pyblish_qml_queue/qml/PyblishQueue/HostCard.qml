@@ -56,10 +56,13 @@ Rectangle {
     function jobLine() {
         if (!jobKnown)
             return jobId ? "job " + jobId.slice(0, 8) : ""
-        const state = job.state === States.job.running ? "running " + job.done + " / " + job.total
-                    : job.state === States.job.waiting ? "waiting for farm"
-                    : job.state
-        return job.title + " — " + state
+        return job.title + " — " + jobStateWords()
+    }
+
+    function jobStateWords() {
+        return job.state === States.job.running ? "running " + job.done + " / " + job.total
+             : job.state === States.job.waiting ? "waiting for farm"
+             : job.state || ""
     }
 
     objectName: "hostCard:" + hostId
@@ -200,12 +203,43 @@ Rectangle {
                 id: currentText
                 objectName: "currentText"
                 Layout.fillWidth: true
-                text: card.handedOff ? card.jobLine()
+                text: card.handedOff ? (card.jobKnown ? card.job.title : card.jobLine())
                     : card.hostState === States.host.finished ? "✓ published, " + card.progressDone
                                                       + " steps"
                     : card.stopped ? Format.capital(card.interrupted)
                     : card.currentPlugin + (card.currentInstance ? " · " + card.currentInstance : "")
                 color: card.stopped ? Theme.warning : card.ink
+                elide: Text.ElideRight
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Text {
+                objectName: "jobStateText"
+                visible: card.jobKnown
+                text: "— " + card.jobStateWords()
+                color: Theme.textDim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+        }
+
+        // what it publishes (and, as in the wireframe, the way to its queue job)
+        RowLayout {
+            Layout.fillWidth: true
+            visible: card.instanceSummary !== "" || card.handedOff
+            spacing: 8
+            Text {
+                Layout.preferredWidth: 60
+                text: "Instances"
+                color: card.dim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Text {
+                objectName: "instanceSummary"
+                Layout.fillWidth: true
+                text: card.instanceSummary
+                color: card.ink
                 elide: Text.ElideRight
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
@@ -225,29 +259,6 @@ Rectangle {
                     cursorShape: Qt.PointingHandCursor
                     onClicked: card.showJobRequested(card.jobId)
                 }
-            }
-        }
-
-        // what it publishes
-        RowLayout {
-            Layout.fillWidth: true
-            visible: card.instanceSummary !== ""
-            spacing: 8
-            Text {
-                Layout.preferredWidth: 60
-                text: "Instances"
-                color: card.dim
-                font.family: Theme.font
-                font.pixelSize: Theme.normal
-            }
-            Text {
-                objectName: "instanceSummary"
-                Layout.fillWidth: true
-                text: card.instanceSummary
-                color: card.ink
-                elide: Text.ElideRight
-                font.family: Theme.font
-                font.pixelSize: Theme.normal
             }
         }
 

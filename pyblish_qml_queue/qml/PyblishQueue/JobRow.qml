@@ -127,6 +127,7 @@ Rectangle {
                 anchors.verticalCenter: parent.verticalCenter
             }
             Text {
+                visible: row.widths.host >= 170  // at narrow widths the application only
                 text: row.machine ? "@ " + row.machine : ""
                 color: Theme.textFaint
                 font.family: Theme.font
@@ -158,6 +159,7 @@ Rectangle {
                 anchors.verticalCenter: parent.verticalCenter
             }
             Text {
+                visible: width >= 30
                 width: Math.max(0, row.widths.state - 150)
                 text: row.detail()
                 elide: Text.ElideRight

@@ -60,7 +60,7 @@ Rectangle {
             font.pixelSize: Theme.small
         }
         Text {
-            width: 110
+            width: line.width < 560 ? 64 : 110  // a narrow log leaves its room to the message
             text: line.source
             elide: Text.ElideRight
             color: Theme.textDim

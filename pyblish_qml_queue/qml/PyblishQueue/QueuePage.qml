@@ -18,7 +18,7 @@ Item {
         const wide = { number: 30, host: 190, user: 100, state: 250, progress: 170,
                        attempts: 70, created: 80, title: 140 }
         const least = { number: 24, host: 118, user: 62, state: 150, progress: 112,
-                        attempts: 50, created: 62, title: 110 }
+                        attempts: 60, created: 62, title: 100 }
         const keys = Object.keys(wide)
         const sum = table => keys.reduce((n, k) => n + table[k], 0)
         const room = list.width - 6
@@ -128,6 +128,8 @@ Item {
                             required property var modelData
                             width: page.widths[modelData[1]]
                             text: modelData[0]
+                            elide: Text.ElideRight
+                            rightPadding: 4
                             color: Theme.textDim
                             horizontalAlignment: modelData[1] === "number"
                                                  || modelData[1] === "attempts"
@@ -401,6 +403,10 @@ Item {
                     ScrollBar.vertical: ScrollBar {}
                     delegate: LogLine {}
                     onCountChanged: if (follow.checked) positionViewAtEnd()
+                    // Rows size to their records as they are laid out, and the pane to the
+                    // window: following keeps the last record in view through both.
+                    onContentHeightChanged: if (follow.checked) positionViewAtEnd()
+                    onHeightChanged: if (follow.checked) positionViewAtEnd()
                 }
             }
         }

@@ -56,7 +56,9 @@ TestCase {
     function test_queue_job_line(data) {
         const card = make({ job: { title: "sh0090 comp render", state: data.state,
                                    done: data.done, total: 3 } })
-        compare(findChild(card, "currentText").text, data.line)
+        compare(card.jobLine(), data.line)
+        compare(findChild(card, "currentText").text + " " + findChild(card, "jobStateText").text,
+                data.line)
         verify(Qt.colorEqual(findChild(card, "currentDot").color, data.tint), data.tag)
         verify(Qt.colorEqual(findChild(card, "progressBar").tint, data.tint), data.tag)
     }
