@@ -92,9 +92,10 @@ def make_private_file(path):
 
 def private_home(log=None):
     """Make the home 0700 and what is in it (folders 0700, files 0600) when other
-    users could read or enter it; say so once, in one log line, when files
-    other users could read were among them (an empty folder is fixed quietly). Only entries owned by this user are changed; symbolic links are not
-    followed. Does nothing on Windows or when the home does not exist yet.
+    users could read or enter it; say so once, in one log line, when files other
+    users could read were among them (an empty folder is fixed quietly). Only
+    entries owned by this user are changed; symbolic links are not followed.
+    Does nothing on Windows or when the home does not exist yet.
 
     Returns:
         int: how many entries were changed.
