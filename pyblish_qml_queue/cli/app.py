@@ -49,25 +49,40 @@ def add_parsers(subparsers) -> None:
         action="store_true",
         help="acknowledge the stores moved aside so far (doctor warns of each until then)",
     )
+    doctor.add_argument(
+        "--node",
+        action="store_true",
+        help="check this farm node instead: broker, Celery, pyblish, plugin paths, snapshot "
+        "folder, DCC interpreters (no display needed, no job store opened)",
+    )
+    doctor.add_argument("--broker", default=None, help="with --node: the broker's Redis URL")
     doctor.set_defaults(func=run_doctor)
 
 
 def run_doctor(args) -> int:
     from pyblish_qml_queue.cli.command import FAILED, OK
-    from pyblish_qml_queue.cli.doctor import WARN, acknowledge, failed, format_checks, run_checks
+    from pyblish_qml_queue.cli.doctor import (
+        WARN,
+        acknowledge,
+        failed,
+        format_checks,
+        node_checks,
+        run_checks,
+    )
 
-    if args.ack:
+    node = getattr(args, "node", False)
+    if args.ack and not node:
         names = acknowledge()
         if not args.json:
             print(f"acknowledged {len(names)} moved-aside store(s): they stay where they are")
-    checks = run_checks()
+    checks = run_checks(steps=node_checks(args.broker) if node else None)
     bad = failed(checks)
     if args.json:
         out = {"ok": not bad, "checks": [c.to_dict() for c in checks]}
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(format_checks(checks))
+        print(format_checks(checks, one_line=node))
         warned = any(c.status == WARN for c in checks)
         print(
             "something is wrong: see the FAIL lines"
