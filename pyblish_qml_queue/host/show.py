@@ -2,8 +2,9 @@
 
 Connects this host to the running app (or starts one, detached, and connects
 once it listens), registers it and asks the app to show its page. Returns at
-once: within 0.5 s when the app runs already, and never waits for a starting
-app on the caller's (the DCC's main) thread. When the app it started exits
+once: the caller's (the DCC's main) thread only starts a thread, which starts
+the app if need be and connects; the page appears as soon as the app listens
+(with the app running, within milliseconds of the call). When the app it started exits
 before it listens, the host logs one line saying why and what to set.
 
 Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
@@ -26,8 +27,6 @@ COMMAND_ENV = "PYBLISH_QML_QUEUE_APP_COMMAND"
 PYTHON_ENV = "PYBLISH_QML_QUEUE_PYTHON"
 #: pyblish-qml's own setting (os.pathsep-separated; the first that exists), a fallback.
 QML_PYTHON_ENV = "PYBLISH_QML_PYTHON_EXECUTABLE"
-#: Seconds show() waits for a running app to take the registration.
-SHOW_WAIT = 0.4
 #: Seconds a started app gets to write its runtime file before we start another.
 START_GRACE = 60.0
 
@@ -93,11 +92,18 @@ def show(
     if link.connected:
         threading.Thread(target=link.show, name="pyblish-qml-queue-show", daemon=True).start()
         return link
+    threading.Thread(
+        target=_start_and_connect, args=(link, start), name="pyblish-qml-queue-start", daemon=True
+    ).start()
+    return link
+
+
+def _start_and_connect(link, start):
+    """Off the caller's thread: start the app when none runs, then keep the link
+    up (it registers and asks for the page as soon as the app listens)."""
     if start and wire.read_runtime() is None:
         start_app()
     link.start()
-    link.wait_connected(SHOW_WAIT)
-    return link
 
 
 def python_executable():

@@ -57,7 +57,7 @@ def test_a_bpy_host_that_called_show_exits_within_2_seconds(home, tmp_path):
     )
     try:
         line = wait_until(process.stdout.readline, timeout=120, what="the host's show()")
-        assert line.decode().split() == ["shown", "True"]
+        assert line.decode().split()[0] == "shown"  # at once; it connects in the background
         collected = wait_until(
             lambda: [
                 h

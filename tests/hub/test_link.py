@@ -91,7 +91,7 @@ def _dead_pid():
 # -- show() ------------------------------------------------------------------------------
 
 
-def test_show_connects_before_it_returns_when_the_app_runs(home, hosts):
+def test_show_connects_in_the_background_when_the_app_runs(home, hosts):
     hub = Hub()
     shown = []
     hub.subscribe(lambda event: event["type"] == "show" and shown.append(event["host_id"]))
@@ -99,8 +99,7 @@ def test_show_connects_before_it_returns_when_the_app_runs(home, hosts):
     try:
         (process,) = hosts(1, instances=1)
         line = process.stdout.readline().decode().split()
-        assert line[0] == "shown"
-        assert line[2] == "True"  # registered within show()'s own wait
+        assert line[0] == "shown"  # show() returned at once; it registers in the background
         wait_until(lambda: shown == [line[1]], what="show event")
         assert hub.host(line[1])["pid"] == process.pid
     finally:
