@@ -15,8 +15,8 @@ import os
 import signal
 import sys
 
-from PySide6.QtCore import QEvent, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
 from PySide6.QtWidgets import QApplication
@@ -118,7 +118,6 @@ def build_app(
     engine.warnings.connect(_log_qml_warnings)
     viewmodels.attach(engine, session)
     desktop = desktop_parts.attach(engine, app, session, **(tray_options or {}))
-    session.queue.openUrlRequested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
     engine.loadFromModule(MODULE, "Main")
     roots = engine.rootObjects()
     closed = []

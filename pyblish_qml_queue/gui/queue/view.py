@@ -39,9 +39,6 @@ class Queue(QObject):
     selectedChanged = Signal()
     executorChanged = Signal()
     hostChoicesChanged = Signal()
-    #: Not emitted any more: the Queue opens reports and folders itself, so that it can
-    #: say so in the app when nothing on this machine opens them (see :attr:`unopened`).
-    openUrlRequested = Signal(str)
     unopenedChanged = Signal()
     #: The list should bring this row (of the filtered list) into view.
     revealRequested = Signal(int)
