@@ -57,6 +57,9 @@ Rectangle {
             return error ? "\"" + error + "\"" : ""
         case States.job.interrupted:
             return error
+        case States.job.cancelled:
+            // Only a person cancels (the Queue page or the CLI); the executor never does.
+            return "by user"
         case States.job.queued:
             return queueNumber > 0 && current ? "next: " + current : ""
         default:

@@ -316,6 +316,7 @@ Item {
                     ScrollBar.vertical: ScrollBar {}
                     delegate: StepRow {
                         width: steps.width
+                        jobState: page.jobState
                     }
                 }
                 Rectangle {
@@ -456,7 +457,9 @@ Item {
         if (c.running)
             parts.push(c.running + " running")
         if (c.pending)
-            parts.push(c.pending + " queued")
+            parts.push(c.pending + (page.jobState === States.job.cancelled ? " cancelled"
+                                    : page.jobState === States.job.failed ? " not run"
+                                    : " queued"))
         if (c.waiting)
             parts.push(c.waiting + " waiting for farm")
         if (c.failed)

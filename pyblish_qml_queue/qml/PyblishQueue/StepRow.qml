@@ -16,6 +16,12 @@ Rectangle {
     required property int runs
     required property real fraction
     required property string message
+    // The job's state: a step that will not run now (its job was cancelled or failed)
+    // does not read "queued".
+    property string jobState: ""
+    readonly property string notRun: stepState !== States.step.pending ? ""
+        : jobState === States.job.cancelled ? "cancelled"
+        : jobState === States.job.failed ? "not run" : ""
 
     readonly property color tint: stepState === States.step.succeeded ? Theme.success
                                 : stepState === States.step.failed ? Theme.error
@@ -47,7 +53,8 @@ Rectangle {
                 : row.stepState === States.step.failed ? "✕"
                 : row.stepState === States.step.running ? "●"
                 : row.stepState === States.step.waiting ? "❚❚"
-                : row.stepState === States.step.skipped ? "–" : "○"
+                : row.stepState === States.step.skipped ? "–"
+                : row.notRun && row.jobState === States.job.cancelled ? "×" : "○"
             color: row.tint
             font.family: Theme.font
             font.pixelSize: Theme.normal
@@ -82,7 +89,7 @@ Rectangle {
                 objectName: "stepTime"
                 text: row.stepState === States.step.running ? "running" + (row.started
                           ? " " + Format.span(App.now - row.started) : "")
-                    : row.stepState === States.step.pending ? "queued"
+                    : row.stepState === States.step.pending ? (row.notRun || "queued")
                     : row.stepState === States.step.waiting ? "waiting for farm"
                     : row.duration >= 0 ? Format.duration(row.duration) : row.stepState
                 color: row.stepState === States.step.running ? Theme.running

@@ -61,7 +61,7 @@ TestCase {
               props: { jobState: States.job.queued, queueNumber: 2, current: "Extract · ben01" } },
             { tag: "history of a queued job without a place", detail: "",
               props: { jobState: States.job.queued, queueNumber: 0, current: "Extract" } },
-            { tag: "cancelled says nothing", detail: "",
+            { tag: "cancelled says by whom", detail: "by user",
               props: { jobState: States.job.cancelled, error: "cancelled" } }
         ]
     }

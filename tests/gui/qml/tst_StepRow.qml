@@ -43,7 +43,20 @@ TestCase {
             { tag: "skipped", props: { stepState: States.step.skipped }, mark: "–",
               time: States.step.skipped },
             { tag: "running", props: { stepState: States.step.running }, mark: "●",
-              time: "running" }
+              time: "running" },
+            { tag: "pending in a cancelled job",
+              props: { stepState: States.step.pending, jobState: States.job.cancelled },
+              mark: "×", time: "cancelled" },
+            { tag: "pending in a failed job",
+              props: { stepState: States.step.pending, jobState: States.job.failed },
+              mark: "○", time: "not run" },
+            { tag: "pending in an interrupted job runs again",
+              props: { stepState: States.step.pending, jobState: States.job.interrupted },
+              mark: "○", time: "queued" },
+            { tag: "done steps of a cancelled job keep their time",
+              props: { stepState: States.step.succeeded, duration: 2,
+                       jobState: States.job.cancelled },
+              mark: "✓", time: Format.duration(2) }
         ]
     }
 
