@@ -7,7 +7,10 @@ a real SQLite store.
 
 import importlib.util
 import os
+import shlex
+import subprocess
 import sys
+import time
 import types
 
 import pytest
@@ -167,16 +170,126 @@ def test_a_refused_signal_is_logged_as_a_warning_and_changes_nothing(store, list
     job = waiting_job(store)
     listener.OnJobFinished(FakeJob(extra=keys(job, secret="0" * 64)))
     assert store.get(job.id).state == "waiting"
-    level, message = listener.logs[-1]
+    [(level, message)] = listener.logs  # a refusal is final: one attempt, no wait
     assert level == "warning" and "bad_signature" in message and "HTTP 403" in message
 
 
-def test_an_unreachable_queue_is_logged_and_never_raises(store, listener, endpoint):
+def test_an_unreachable_queue_is_logged_and_never_raises_within_its_retry_time(
+    store, listener, endpoint
+):
     job = waiting_job(store)
     host, port = endpoint.address
     endpoint.close()
     listener.config["URL"] = f"http://{host}:{port}/v1/signal"
     listener.config["Timeout"] = "2"
+    listener.config["RetryFor"] = "1.5"
+    started = time.monotonic()
     listener.OnJobFinished(FakeJob(extra=keys(job)))
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0  # real sleeps: bounded by RetryFor, not by the attempts' timeouts
     level, message = listener.logs[-1]
-    assert level == "warning" and "could not send the success signal" in message
+    assert level == "warning" and "failed (" in message and "gave up after" in message
+    assert "Connection refused" in message
+    assert store.get(job.id).state == "waiting"
+
+
+class FakeTime:
+    """The plug-in's clock and sleep: sleeping moves the clock; ``on_sleep`` runs at each."""
+
+    def __init__(self, on_sleep=None):
+        self.now = 1000.0
+        self.sleeps = []
+        self.on_sleep = on_sleep
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.on_sleep:
+            self.on_sleep(len(self.sleeps))
+
+
+def test_a_signal_is_retried_with_backoff_until_the_endpoint_is_back(
+    store, listener, endpoint, deadline_plugin, monkeypatch
+):
+    job = waiting_job(store)
+    host, port = endpoint.address
+    endpoint.close()
+    servers = []
+
+    def come_back(n):
+        if n == 2:  # back during the second wait
+            servers.append(SignalServer(SignalReceiver(store), host, port))
+
+    fake = FakeTime(come_back)
+    monkeypatch.setattr(deadline_plugin, "_clock", fake.clock)
+    monkeypatch.setattr(deadline_plugin, "_sleep", fake.sleep)
+    try:
+        listener.OnJobFinished(FakeJob(extra=keys(job)))
+    finally:
+        for server in servers:
+            server.close()
+
+    assert fake.sleeps == [1.0, 2.0]
+    assert store.get(job.id).state == "queued"
+    lines = [message for _level, message in listener.logs]
+    assert [line.split(" to send")[0] for line in lines[:2]] == [
+        "pyblish-qml-queue: attempt 1",
+        "pyblish-qml-queue: attempt 2",
+    ]
+    assert "trying again in 1 s" in lines[0] and "trying again in 2 s" in lines[1]
+    assert listener.logs[2][0] == "info" and lines[2].endswith("(attempt 3)")
+
+
+def test_retries_stop_after_retry_for_and_log_the_command_that_replays_the_signal(
+    store, listener, endpoint, deadline_plugin, monkeypatch, tmp_path
+):
+    job = waiting_job(store)
+    host, port = endpoint.address
+    endpoint.close()
+    fake = FakeTime()
+    monkeypatch.setattr(deadline_plugin, "_clock", fake.clock)
+    monkeypatch.setattr(deadline_plugin, "_sleep", fake.sleep)
+    listener.config["RetryFor"] = "20"
+
+    listener.OnJobFinished(FakeJob(extra=keys(job)))
+
+    assert fake.sleeps == [1.0, 2.0, 4.0, 8.0, 5.0]  # 20 s in all, never more
+    assert [level for level, _m in listener.logs] == ["info"] * 5 + ["warning"]
+    last = listener.logs[-1][1]
+    assert "attempt 6 to send the success signal" in last and "gave up after 20 s" in last
+    command = last.split("Replay it on the queue's machine with: ")[1]
+    assert job.secret not in command
+    # the TD runs it where the queue's store is: no secret needed there
+    argv = shlex.split(command)
+    assert argv[0] == "pyblish-qml-queue"
+    result = subprocess.run(
+        [sys.executable, "-m", "pyblish_qml_queue", *argv[1:]],
+        env=dict(os.environ, PYBLISH_QML_QUEUE_HOME=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    got = store.get(job.id)
+    assert (got.state, got.steps[0].state) == ("queued", "succeeded")
+    assert "beauty_sh010" in got.steps[0].farm["message"]
+
+
+def test_busy_answers_are_retried(store, listener, deadline_plugin, monkeypatch):
+    job = waiting_job(store)
+    fake = FakeTime()
+    monkeypatch.setattr(deadline_plugin, "_clock", fake.clock)
+    monkeypatch.setattr(deadline_plugin, "_sleep", fake.sleep)
+    real_post = deadline_plugin.post
+    answers = [(503, {"ok": False, "error": "busy"}), (408, {"ok": False, "reason": "timeout"})]
+
+    def post(url, body, timeout):
+        return answers.pop(0) if answers else real_post(url, body, timeout)
+
+    monkeypatch.setattr(deadline_plugin, "post", post)
+    listener.OnJobFinished(FakeJob(extra=keys(job)))
+    assert fake.sleeps == [1.0, 2.0] and store.get(job.id).state == "queued"
+    assert "HTTP 503: busy" in listener.logs[0][1]
