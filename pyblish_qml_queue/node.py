@@ -48,6 +48,8 @@ class Node:
             (farm nodes, through the broker at ``broker``).
         broker: the Redis URL for ``backend="celery"`` (default: the environment's).
         concurrency: jobs at once, for a local executor built here.
+        farm_concurrency: jobs handed to the farm at once, for a Celery executor built
+            here (None: the executor's default, 16).
         lease: seconds a claim lasts unless renewed (default: the executor's own).
         stop_timeout: seconds workers get to finish their step at :meth:`stop`.
         spool: ingest spooled jobs (only with an executor built here).
@@ -74,6 +76,7 @@ class Node:
         backend: str = "local",
         broker: Optional[str] = None,
         concurrency: int = 1,
+        farm_concurrency: Optional[int] = None,
         lease: Optional[float] = None,
         stop_timeout: float = 10.0,
         spool: bool = True,
@@ -94,6 +97,7 @@ class Node:
         self.backend = backend
         self.broker = broker
         self.concurrency = concurrency
+        self.farm_concurrency = farm_concurrency
         self.lease = lease
         self.stop_timeout = stop_timeout
         self.spool_interval = spool_interval
@@ -236,6 +240,8 @@ class Node:
                 f"the celery backend is not installed ({exc}); "
                 "install it with: pip install 'pyblish-qml-queue[celery]'",
             ) from exc
+        if self.farm_concurrency is not None:
+            lease["concurrency"] = self.farm_concurrency
         return CeleryExecutor(self.store, celery_app.broker_url(self.broker), **lease)
 
     def _start_spool(self) -> None:

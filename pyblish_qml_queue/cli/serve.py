@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 
-from pyblish_qml_queue.cli.command import add_concurrency_argument, positive
+from pyblish_qml_queue.cli.command import positive
 from pyblish_qml_queue.cli.nodes import add_broker_argument
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,13 @@ def add_parsers(subparsers) -> None:
         description="Run queued and spooled jobs until SIGINT/SIGTERM; unfinished jobs "
         "resume at the next start.",
     )
-    add_concurrency_argument(parser)
+    parser.add_argument(
+        "--concurrency",
+        type=positive(int),
+        default=None,
+        help="jobs running at once (default 1); with --backend celery, jobs handed to the "
+        "farm at once (default 16; the nodes' own --concurrency decides how many run)",
+    )
     parser.add_argument(
         "--lease",
         type=positive(float),
@@ -68,7 +74,8 @@ def serve(args) -> int:
         close_store=True,
         backend=args.backend,
         broker=args.broker,
-        concurrency=args.concurrency,
+        concurrency=args.concurrency or 1,
+        farm_concurrency=args.concurrency if args.backend == "celery" else None,
         lease=args.lease,
         stop_timeout=args.stop_timeout,
         spool_interval=SPOOL_INTERVAL,
@@ -89,9 +96,10 @@ def serve(args) -> int:
         except PartFailed as error:
             raise _cli_error(error)
         where = (
-            "jobs run on farm nodes through Celery"
+            "jobs run on farm nodes through Celery, "
+            f"{node.executor.concurrency if node.executor else 0} at a time"
             if args.backend == "celery"
-            else f"concurrency {args.concurrency}"
+            else f"concurrency {args.concurrency or 1}"
         )
         print(f"serving {store.path}, {where}", flush=True)
         if node.signals is not None:
