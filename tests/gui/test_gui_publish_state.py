@@ -262,3 +262,72 @@ def test_a_host_registers_its_pyblish_qml_settings_and_the_hub_hands_them_to_the
         assert check_settings(session.items()["settings"])["WindowSize"] == [800, 500]
     finally:
         session.close()
+
+
+def repair(pid, iid=None, error=None):
+    return result(pid, iid, error=error, kind="repair", duration=None)
+
+
+def test_a_repair_shows_its_outcome_on_its_rows_and_in_the_status_line():
+    from pyblish_qml_queue.gui.publish.host import status_of
+
+    failed = {"state": "failed", "connected": True, "progress": {"done": 2, "total": 9}}
+    state = PageState(ITEMS, [result("Validate", "i0"), result("Validate", "i1", error="bad")])
+    assert state.row("Validate")["itemState"] == "error"
+    assert status_of(failed, state, "")[0] == "Validation failed: 1 error"
+    changed = state.add_result(repair("Validate", "i1"))
+    assert {"Validate", "i1", "section:Validate"} <= changed
+    assert state.row("Validate")["itemState"] == "success"  # no longer red
+    assert state.row("Validate")["info"].endswith("repaired, validate again")
+    assert state.row("i1")["info"] == "repaired"
+    assert status_of(failed, state, "") == (
+        "Repaired Validate: validate again to check",
+        "finished",  # the footer's green
+    )
+    assert state.processed == {"Validate": 2}  # a repair is not a step
+
+
+def test_a_failed_repair_says_why_and_the_plugin_stays_red():
+    from pyblish_qml_queue.gui.publish.host import status_of
+
+    failed = {"state": "failed", "connected": True, "progress": {"done": 2, "total": 9}}
+    state = PageState(
+        ITEMS, [result("Validate", "i1", error="bad"), result("Validate", "i2", error="bad")]
+    )
+    state.add_result(repair("Validate", "i1"))
+    state.add_result(repair("Validate", "i2", error="locked node\nmore"))
+    assert state.row("Validate")["itemState"] == "error"
+    assert state.row("Validate")["info"].endswith("repair failed")
+    assert state.row("i1")["info"] == "repaired"
+    assert state.row("i2")["info"] == "repair failed"
+    assert status_of(failed, state, "") == ("Repair of Validate failed: locked node", "failed")
+    # the next step's outcome replaces the repair's in the status line
+    state.add_result(result("Validate", "i0"))
+    assert status_of(failed, state, "")[0] == "Validation failed: 2 errors"
+
+
+class FailedHub(ResultsHub):
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.snapshot["state"] = "failed"
+        self.repairs = []
+
+    def repair(self, host_id, plugin_id):
+        self.repairs.append(plugin_id)
+
+
+def test_the_page_shows_a_repair_from_the_hub_on_the_row_and_in_the_footer(qapp, qtbot, make_gui):
+    hub = FailedHub({})
+    session, root = make_gui(MemoryJobStore(), hub)
+    session.app.openHost("h1")
+    settle(qapp, session)
+    page = session.publish
+    assert page.status == "Validation failed: 1 error"
+    page.repair("Validate")
+    assert hub.repairs == ["Validate"]
+    page.take([{"type": "result", "host_id": "h1", "result": repair("Validate", "i1")}])
+    qtbot.waitUntil(lambda: page.status == "Repaired Validate: validate again to check")
+    assert page.statusState == "finished"
+    row = next(r for r in page.plugin_model.rows() if r["itemId"] == "Validate")
+    assert row["itemState"] == "success"
+    assert row["info"].endswith("repaired, validate again")

@@ -81,6 +81,9 @@ def status_of(snap: dict, state, handing_off) -> tuple:
     if snap.get("interrupted"):  # the hub's words, as the host's card shows them
         text = snap["interrupted"]
         return (text[:1].upper() + text[1:], JobState.INTERRUPTED)
+    repaired = state.repair_status()
+    if repaired is not None:
+        return repaired
     if host_state == HostState.FAILED:
         stage = "Validation" if not state.started_extraction() else "Publish"
         return (f"{stage} failed: {publishrules.plural(errors, 'error')}", HostState.FAILED)

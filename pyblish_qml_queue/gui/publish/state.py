@@ -18,7 +18,7 @@ import os
 from typing import Iterable, Optional
 
 from pyblish_qml_queue.common import stages
-from pyblish_qml_queue.common.states import ItemState
+from pyblish_qml_queue.common.states import HostState, ItemState
 from pyblish_qml_queue.gui.publish.detail import item_detail, records_of
 from pyblish_qml_queue.gui.publish.rules import (
     ERROR,
@@ -76,6 +76,9 @@ class PageState:
             self.duration: dict = {}  # plugin or instance id -> seconds
             self.item_results: dict = {}  # item id -> [result index]
             self.first_error: dict = {}  # plugin id -> instance name of its first error
+            self.repaired: dict = {}  # plugin or instance id -> its last repair succeeded
+            #: The last repair run since the last step: {plugin, label, ok, failed, error}.
+            self.last_repair: Optional[dict] = None
         self._pairs = {pid: self._count_pairs(p) for pid, p in self.plugins.items()}
 
     def _count_pairs(self, plugin: dict) -> int:
@@ -100,6 +103,10 @@ class PageState:
         inst_id = result.get("instance")
         changed = {plugin_id, "section:" + self._section_of_plugin(plugin_id)}
         counted = result.get("kind", "process") == "process" and not result.get("action")
+        if counted:
+            self.last_repair = None  # a step since: the status line says what it did
+        elif result.get("kind") == "repair":
+            changed |= self._add_repair(result)
         for item in (plugin_id, inst_id if inst_id is not None else self.context_id):
             self.item_results.setdefault(item, []).append(index)
             if counted or item == plugin_id:
@@ -118,6 +125,53 @@ class PageState:
             changed.add("section:" + self._family_of(inst_id))
         self.records.extend(records_of(result))
         return changed
+
+    def _add_repair(self, result: dict) -> set:
+        """Keep a repair's outcome for the rows and the status line; returns changed ids.
+
+        A plugin repairs each failed instance in turn (one result each): the results
+        of one press add up in :attr:`last_repair`. A successful repair takes the
+        plugin's red mark off (its validation has not run again: the row says so).
+        """
+        plugin_id = result.get("plugin")
+        ok = not result.get("error")
+        last = self.last_repair
+        if last is None or last["plugin"] != plugin_id:
+            plugin = self.plugins.get(plugin_id) or {}
+            label = result.get("label") or plugin.get("label") or plugin.get("name") or ""
+            last = {"plugin": plugin_id, "label": label, "ok": 0, "failed": 0, "error": ""}
+            self.last_repair = last
+        last["ok" if ok else "failed"] += 1
+        if not ok and not last["error"]:
+            last["error"] = str((result.get("error") or {}).get("message") or "")
+        inst_id = result.get("instance")
+        changed = {plugin_id}
+        self.repaired[plugin_id] = not last["failed"]
+        if inst_id is not None:
+            self.repaired[inst_id] = ok
+            changed.add(inst_id)
+        if not last["failed"] and self.marks.get(plugin_id) == ItemState.ERROR:
+            self.marks[plugin_id] = ItemState.SUCCESS
+        elif last["failed"]:
+            self.marks[plugin_id] = ItemState.ERROR
+        return changed
+
+    def repair_status(self) -> Optional[tuple]:
+        """The status line after a repair (``(text, state)`` as :func:`status_of`'s), None
+        without one: green when every repair succeeded, red when one failed."""
+        last = self.last_repair
+        if last is None:
+            return None
+        if last["failed"]:
+            why = last["error"].splitlines()[0] if last["error"] else "see the Terminal"
+            return (f"Repair of {last['label']} failed: {why}", HostState.FAILED)
+        what = plural(last["ok"], "item") if last["ok"] > 1 else ""
+        return (
+            f"Repaired {last['label']}"
+            + (f" ({what})" if what else "")
+            + ": validate again to check",
+            HostState.FINISHED,
+        )
 
     def set_current(self, plugin: str, instance: str) -> set:
         """The step running now (labels from the host snapshot). Returns changed ids."""
@@ -214,6 +268,8 @@ class PageState:
                 1 for n in self.item_results.get(inst["id"], ()) if self.results[n].get("error")
             )
             info = plural(failed, "error")
+        if inst["id"] in self.repaired:
+            info = "repaired" if self.repaired[inst["id"]] else "repair failed"
         return {
             "itemId": inst["id"],
             "kind": "instance",
@@ -245,7 +301,11 @@ class PageState:
                 for r in self.results[n].get("records") or ()
                 if WARNING <= r.get("levelno", 0) < ERROR
             )
-            if failed:
+            if pid in self.repaired:
+                info += " · " + (
+                    "repaired, validate again" if self.repaired[pid] else "repair failed"
+                )
+            elif failed:
                 info += " · " + (self.first_error.get(pid) or plural(failed, "error"))
             elif warnings:
                 info += " · " + plural(warnings, "warning")
