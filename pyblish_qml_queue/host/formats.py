@@ -7,6 +7,7 @@ pyblish-base only, Python 3.7 syntax.
 import inspect
 import math
 import sys
+import time
 
 import pyblish.api
 import pyblish.lib
@@ -183,4 +184,5 @@ def format_result(result, action=None, kind="process"):
         "error": format_error(result["error"]),
         "records": [format_record(r) for r in result["records"]],
         "duration": result.get("duration"),
+        "time": time.time(),  # when it ended: the Terminal's time for an error without records
     }

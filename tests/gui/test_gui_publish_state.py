@@ -331,3 +331,53 @@ def test_the_page_shows_a_repair_from_the_hub_on_the_row_and_in_the_footer(qapp,
     row = next(r for r in page.plugin_model.rows() if r["itemId"] == "Validate")
     assert row["itemState"] == "success"
     assert row["info"].endswith("repaired, validate again")
+
+
+def test_an_error_without_records_has_the_time_its_result_ended():
+    from pyblish_qml_queue.gui.publish.detail import records_of
+
+    bare = result("Validate", "i1", error="bad", records=[], time=1700000000.5)
+    (line,) = records_of(bare)
+    assert (line["level"], line["time"]) == ("ERROR", 1700000000.5)
+    older = result("Validate", "i1", error="bad")  # a host that sends no time
+    assert records_of(older)[-1]["time"] == 1.0  # its last record's
+
+
+def test_a_record_of_the_hosts_link_is_not_credited_to_the_plugin_running_then():
+    from pyblish_qml_queue.gui.publish.detail import records_of
+
+    link = {
+        "message": "registering with the app failed: gone",
+        "levelname": "WARNING",
+        "levelno": 30,
+        "name": "pyblish_qml_queue.host.link",
+        "created": 2.0,
+    }
+    own = dict(link, name="pyblish_qml_queue.host.service", message="x")
+    plugin_warning = dict(link, name="pyblish.ExtractAlembic", message="3 shapes without UVs")
+    step = result("Extract", "i0", records=[link, own])
+    lines = records_of(step)
+    assert [(r["source"], r["instance"]) for r in lines] == [("link", ""), ("queue", "")]
+    state = PageState(ITEMS, [step])
+    assert state.row("Extract")["itemState"] == "success"  # not the plugin's warning
+    assert "warning" not in state.row("Extract")["info"]
+    state.add_result(result("Extract", "i1", records=[plugin_warning]))
+    assert state.row("Extract")["itemState"] == "warning"
+    assert records_of(state.results[-1])[0]["source"] == "Extract"
+
+
+def test_the_host_stamps_when_a_result_ended():
+    import time
+
+    import pyblish.api
+
+    from pyblish_qml_queue.host.formats import format_result
+
+    class Plugin(pyblish.api.ContextPlugin):
+        pass
+
+    before = time.time()
+    formatted = format_result(
+        {"plugin": Plugin, "instance": None, "success": True, "error": None, "records": []}
+    )
+    assert before <= formatted["time"] <= time.time()

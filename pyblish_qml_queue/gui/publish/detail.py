@@ -8,23 +8,35 @@ from a :class:`~pyblish_qml_queue.gui.publish.state.PageState`.
 from __future__ import annotations
 
 from pyblish_qml_queue.common.states import ItemState
-from pyblish_qml_queue.gui.publish.rules import ERROR, result_level, seconds, step_seconds
+from pyblish_qml_queue.gui.publish.rules import (
+    ERROR,
+    own_source,
+    result_level,
+    seconds,
+    step_seconds,
+)
 from pyblish_qml_queue.hub import plan
 
 
 def records_of(result: dict) -> list:
-    """The Terminal lines of one result: its log records, then its error if it has one."""
+    """The Terminal lines of one result: its log records, then its error if it has one.
+
+    A record of this package's host side (its link to the app) is credited to "link",
+    not to the plugin that ran while it was logged. An error line takes the time the
+    result ended (its last record's for a host that does not send it).
+    """
     records = []
     source = result.get("label") or result.get("plugin_name") or ""
     instance = result.get("instance_name") or ""
     for rec in result.get("records") or ():
+        own = own_source(rec)
         records.append(
             {
                 "time": float(rec.get("created") or 0.0),
                 "level": str(rec.get("levelname") or "INFO"),
                 "levelno": int(rec.get("levelno") or 20),
-                "source": source,
-                "instance": instance,
+                "source": own or source,
+                "instance": "" if own else instance,
                 "message": str(rec.get("message") or ""),
                 "traceback": "",
             }
@@ -33,11 +45,7 @@ def records_of(result: dict) -> list:
     if error:
         records.append(
             {
-                "time": float(
-                    (result.get("records") or [{}])[-1].get("created") or 0.0
-                    if result.get("records")
-                    else 0.0
-                ),
+                "time": _ended(result),
                 "level": "ERROR",
                 "levelno": ERROR,
                 "source": source,
@@ -47,6 +55,16 @@ def records_of(result: dict) -> list:
             }
         )
     return records
+
+
+def _ended(result: dict) -> float:
+    for when in (result.get("time"), ((result.get("records") or [{}])[-1]).get("created")):
+        try:
+            if when:
+                return float(when)
+        except (TypeError, ValueError):
+            continue
+    return 0.0
 
 
 def item_detail(state, item_id: str) -> dict:

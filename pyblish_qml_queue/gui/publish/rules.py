@@ -30,11 +30,27 @@ def stage_name(order: float) -> str:
     return stages.stage(order).capitalize()
 
 
+#: Loggers of this package in the host: pyblish keeps every record logged while a plugin
+#: runs, the host's link to the app among them (after an app restart, "lost the link to the
+#: app; reconnecting"); those records are not the plugin's.
+OWN_LOGGER = "pyblish_qml_queue"
+
+
+def own_source(record: dict) -> str:
+    """The source of a record of this package's host side ("link", "queue"); "" for a plugin's."""
+    name = str(record.get("name") or "")
+    if name != OWN_LOGGER and not name.startswith(OWN_LOGGER + "."):
+        return ""
+    return "link" if name.startswith(OWN_LOGGER + ".host.link") else "queue"
+
+
 def result_level(result: dict) -> str:
-    """success, warning or error of one result."""
+    """success, warning or error of one result (this package's own records left out)."""
     if result.get("error"):
         return ItemState.ERROR
-    if any(r.get("levelno", 0) >= WARNING for r in result.get("records") or ()):
+    if any(
+        r.get("levelno", 0) >= WARNING and not own_source(r) for r in result.get("records") or ()
+    ):
         return ItemState.WARNING
     return ItemState.SUCCESS
 

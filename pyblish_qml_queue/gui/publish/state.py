@@ -26,6 +26,7 @@ from pyblish_qml_queue.gui.publish.rules import (
     STAGES,
     WARNING,
     actions_for,
+    own_source,
     plural,
     result_level,
     seconds,
@@ -299,7 +300,7 @@ class PageState:
                 1
                 for n in self.item_results.get(pid, ())
                 for r in self.results[n].get("records") or ()
-                if WARNING <= r.get("levelno", 0) < ERROR
+                if WARNING <= r.get("levelno", 0) < ERROR and not own_source(r)
             )
             if pid in self.repaired:
                 info += " · " + (

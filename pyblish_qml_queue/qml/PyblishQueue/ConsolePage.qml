@@ -40,53 +40,14 @@ Item {
                 spacing: -1
                 Repeater {
                     model: ["DEBUG", "INFO", "WARNING", "ERROR"]
-                    delegate: AbstractButton {
-                        id: toggle
+                    delegate: LevelToggle {
                         required property string modelData
-                        readonly property bool on: Console.levels.indexOf(modelData) >= 0
-                        readonly property int count: Console.counts[modelData] || 0
+                        level: modelData
+                        on: Console.levels.indexOf(modelData) >= 0
+                        count: (Console.counts[modelData] || 0) > 0
+                               ? page.compact(Console.counts[modelData]) : ""
                         objectName: "consoleLevel:" + modelData
-                        implicitHeight: 26
-                        implicitWidth: levelRow.implicitWidth + 20
-                        hoverEnabled: true
-                        focusPolicy: Qt.NoFocus
                         onClicked: Console.toggleLevel(modelData)
-                        background: Rectangle {
-                            color: toggle.on ? Theme.selection : toggle.hovered ? Theme.panelHover : Theme.panel
-                            border.color: Theme.borderLight
-                            Rectangle {
-                                visible: toggle.on
-                                anchors.left: parent.left
-                                anchors.right: parent.right
-                                anchors.bottom: parent.bottom
-                                anchors.margins: 1
-                                height: 2
-                                color: Theme.levelColor(toggle.modelData)
-                            }
-                        }
-                        contentItem: Item {
-                            Row {
-                                id: levelRow
-                                anchors.centerIn: parent
-                                spacing: 6
-                                Text {
-                                    text: toggle.modelData
-                                    color: toggle.on ? (toggle.modelData === "INFO" ? Theme.text
-                                                        : Theme.levelColor(toggle.modelData))
-                                                     : Theme.textFaint
-                                    font.family: Theme.font
-                                    font.pixelSize: Theme.normal
-                                }
-                                Text {
-                                    visible: toggle.count > 0
-                                    text: page.compact(toggle.count)
-                                    color: Theme.textFaint
-                                    font.family: Theme.font
-                                    font.pixelSize: Theme.small
-                                    anchors.verticalCenter: parent.verticalCenter
-                                }
-                            }
-                        }
                     }
                 }
             }

@@ -26,20 +26,17 @@ ColumnLayout {
         Item {
             Layout.fillWidth: true
         }
-        Repeater {
-            model: [
-                { value: "debug", text: "Debug" },
-                { value: "info", text: "Info" },
-                { value: "warning", text: "Warning" },
-                { value: "error", text: "Error" }
-            ]
-            delegate: ActionButton {
-                required property var modelData
-                objectName: "terminalLevel:" + modelData.value
-                text: modelData.text
-                checkable: true
-                checked: Publish.levels[modelData.value] === true
-                onClicked: Publish.setLevel(modelData.value, checked)
+        Row {
+            spacing: -1
+            Repeater {
+                model: ["debug", "info", "warning", "error"]
+                delegate: LevelToggle {
+                    required property string modelData
+                    objectName: "terminalLevel:" + modelData
+                    level: modelData.toUpperCase()
+                    on: Publish.levels[modelData] === true
+                    onClicked: Publish.setLevel(modelData, !on)
+                }
             }
         }
     }
