@@ -1,8 +1,11 @@
 """``pyblish-qml-queue worker``: run jobs sent to the farm on this node (Celery + Redis).
 
-The app (``serve --backend celery``) sends each job to the Celery queue of its
-host family, ``pyblish.<application>``; a node serves the queues whose hosts it
-can run (``--queues pyblish.maya,pyblish.python``). See docs/farm.md.
+The app (``serve --backend celery``) sends each job to the narrowest Celery queue
+of its application, DCC version and OS a live node serves (``pyblish.maya.2025.linux``,
+``pyblish.maya.2025``), else to ``pyblish.<application>``; a node serves the queues
+it is given and every wider one (``--queues pyblish.maya.2025.linux,pyblish.python``
+also serves ``pyblish.maya.2025`` and ``pyblish.maya``) and publishes them in Redis
+while it runs. See docs/farm.md.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ def add_parsers(subparsers) -> None:
         "--queues",
         "-Q",
         default="pyblish.python",
-        help="comma-separated queues to serve, one per host family, e.g. "
-        "pyblish.maya,pyblish.python (default pyblish.python)",
+        help="comma-separated queues to serve, each with its wider ones, e.g. "
+        "pyblish.maya.2025.linux (also pyblish.maya.2025 and pyblish.maya),pyblish.python "
+        "(default pyblish.python)",
     )
     add_broker_argument(parser, "of the broker")
     add_concurrency_argument(parser)
@@ -96,8 +100,15 @@ def worker(args) -> int:
     from pyblish_qml_queue.queue.celery.node import start_replay
 
     start_replay(broker)  # what this node could not send before it stopped
-    queues = ",".join(q.strip() for q in args.queues.split(",") if q.strip())
+    from pyblish_qml_queue.queue.celery import routing
+
+    served = routing.expand(q for q in args.queues.split(",") if q.strip())
+    queues = ",".join(served)
     name = args.name or f"pyblish-{os.getpid()}@%h"
+    lease = args.node_lease if args.node_lease is not None else celery_app.NODE_LEASE
+    beat = routing.NodeBeat(
+        celery_app.redis_client(broker), routing.node_name(name), served, lease
+    ).start()
     print(
         f"worker {name} serving {queues} from {celery_app.describe_broker(broker)}, "
         f"concurrency {args.concurrency}",
@@ -120,6 +131,8 @@ def worker(args) -> int:
         app.worker_main(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0
+    finally:
+        beat.stop()
     return 0
 
 

@@ -3,7 +3,7 @@
 The app's store stays the source of truth (see :mod:`.celery_executor`); a farm
 node only runs what it is sent and reports back through Redis: the task
 :data:`TASK_NAME` gets ``{"job_id", "attempt", "payload", "steps"}`` (JSON
-only), routed to the queue of the job's host family (:func:`queue_for`), and
+only), routed by application, DCC version and OS (:func:`queue_for`), and
 runs it as :mod:`.celery_node` describes (checkpoints, a lock per job, the
 job's secret). The Redis keys and client are in :mod:`.celery_redis`.
 
@@ -14,11 +14,11 @@ or ``celery -A pyblish_qml_queue.queue.celery.app worker -Q pyblish.maya``
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from celery import Celery
 
+from pyblish_qml_queue.queue.celery import routing
 from pyblish_qml_queue.queue.celery.broker import (
     BROKER_ENV,
     CONNECT_TIMEOUT,
@@ -47,17 +47,17 @@ __all__ = [
 ]
 
 TASK_NAME = "pyblish_qml_queue.run_job"
-QUEUE_PREFIX = "pyblish."
+QUEUE_PREFIX = routing.QUEUE_PREFIX
 #: Seconds before the broker gives a job whose node vanished (unacknowledged)
 #: to another node. Shorter than a job is safe: the job lock stops a second run.
 REDELIVER_AFTER = 600.0
 
 
-def queue_for(payload: dict) -> str:
-    """The Celery queue of a job: ``pyblish.<host application>``, e.g. ``pyblish.maya``."""
-    application = str((payload.get("host") or {}).get("application") or "python").lower()
-    application = re.sub(r"[^a-z0-9_-]+", "_", application).strip("_") or "python"
-    return QUEUE_PREFIX + application
+def queue_for(payload: dict, served=None, system: Optional[str] = None) -> str:
+    """The Celery queue of a job: the narrowest of ``pyblish.maya.2025.linux``,
+    ``pyblish.maya.2025`` that a live node serves (``served``: their queues), else
+    ``pyblish.<host application>``, e.g. ``pyblish.maya`` (:mod:`.routing`)."""
+    return routing.route(payload, served or (), system)
 
 
 def make_app(broker: Optional[str] = None, **conf) -> Celery:

@@ -4,7 +4,8 @@ It has the public surface of :class:`~.executor.Executor` (start, stop, wake,
 pause, resume, paused, running, cancel, on_event), so ``serve --backend celery``
 or the app constructs it in the Executor's place. The local store stays the
 source of truth: the executor claims a job as the local one does, sends it as a
-Celery task to the queue of its host family (:func:`.celery_app.queue_for`),
+Celery task to the narrowest queue of its application, DCC version and OS a
+live node serves, else its application's (:func:`.celery_app.queue_for`),
 renews its lease while a node runs it, and mirrors the node's events from the
 job's Redis stream into the store with the same fenced calls (``start_step``,
 ``finish_step``, ``finish_job``), so the Queue page and the CLI show remote jobs
@@ -46,7 +47,7 @@ from typing import Callable, Optional
 
 from pyblish_qml_queue.common import snapshots
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.celery import where
+from pyblish_qml_queue.queue.celery import routing, where
 from pyblish_qml_queue.queue.celery.app import TASK_NAME, make_app, queue_for
 from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, describe_broker, redis_client
 from pyblish_qml_queue.queue.celery.node import KEEP_ENDED, NODE_LEASE
@@ -154,6 +155,7 @@ class CeleryExecutor(ClaimLoop):
         self._backoff = Backoff(1.0, BACKOFF_MAX)
         self._retry_at = 0.0
         self._watched_at = 0.0
+        self._served = routing.Served()  # the queues live nodes serve
 
     @property
     def client(self):
@@ -244,7 +246,7 @@ class CeleryExecutor(ClaimLoop):
         """Send ``job`` as a new task; ``again``: why it is sent again in the same
         attempt (its node was lost), which keeps the count of dead deliveries."""
         task_id = f"{job.id}-{job.attempts}-{secrets.token_hex(3)}"
-        queue = queue_for(job.payload)
+        queue = queue_for(job.payload, self._served.get(self.client))
         run = _Remote(job, task_id, queue, self.clock())
         message = {
             "job_id": job.id,
@@ -348,6 +350,32 @@ class CeleryExecutor(ClaimLoop):
                 run.deadline = now + run.lease + 1.0
             elif run.deadline is not None and now > run.deadline:
                 self._node_lost(run)
+        self._reroute(runs)
+
+    def _reroute(self, runs: list) -> None:
+        """Send again, same attempt, the jobs waiting untaken in a narrow queue
+        (``pyblish.maya.2025.linux``) no live node serves any more: to the
+        narrowest one still served, else the application's queue, which every
+        node of that application serves. The task left behind drops itself if a
+        node of that queue comes back (it is no longer ``current``)."""
+        served = None
+        for run in runs:
+            if run.node is not None or run.deadline is not None:
+                continue  # a node has it
+            if run.queue == routing.wide_queue(run.job.payload):
+                continue
+            if served is None:
+                served = self._served.get(self.client)
+            if run.queue in served or not self._take(run):
+                continue
+            why = f"no live farm node serves the queue {run.queue} any more"
+            log.warning("job %s: %s; sending it again", run.job.id, why)
+            try:
+                job = self.store.get(run.job.id)
+                if job.state == model.RUNNING and job.owner == self.owner:
+                    self._submit(job, again=why)
+            except StoreError as exc:
+                log.warning("job %s: could not send it again: %s", run.job.id, exc)
 
     def _restore(self, run: _Remote, now: float) -> None:
         pipe = self.client.pipeline(transaction=True)
