@@ -10,7 +10,6 @@ and feeds its replies in here, under :attr:`HostRecord.lock`. No Qt.
 
 from __future__ import annotations
 
-import collections
 import threading
 import time
 from typing import Callable
@@ -18,6 +17,7 @@ from typing import Callable
 from pyblish_qml_queue.common import stages
 from pyblish_qml_queue.common.states import HostState
 from pyblish_qml_queue.hub import plan
+from pyblish_qml_queue.hub.tail import LogTail
 
 # Host states, named for the session (:class:`~pyblish_qml_queue.common.states.HostState`).
 CONNECTED = HostState.CONNECTED
@@ -61,7 +61,7 @@ class HostRecord:
         self.errors = 0
         self.warnings = 0
         self.orders_with_error: set = set()
-        self.log_tail = collections.deque(maxlen=5)
+        self.log_tail = LogTail(maxlen=5, clock=clock)
         self.job_id = None
         self.validated = False
         #: Why a restored publish is not running ("" unless the app's restart stopped it).
@@ -191,7 +191,7 @@ class HostRecord:
                 "errors": self.errors,
                 "warnings": self.warnings,
                 "last_activity": self.last_activity,
-                "log_tail": list(self.log_tail),
+                "log_tail": self.log_tail.lines(),  # {time, level, message}
                 "job_id": self.job_id,
                 "instances": self.instance_counts,
                 "validated": self.validated,

@@ -96,7 +96,7 @@ class HostSession:
                 return
             record.state = DISCONNECTED
             record.current = {"plugin": None, "instance": None}
-            record.log_tail.append("disconnected: the host's link dropped")
+            record.log_tail.append("disconnected: the host's link dropped", "WARNING")
         self._stop.set()
         self.changed()
 
@@ -274,6 +274,7 @@ class HostSession:
             record.load(reply["plugins"], reply["context"], reply["results"], reply.get("job_id"))
             fresh = not record.results and not record.instances and not record.job_id
             if not fresh:
+                record.log_tail.replay(record.results)  # the lines its card showed
                 record.log_tail.append(f"restored {len(record.done)} step(s) from the host")
         self.changed()
         if fresh:
@@ -332,10 +333,7 @@ class HostSession:
             recount = record.apply_changes(changes)
             if recount:
                 record.recount()
-            if result.get("error"):
-                record.log_tail.append(f"{result['label']}: {result['error']['message']}")
-            elif result["records"]:
-                record.log_tail.append(result["records"][-1]["message"])
+            record.log_tail.add_result(result)
         self._emit({"type": "result", "host_id": self.id, "result": result})
         self.changed()
 

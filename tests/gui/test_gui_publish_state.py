@@ -381,3 +381,42 @@ def test_the_host_stamps_when_a_result_ended():
         {"plugin": Plugin, "instance": None, "success": True, "error": None, "records": []}
     )
     assert before <= formatted["time"] <= time.time()
+
+
+def test_publish_in_background_says_why_it_is_disabled():
+    from pyblish_qml_queue.gui.publish.host import controls_of, handoff_why_not
+
+    snap = {"state": "connected", "connected": True, "validated": True, "progress": {}}
+    validated = PageState(ITEMS, [result("Validate", "i0")])
+    assert controls_of(snap, validated, "")["handoff"] is True
+    assert handoff_why_not(snap, validated, "") == ""
+    # a resumed partial publish: extraction ran in the host
+    resumed = PageState(ITEMS, [result("Validate", "i0"), result("Extract", "i0")])
+    assert controls_of(snap, resumed, "")["handoff"] is False
+    assert handoff_why_not(snap, resumed, "").startswith("Extraction has started in this host")
+    fresh = PageState(ITEMS)
+    assert handoff_why_not(dict(snap, validated=False), fresh, "").startswith("Validate first")
+    assert handoff_why_not(dict(snap, state="extracting"), resumed, "").startswith("Wait until")
+    gone = dict(snap, connected=False)
+    assert handoff_why_not(gone, validated, "").startswith("The host is disconnected")
+    handed = dict(snap, state="handed off", job_id="64a1f07c9d")
+    assert (
+        handoff_why_not(handed, validated, "")
+        == "Already handed off as job 64a1f07c: see the Queue"
+    )
+
+
+class ResumedHub(SettingsHub):
+    def results(self, host_id):
+        return [result("Validate", "i0"), result("Extract", "i0")]
+
+
+def test_the_page_offers_the_reason_to_its_disabled_hand_off_button(qapp, make_gui):
+    session, root = make_gui(MemoryJobStore(), ResumedHub({}))
+    session.app.openHost("h1")
+    settle(qapp, session)
+    assert session.publish.can["handoff"] is False
+    assert session.publish.handoffWhyNot.startswith("Extraction has started in this host")
+    (button,) = gui_support.items(root, "publishButton:handoff")
+    assert button.property("available") is False
+    assert button.property("whyNot") == session.publish.handoffWhyNot

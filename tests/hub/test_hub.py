@@ -151,6 +151,11 @@ def test_hosts_reconnect_after_the_hub_restarts_and_progress_is_restored(home, h
             assert restored["progress"]["total"] == pairs(4)
             assert restored["validated"] is True
             assert restored["interrupted"] == INTERRUPTED_BY_RESTART
+            # the card keeps the lines of the steps it showed, not only "restored N"
+            tail = restored["log_tail"]
+            assert tail[-1]["message"].startswith("restored ")
+            assert any(line["message"].startswith("validating ") for line in tail), tail
+            assert all(line["time"] > 0 and line["level"] == "INFO" for line in tail), tail
         for host_id in ids:
             second.publish(host_id)
         for host_id in ids:

@@ -70,7 +70,7 @@ def test_the_comment_is_kept_across_a_reset(hub, procs, tmp_path):
     hub.reset(host["id"])
     wait_until(
         lambda: (
-            "reset" in hub.host(host["id"])["log_tail"]
+            "reset" in [line["message"] for line in hub.host(host["id"])["log_tail"]]
             and hub.host(host["id"])["progress"]["done"] == 1
         ),
         what="reset and collected",

@@ -58,6 +58,28 @@ def controls_of(snap: dict, state, handing_off) -> dict:
     }
 
 
+def handoff_why_not(snap: dict, state, handing_off) -> str:
+    """Why "Publish in background" is disabled, in a line for its tooltip ("" when it is not)."""
+    if controls_of(snap, state, handing_off)["handoff"] or not snap:
+        return ""
+    host_state = snap.get("state") or ""
+    if handing_off:
+        return "Handing off now…"
+    if not snap.get("connected"):
+        return "The host is disconnected: call show() in that session to reconnect it"
+    if host_state == HostState.HANDED_OFF:
+        job = (snap.get("job_id") or "")[:8]
+        return f"Already handed off as job {job}: see the Queue"
+    if host_state in BUSY_STATES:
+        return "Wait until the running publish stops (or press Stop)"
+    if state.started_extraction():
+        return (
+            "Extraction has started in this host, so the rest runs here: press ▶ to go on, "
+            "or Reset and validate again to hand it all to the queue"
+        )
+    return "Validate first: only a validated publish goes to the queue"
+
+
 def status_of(snap: dict, state, handing_off) -> tuple:
     """The status line: ``(text, state)`` for the pill beside it (arguments as above)."""
     if not snap:

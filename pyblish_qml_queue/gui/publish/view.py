@@ -33,6 +33,7 @@ from pyblish_qml_queue.gui.publish.host import (
     NO_HOST,
     controls_of,
     current_of,
+    handoff_why_not,
     status_of,
     validation_ran,
 )
@@ -80,6 +81,7 @@ class Publish(QObject):
         self._shown = None
         self._status = NO_HOST
         self._handing_off = ""
+        self._handoff_why_not = ""
         if self._bridge is not None:
             self._bridge.pageEvents.connect(self.take)
         if session is not None:
@@ -179,6 +181,11 @@ class Publish(QObject):
     def can(self):
         """Which buttons are enabled: reset, validate, publish, stop, handoff, comment."""
         return self._controls
+
+    @Property(str, notify=controlsChanged)
+    def handoffWhyNot(self):
+        """Why Publish in background is disabled ("" when it is enabled), for its tooltip."""
+        return self._handoff_why_not
 
     @Property(bool, notify=controlsChanged)
     def handingOff(self):
@@ -476,10 +483,12 @@ class Publish(QObject):
         snap, state = self._snapshot, self.page.state
         controls = controls_of(snap, state, self._handing_off)
         status = status_of(snap, state, self._handing_off)
-        shown = (controls, status, snap)
+        why_not = handoff_why_not(snap, state, self._handing_off)
+        shown = (controls, status, snap, why_not)
         if shown != self._shown:
             self._shown = shown
             self._controls, self._status = controls, status
+            self._handoff_why_not = why_not
             self.controlsChanged.emit()
 
     def _show_state(self, state: PageState) -> None:

@@ -70,10 +70,19 @@ def snapshot(
         "errors": errors,
         "warnings": warnings,
         "last_activity": time.time() if last_activity is None else last_activity,
-        "log_tail": list(log_tail),
+        "log_tail": [_line(text) for text in log_tail],
         "job_id": job_id,
         "validated": validated,
     }
+
+
+def _line(text: str) -> dict:
+    """A log line as the hub keeps it, from "14:03:01 WARN message" (today's time)."""
+    clock, level, message = text.split(" ", 2)
+    h, m, sec = (int(n) for n in clock.split(":"))
+    day = time.localtime()
+    when = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, h, m, sec, 0, 0, -1))
+    return {"time": when, "level": "WARNING" if level == "WARN" else level, "message": message}
 
 
 def _sample(host_id, progress, current=(None, None), **fields):

@@ -276,17 +276,40 @@ Rectangle {
                 spacing: 2
                 Repeater {
                     model: card.logTail.slice(-3)
-                    delegate: Text {
-                        required property string modelData
+                    delegate: Row {
+                        id: logLine
+                        required property var modelData
+                        // {time, level, message} from the hub; a bare string from older ones
+                        readonly property bool plain: typeof modelData === "string"
+                        readonly property string level: plain ? "" : String(modelData.level || "")
+                        objectName: "cardLogLine"
                         width: parent.width
-                        text: modelData
-                        elide: Text.ElideRight
-                        color: card.gone ? Theme.textFaint
-                             : modelData.indexOf("ERROR") >= 0 ? Qt.lighter(Theme.error, 1.2)
-                             : modelData.indexOf("WARN") >= 0 ? Theme.warning
-                             : Theme.text
-                        font.family: Theme.mono
-                        font.pixelSize: Theme.small
+                        spacing: 6
+                        Text {
+                            objectName: "cardLogTime"
+                            visible: !logLine.plain && text !== ""
+                            text: logLine.plain ? "" : Format.clock(logLine.modelData.time)
+                            color: Theme.textFaint
+                            font.family: Theme.mono
+                            font.pixelSize: Theme.small
+                        }
+                        Text {
+                            objectName: "cardLogLevel"
+                            visible: !logLine.plain
+                            text: logLine.level === "WARNING" ? "WARN" : logLine.level
+                            color: card.gone ? Theme.textFaint : Theme.levelColor(logLine.level)
+                            font.family: Theme.mono
+                            font.pixelSize: Theme.small
+                        }
+                        Text {
+                            objectName: "cardLogMessage"
+                            width: parent.width - x
+                            text: logLine.plain ? logLine.modelData : logLine.modelData.message
+                            elide: Text.ElideRight
+                            color: card.gone ? Theme.textFaint : Theme.text
+                            font.family: Theme.mono
+                            font.pixelSize: Theme.small
+                        }
                     }
                 }
             }

@@ -52,9 +52,7 @@ RowLayout {
             mark: modelData.mark
             enabled: bar.can[modelData.key] === true
             onClicked: bar.actionRequested(modelData.key)
-            B.ToolTip.visible: bar.compact && hovered
-            B.ToolTip.text: modelData.text
-            B.ToolTip.delay: 400
+            tip: bar.compact ? modelData.text : ""
         }
     }
 }

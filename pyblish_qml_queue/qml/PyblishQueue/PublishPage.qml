@@ -231,24 +231,21 @@ Item {
                 checked: page.commenting
                 enabled: page.can.comment === true
                 onClicked: page.commenting = !page.commenting
-                B.ToolTip.visible: hovered
-                B.ToolTip.text: "Comment"
+                tip: "Comment"
             }
             ActionButton {
                 objectName: "publishButton:reset"
                 text: "↻"
                 enabled: page.can.reset === true
                 onClicked: Publish.reset()
-                B.ToolTip.visible: hovered
-                B.ToolTip.text: "Reset: collect again"
+                tip: "Reset: collect again"
             }
             ActionButton {
                 objectName: "publishButton:validate"
                 text: "⚗"
                 enabled: page.can.validate === true
                 onClicked: Publish.validate()
-                B.ToolTip.visible: hovered
-                B.ToolTip.text: "Validate"
+                tip: "Validate"
             }
             ActionButton {
                 objectName: "publishButton:publish"
@@ -256,27 +253,25 @@ Item {
                 text: "▶"
                 enabled: page.can.publish === true
                 onClicked: Publish.publish()
-                B.ToolTip.visible: hovered
-                B.ToolTip.text: "Publish here, in this host"
+                tip: "Publish here, in this host"
             }
             ActionButton {
                 objectName: "publishButton:stop"
                 visible: page.can.stop === true
                 text: "■"
                 onClicked: Publish.stop()
-                B.ToolTip.visible: hovered
-                B.ToolTip.text: "Stop after the running step"
+                tip: "Stop after the running step"
             }
             ActionButton {
                 id: background
                 objectName: "publishButton:handoff"
                 text: Publish.handingOff ? "Handing off…" : "Publish in background"
                 mark: "⇶"
-                accent: enabled
-                enabled: page.can.handoff === true
+                accent: available
+                available: page.can.handoff === true
+                whyNot: Publish.handoffWhyNot
                 onClicked: Publish.publishInBackground()
-                B.ToolTip.visible: hovered
-                B.ToolTip.text: "Hand extraction and integration to the queue; free this "
+                tip: "Hand extraction and integration to the queue; free this "
                                 + (page.host.application || "host") + " session now"
             }
         }

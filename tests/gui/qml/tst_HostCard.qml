@@ -106,4 +106,38 @@ TestCase {
         const card = make({ hostState: States.host.connected, jobId: "", job: {} })
         compare(findChild(card, "hostStatePill").text, "Validated")
     }
+
+    function named(item, name, out) {
+        out = out || []
+        if (item.objectName === name)
+            out.push(item)
+        for (let n = 0; n < item.children.length; ++n)
+            named(item.children[n], name, out)
+        return out
+    }
+
+    function test_log_lines_show_their_time_and_coloured_level() {
+        const at = new Date(2025, 0, 1, 14, 3, 12).getTime() / 1000
+        const card = make({ hostState: States.host.validating, logTail: [
+            { time: at - 60, level: "INFO", message: "older, not shown" },
+            { time: at - 11, level: "INFO", message: "restored 9 step(s) from the host" },
+            { time: at, level: "WARNING", message: "CHAR_tom01: 3 shapes without UVs" },
+            { time: at, level: "ERROR", message: "FX_pyro_main: 2 unnamed VDB prims" }] })
+        const times = named(card, "cardLogTime").map(t => t.text)
+        const levels = named(card, "cardLogLevel")
+        const messages = named(card, "cardLogMessage").map(t => t.text)
+        compare(messages, ["restored 9 step(s) from the host",
+                           "CHAR_tom01: 3 shapes without UVs",
+                           "FX_pyro_main: 2 unnamed VDB prims"])
+        compare(times, ["14:03:01", "14:03:12", "14:03:12"])
+        compare(levels.map(t => t.text), ["INFO", "WARN", "ERROR"])
+        verify(Qt.colorEqual(levels[1].color, Theme.warning))
+        verify(Qt.colorEqual(levels[2].color, Theme.error))
+    }
+
+    function test_a_plain_log_line_still_shows() {
+        const card = make({ logTail: ["handed off as job 64a1f07c"] })
+        compare(named(card, "cardLogMessage")[0].text, "handed off as job 64a1f07c")
+        verify(!named(card, "cardLogLevel")[0].visible)
+    }
 }
