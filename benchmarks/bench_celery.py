@@ -1,12 +1,13 @@
-"""Round trip of N one-step jobs through Celery + Redis against the local executor.
+"""Round trip of N one-step jobs through Celery + Redis, on 1 and 2 farm nodes, against the
+local executor, all in the same run.
 
-Both run the same jobs (one no-op plugin step each) from a fresh SQLite store to
-"succeeded" in the store: the local :class:`Executor` with ``--concurrency``
-workers, and the :class:`CeleryExecutor` with one farm node on this machine
-(``pyblish-qml-queue worker``, same concurrency) and a redis-server started for
-the run. Both spawn one worker process per job, so the ratio shows what the
-broker, the event stream and the mirroring add. Prints jobs/s for both and the
-ratio (celery / local), measured in the same run.
+Every run takes the same jobs (one no-op plugin step each) from a fresh SQLite store to
+"succeeded" in the store: the local :class:`Executor` with ``--concurrency`` workers and
+with twice that (the baseline of 2 nodes), and the :class:`CeleryExecutor` with one farm
+node on this machine (``pyblish-qml-queue worker``, same concurrency), then with a second
+node beside it; a redis-server is started for the run. All of them spawn one worker
+process per job, so the ratios show what the broker, the event stream and the mirroring
+add. The nodes run on this machine: a second node adds worker slots, not CPU cores.
 
     python benchmarks/bench_celery.py [--jobs 40] [--concurrency 2]
 """
@@ -104,7 +105,7 @@ def main():
         + ["--appendonly", "no", "--dir", tmp],
         stdout=subprocess.DEVNULL,
     )
-    node = None
+    nodes = []
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -115,45 +116,63 @@ def main():
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        node_log = os.path.join(tmp, "node.log")
-        with open(node_log, "wb") as log_file:
-            node = subprocess.Popen(
-                [sys.executable, "-c", LAUNCH, "worker", "--broker", url]
-                + ["--concurrency", str(args.concurrency)],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=dict(os.environ, PYTHONPATH=ROOT, PYBLISH_QML_QUEUE_HOME=tmp),
-            )
-        while b" ready." not in open(node_log, "rb").read():
-            if node.poll() is not None:
-                raise SystemExit("the farm node exited:\n" + open(node_log).read())
-            time.sleep(0.05)
-
-        local = run(
-            os.path.join(tmp, "local.db"),
-            plugin_dir,
-            args.jobs,
-            lambda store: Executor(store, concurrency=args.concurrency, poll=0.02),
-        )
-        celery = run(
-            os.path.join(tmp, "celery.db"),
-            plugin_dir,
-            args.jobs,
-            lambda store: CeleryExecutor(store, url, concurrency=args.concurrency * 2, poll=0.02),
-        )
+        nodes.append(start_node(url, tmp, "one", args.concurrency))
+        local = timed(tmp, "local", plugin_dir, args, Executor, concurrency=args.concurrency)
+        one = timed(tmp, "one-node", plugin_dir, args, CeleryExecutor, url, concurrency=16)
+        nodes.append(start_node(url, tmp, "two", args.concurrency))
+        local2 = timed(tmp, "local2", plugin_dir, args, Executor, concurrency=2 * args.concurrency)
+        two = timed(tmp, "two-nodes", plugin_dir, args, CeleryExecutor, url, concurrency=16)
     finally:
-        if node is not None:
+        for node in nodes:
             node.terminate()
+        for node in nodes:
             node.wait(30)
         redis.terminate()
         redis.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
-    local_rate = args.jobs / local
-    celery_rate = args.jobs / celery
-    print(f"jobs: {args.jobs}, concurrency {args.concurrency}, one worker process per job")
-    print(f"local executor : {local_rate:7.2f} jobs/s ({local:.2f} s)")
-    print(f"celery + redis : {celery_rate:7.2f} jobs/s ({celery:.2f} s)")
-    print(f"ratio celery/local: {celery_rate / local_rate:.2f}")
+    c = args.concurrency
+    print(f"jobs: {args.jobs}, node concurrency {c}, one worker process per job")
+    print(f"{'':<32} {'jobs/s':>7}  {'seconds':>7}  baseline (same run)")
+    rows = [
+        (f"local executor, concurrency {c}", local, None),
+        (f"celery, 1 node x {c}", one, (f"local x {c}", local)),
+        (f"local executor, concurrency {2 * c}", local2, None),
+        (f"celery, 2 nodes x {c}", two, (f"local x {2 * c}", local2)),
+    ]
+    for label, seconds, baseline in rows:
+        rate = args.jobs / seconds
+        beside = ""
+        if baseline:
+            name, base = baseline
+            beside = f"{name}: {args.jobs / base:.2f} jobs/s, celery/local {base / seconds:.2f}"
+        print(f"{label:<32} {rate:7.2f}  {seconds:7.2f}  {beside}")
+    print(f"2 nodes / 1 node: {one / two:.2f}x")
+
+
+def timed(tmp, name, plugin_dir, args, kind, *kind_args, concurrency):
+    def make(store):
+        return kind(store, *kind_args, concurrency=concurrency, poll=0.02)
+
+    return run(os.path.join(tmp, name + ".db"), plugin_dir, args.jobs, make)
+
+
+def start_node(url, tmp, name, concurrency):
+    """Start the farm node ``name`` (its own home) and wait until it is ready."""
+    node_log = os.path.join(tmp, f"node-{name}.log")
+    home = os.path.join(tmp, f"node-{name}-home")
+    with open(node_log, "wb") as log_file:
+        node = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, "worker", "--broker", url, "--name", f"{name}@%h"]
+            + ["--concurrency", str(concurrency)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONPATH=ROOT, PYBLISH_QML_QUEUE_HOME=home),
+        )
+    while b" ready." not in open(node_log, "rb").read():
+        if node.poll() is not None:
+            raise SystemExit("the farm node exited:\n" + open(node_log).read())
+        time.sleep(0.05)
+    return node
 
 
 if __name__ == "__main__":
