@@ -62,3 +62,42 @@ def test_a_disconnected_host_is_forgotten_after_a_while_a_connected_one_never(
         assert [h["pid"] for h in hub.hosts()] == [stays.pid]
     finally:
         hub.close()
+
+
+def _threads_named(prefix):
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith(prefix) and t.is_alive()]
+
+
+def test_a_disconnected_host_keeps_no_thread_and_gets_one_again_when_it_reconnects(
+    home, hosts, clock
+):
+    # Issue 14, item 8: 1,000 registrations left 1,000 threads for ever.
+    hub = Hub(clock=clock, forget_after=3600)
+    hub.start()
+    try:
+        (first,) = _started(hub, hosts, 1)
+        (host_id,) = [h["id"] for h in hub.hosts()]
+        session = hub._session(host_id)
+        assert session.thread is not None  # connected: it has its thread
+        _kill([first])
+        wait_until(lambda: not hub.host(host_id)["connected"], what="the host disconnected")
+        wait_until(
+            lambda: session.thread is None
+            and not _threads_named(f"host-{host_id}")
+            and not _threads_named("hub-peer"),
+            what="its session's and its link's threads gone",
+        )
+        assert hub.host(host_id)["progress"]["done"] == 1  # its record stays
+        (second,) = _started(hub, hosts, 1)  # a new host: the session drives it
+        try:
+            hub.reset([h["id"] for h in hub.hosts() if h["connected"]][0])
+            wait_until(
+                lambda: any(h["connected"] and h["progress"]["done"] == 1 for h in hub.hosts()),
+                what="the new host reset",
+            )
+        finally:
+            _kill([second])
+    finally:
+        hub.close()
