@@ -11,9 +11,9 @@ Also timed, from the call: until the app answered the host's ``show`` request
 (the page can appear then), in the background of the host.
 
 Baseline in the same host processes: the return of ``subprocess.Popen`` of
-``python -c pass`` (what starting any app on the caller's thread costs it) and a bare ``socket.connect`` to the
-app's address (running case). Target (issue 17, item 5): show() returns in
-< 10 ms in both cases (pyblish-qml 1.15: 3-8 ms, issue 17).
+``python -c pass`` (what starting any app on the caller's thread costs it) and a
+bare ``socket.connect`` to the app's address (running case). Target (issue 17,
+item 5): show() returns in < 10 ms in both cases (pyblish-qml 1.15: 3-8 ms).
 
 Run: python benchmarks/bench_show.py [--repeat 5]
 """
