@@ -64,6 +64,8 @@ class HostRecord:
         self.log_tail = LogTail(maxlen=5, clock=clock)
         self.job_id = None
         self.validated = False
+        #: When its link last dropped (0 while it never did).
+        self.disconnected_at = 0.0
         #: Why a restored publish is not running ("" unless the app's restart stopped it).
         self.interrupted = ""
         self.last_activity = clock()
@@ -188,6 +190,7 @@ class HostRecord:
                 "stage": self.stage,
                 "progress": {"done": len(self.done), "total": self.total},
                 "current": dict(self.current),
+                "last_step": self._last_step(),
                 "errors": self.errors,
                 "warnings": self.warnings,
                 "last_activity": self.last_activity,
@@ -196,7 +199,15 @@ class HostRecord:
                 "instances": self.instance_counts,
                 "validated": self.validated,
                 "interrupted": self.interrupted,
+                "disconnected_at": self.disconnected_at if not self.connected else 0.0,
             }
+
+    def _last_step(self) -> dict:
+        """The plugin and instance of the last step that ran (a card's "Last step")."""
+        for result in reversed(self.results):
+            if result.get("kind", "process") == "process" and not result.get("action"):
+                return {"plugin": result.get("label"), "instance": result.get("instance_name")}
+        return {"plugin": None, "instance": None}
 
     def items(self) -> dict:
         """Instances and plugins for a Publish page, the context, and the

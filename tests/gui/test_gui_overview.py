@@ -97,6 +97,37 @@ def test_the_overview_filters_by_group_and_search(qapp, make_gui):
     assert [c.property("hostId") for c in items(root, "hostCard:")] == ["h-maya-2"]
 
 
+def under(item):
+    """Every QML item under ``item``."""
+    stack, found = list(item.childItems()), []
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(child.childItems())
+    return found
+
+
+def test_a_filter_that_matches_no_host_says_so_and_shows_them_all_again(qapp, make_gui):
+    hub = sample.SampleHub(sample.sample_hosts())
+    session, root = make_gui(MemoryJobStore(), hub)
+    session.overview.setSearch("nobody-by-that-name")
+    settle(qapp, session)
+    assert items(root, "hostCard:") == []
+    (empty,) = items(root, "noHostMatches")
+    assert empty.property("visible") is True
+    (text,) = items(root, "emptyFilterText")
+    assert text.property("text").startswith("No host matches \u201cnobody-by-that-name\u201d")
+    (show_all,) = items(root, "showAllHosts")
+    root.show()
+    settle(qapp, session)
+    centre = show_all.mapToScene(show_all.boundingRect().center()).toPoint()
+    QTest.mouseClick(root, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    settle(qapp, session)
+    assert session.overview.search == ""
+    assert len(items(root, "hostCard:")) == len(sample.sample_hosts())
+    assert empty.property("visible") is False
+
+
 # -- the real hub and real host processes --------------------------------------------------
 
 
@@ -136,3 +167,11 @@ def test_cards_follow_real_hosts_through_connect_publish_and_disconnect(
 
     wait_until(lambda: card(root, host_id).property("gone"), tick=tick, what="the card to grey out")
     assert card(root, host_id).property("progressDone") >= 4
+    # it says when its link dropped (not its last step's time) and which step ran last
+    gone = card(root, host_id)
+    wait_until(lambda: gone.property("disconnectedAt") > 0, tick=tick, what="the drop's time")
+    named = {i.objectName(): i for i in under(gone)}
+    since = named["goneSince"].property("text")
+    assert since.startswith("disconnected ") and since.endswith(" s ago"), since
+    assert named["currentLabel"].property("text") == "Last step"
+    assert gone.property("lastStep") != ""

@@ -46,6 +46,10 @@ ROLES = {
     "progressTotal": lambda s: int((s.get("progress") or {}).get("total") or 0),
     "currentPlugin": lambda s: (s.get("current") or {}).get("plugin") or "",
     "currentInstance": lambda s: (s.get("current") or {}).get("instance") or "",
+    "lastStep": lambda s: " · ".join(
+        str(v) for v in ((s.get("last_step") or {}).get(k) for k in ("plugin", "instance")) if v
+    ),
+    "disconnectedAt": lambda s: float(s.get("disconnected_at") or 0.0),
     "errors": lambda s: int(s.get("errors") or 0),
     "warnings": lambda s: int(s.get("warnings") or 0),
     "lastActivity": lambda s: float(s.get("last_activity") or 0.0),

@@ -67,6 +67,7 @@ def snapshot(
         "stage": stage,
         "progress": {"done": done, "total": total},
         "current": {"plugin": plugin, "instance": instance},
+        "last_step": {"plugin": plugin, "instance": instance},
         "errors": errors,
         "warnings": warnings,
         "last_activity": time.time() if last_activity is None else last_activity,

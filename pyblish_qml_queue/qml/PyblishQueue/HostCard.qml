@@ -21,6 +21,8 @@ Rectangle {
     required property int progressTotal
     required property string currentPlugin
     required property string currentInstance
+    required property string lastStep  // "ValidateMeshTopology · SET_kitchen" ("" before any)
+    required property real disconnectedAt  // when its link dropped (0: unknown or connected)
     required property int errors
     required property int warnings
     required property real lastActivity
@@ -31,6 +33,10 @@ Rectangle {
     required property string instanceSummary
 
     readonly property bool gone: !connected || hostState === States.host.disconnected
+    readonly property string currentStep: currentPlugin
+        + (currentInstance ? " · " + currentInstance : "")
+    // A step runs now (else the card shows the last one that ran).
+    readonly property bool running: !gone && currentStep !== ""
     readonly property bool busy: States.hostBusy.indexOf(hostState) >= 0
     // The app's restart stopped this host's publish (the hub's words say what to do).
     readonly property bool stopped: !gone && interrupted !== ""
@@ -151,6 +157,7 @@ Rectangle {
             stage: card.stage
             errors: card.errors
             validated: card.validated
+            done: card.progressDone
             faded: card.gone
         }
 
@@ -183,9 +190,10 @@ Rectangle {
             spacing: 8
             Text {
                 Layout.preferredWidth: 60
+                objectName: "currentLabel"
                 text: card.hostState === States.host.handedOff ? "Queue job"
                     : card.hostState === States.host.finished ? "Result"
-                    : card.gone ? "Last step" : "Current"
+                    : card.running ? "Current" : "Last step"
                 color: card.dim
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
@@ -197,7 +205,8 @@ Rectangle {
                 radius: 4
                 color: card.handedOff ? Theme.stateColor(card.job.state || States.job.queued)
                      : card.stopped ? Theme.warning : card.tint
-                visible: currentText.text !== "" && card.hostState !== States.host.finished
+                visible: card.hostState !== States.host.finished
+                         && (card.running || card.handedOff || card.stopped || card.lastStep !== "")
             }
             Text {
                 id: currentText
@@ -207,9 +216,20 @@ Rectangle {
                     : card.hostState === States.host.finished ? "✓ published, " + card.progressDone
                                                       + " steps"
                     : card.stopped ? Format.capital(card.interrupted)
-                    : card.currentPlugin + (card.currentInstance ? " · " + card.currentInstance : "")
-                color: card.stopped ? Theme.warning : card.ink
+                    : card.running ? card.currentStep
+                    : card.lastStep || "nothing has run yet"
+                color: card.stopped ? Theme.warning
+                     : !card.running && !card.lastStep ? card.dim : card.ink
                 elide: Text.ElideRight
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Text {
+                objectName: "currentElapsed"
+                // since the previous step ended: the running step's time so far
+                visible: card.running && card.busy && card.lastActivity > 0
+                text: Format.span(Math.max(0, App.now - card.lastActivity))
+                color: Theme.textFaint
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
             }
@@ -333,7 +353,10 @@ Rectangle {
             }
             Text {
                 visible: card.gone
-                text: "no heartbeat for " + Format.span(App.now - card.lastActivity)
+                objectName: "goneSince"
+                text: card.disconnectedAt > 0
+                      ? "disconnected " + Format.ago(card.disconnectedAt, App.now)
+                      : "no heartbeat for " + Format.span(App.now - card.lastActivity)
                 color: Theme.textFaint
                 font.family: Theme.font
                 font.pixelSize: Theme.normal

@@ -45,6 +45,7 @@ Item {
                 onPicked: value => Overview.setSortKey(value)
             }
             SearchBox {
+                id: hostSearch
                 Layout.leftMargin: 8
                 Layout.preferredWidth: 230
                 placeholderText: "Filter by host, shot, user..."
@@ -81,12 +82,55 @@ Item {
                     spacing: 10
 
                     Repeater {
+                        id: cards
                         model: Overview.hosts
                         delegate: HostCard {
                             width: flick.cardWidth
                             onOpenRequested: hostId => App.openHost(hostId)
                             onForgetRequested: hostId => Overview.forget(hostId)
                             onShowJobRequested: jobId => App.showJob(jobId)
+                        }
+                    }
+
+                    // hosts there are, none the filter lets through: say so, offer them all
+                    Rectangle {
+                        objectName: "noHostMatches"
+                        visible: cards.count === 0 && (Overview.counts.all || 0) > 0
+                        width: flick.cardWidth
+                        height: 276
+                        color: "transparent"
+                        border.color: Theme.borderLight
+                        radius: 2
+                        Column {
+                            anchors.centerIn: parent
+                            spacing: 10
+                            Text {
+                                objectName: "emptyFilterText"
+                                anchors.horizontalCenter: parent.horizontalCenter
+                                horizontalAlignment: Text.AlignHCenter
+                                width: flick.cardWidth - 40
+                                wrapMode: Text.Wrap
+                                text: "No host "
+                                      + (Overview.search ? "matches \u201c" + Overview.search + "\u201d"
+                                                         : "is here")
+                                      + (Overview.group !== States.hostGroup.all
+                                         ? " among the " + Overview.group + " ones" : "")
+                                      + "\n" + Format.plural(Overview.counts.all || 0, "host")
+                                      + " in all"
+                                color: Theme.textDim
+                                font.family: Theme.font
+                                font.pixelSize: Theme.normal
+                            }
+                            ActionButton {
+                                objectName: "showAllHosts"
+                                anchors.horizontalCenter: parent.horizontalCenter
+                                text: "Show all hosts"
+                                onClicked: {
+                                    hostSearch.text = ""
+                                    Overview.setSearch("")
+                                    Overview.setGroup(States.hostGroup.all)
+                                }
+                            }
                         }
                     }
 

@@ -11,6 +11,8 @@ Item {
     property int errors: 0
     property bool validated: false
     property bool faded: false
+    // Steps run so far: after a collection (the hub then names no stage) Collect is done.
+    property int done: 0
 
     readonly property var stages: States.stages
 
@@ -26,7 +28,10 @@ Item {
         if (hostState === States.host.handedOff)
             return n < 2 ? StageStrip.Cell.Done : StageStrip.Cell.Handed
         if (at < 0)
-            return validated && n < 2 ? StageStrip.Cell.Done : StageStrip.Cell.NotReached
+            return (validated && n < 2) || (n === 0 && done > 0) ? StageStrip.Cell.Done
+                                                                 : StageStrip.Cell.NotReached
+        if (at === 0 && n === 0 && hostState === States.host.connected && done > 0)
+            return StageStrip.Cell.Done  // collected, and nothing runs now
         if (n < at)
             return StageStrip.Cell.Done
         if (n > at)

@@ -29,6 +29,7 @@ TestCase {
             machine: "ws-comp-03", user: "akim", scene: "/proj/sh0090_comp_v031.nk",
             hostState: States.host.handedOff, connected: true, stage: "validate",
             progressDone: 9, progressTotal: 12, currentPlugin: "", currentInstance: "",
+            lastStep: "", disconnectedAt: 0,
             errors: 0, warnings: 0, lastActivity: 0, logTail: [], jobId: "64a1f07c9d",
             validated: true, instanceSummary: "2 · render 1 · review 1", interrupted: "",
             job: { title: "sh0090 comp render", state: States.job.running, done: 1, total: 3 }
@@ -139,5 +140,42 @@ TestCase {
         const card = make({ logTail: ["handed off as job 64a1f07c"] })
         compare(named(card, "cardLogMessage")[0].text, "handed off as job 64a1f07c")
         verify(!named(card, "cardLogLevel")[0].visible)
+    }
+
+    function test_current_or_last_step_data() {
+        return [
+            { tag: "a step runs", label: "Current", text: "ExtractAlembic · CHAR_ben01",
+              props: { hostState: States.host.extracting, currentPlugin: "ExtractAlembic",
+                       currentInstance: "CHAR_ben01", lastStep: "ValidateX · CHAR_ben01" } },
+            { tag: "collected, nothing runs", label: "Last step", text: "CollectScene",
+              props: { hostState: States.host.connected, lastStep: "CollectScene" } },
+            { tag: "gone", label: "Last step", text: "ValidateMeshTopology · SET_kitchen",
+              props: { hostState: States.host.disconnected, connected: false,
+                       lastStep: "ValidateMeshTopology · SET_kitchen" } },
+            { tag: "nothing ran", label: "Last step", text: "nothing has run yet",
+              props: { hostState: States.host.connected } }
+        ]
+    }
+
+    function test_current_or_last_step(data) {
+        const card = make(data.props)
+        compare(findChild(card, "currentLabel").text, data.label)
+        compare(findChild(card, "currentText").text, data.text)
+    }
+
+    function test_a_running_step_shows_its_time_so_far() {
+        const card = make({ hostState: States.host.extracting, currentPlugin: "ExtractAlembic",
+                            lastActivity: App.now - 12 })
+        verify(findChild(card, "currentElapsed").visible)
+        compare(findChild(card, "currentElapsed").text, "12 s")
+    }
+
+    function test_a_gone_host_says_since_when_its_link_dropped() {
+        const card = make({ hostState: States.host.disconnected, connected: false,
+                            lastActivity: App.now - 70, disconnectedAt: App.now - 6 })
+        compare(findChild(card, "goneSince").text, "disconnected 6 s ago")
+        const older = make({ hostState: States.host.disconnected, connected: false,
+                             lastActivity: App.now - 70 })
+        compare(findChild(older, "goneSince").text, "no heartbeat for 1 min")
     }
 }

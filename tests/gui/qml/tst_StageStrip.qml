@@ -46,6 +46,12 @@ TestCase {
               cells: [done, done, handed, handed] },
             { tag: "finished", props: { hostState: States.host.finished, stage: "integrate" },
               cells: [done, done, done, done] },
+            { tag: "collected: the hub names no stage", props: { done: 9 },
+              cells: [done, none, none, none] },
+            { tag: "collected, restored with the collect stage",
+              props: { stage: "collect", done: 9 }, cells: [done, none, none, none] },
+            { tag: "collecting", props: { hostState: States.host.collecting, stage: "collect",
+                                          done: 3 }, cells: [current, none, none, none] },
             { tag: "disconnected mid-stage",
               props: { hostState: States.host.disconnected, stage: "extract" },
               cells: [done, done, none, none] }
