@@ -1,7 +1,9 @@
 """One connected (or once connected) host, as the hub sees and drives it.
 
 A session mirrors what its host keeps (plugins, instances, results) and
-drives it one operation at a time on its own thread: reset (with
+drives it one operation at a time on its own thread while it is connected
+(a disconnected session keeps no thread; one starts again with the next
+operation, the restore of a reconnected host): reset (with
 collection), validate, publish, hand-off, toggle, repair, actions. Each step
 is one ``process`` round trip whose reply carries the result and what changed.
 When the link drops the session stays, disconnected, with its progress; when
@@ -11,8 +13,8 @@ No Qt.
 
 from __future__ import annotations
 
+import collections
 import logging
-import queue
 import threading
 import time
 from concurrent.futures import Future
@@ -69,10 +71,10 @@ class HostSession:
         self._emit = emit
         self._on_job = on_job
         self._stop = threading.Event()
-        self._ops: queue.Queue = queue.Queue()
+        self._ops: collections.deque = collections.deque()
+        self._wake = threading.Condition()
         self._closed = False
-        self._thread = threading.Thread(target=self._work, name=f"host-{self.id}", daemon=True)
-        self._thread.start()
+        self._thread = None  # the operation thread, while there is one
 
     # -- link ---------------------------------------------------------------------
 
@@ -99,21 +101,36 @@ class HostSession:
             record.current = {"plugin": None, "instance": None}
             record.log_tail.append("disconnected: the host's link dropped", "WARNING")
         self._stop.set()
+        with self._wake:  # the thread ends once what was queued is done
+            self._wake.notify()
         self.changed()
 
     def close(self) -> None:
         self._closed = True
         self._stop.set()
-        self._ops.put(None)
+        with self._wake:
+            self._wake.notify()
+
+    @property
+    def thread(self):
+        """The thread running this session's operations, or None when it has none."""
+        return self._thread
 
     # -- operations (run on the session thread) ---------------------------------------
 
     def submit(self, func: Callable, *args) -> Future:
         future: Future = Future()
-        if self._closed:
-            future.set_exception(HostUnavailable("the hub is closing"))
-            return future
-        self._ops.put((future, func, args))
+        with self._wake:
+            if self._closed:
+                future.set_exception(HostUnavailable("the hub is closing"))
+                return future
+            self._ops.append((future, func, args))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name=f"host-{self.id}", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
         return future
 
     def require_connected(self) -> None:
@@ -128,10 +145,15 @@ class HostSession:
 
     def _work(self) -> None:
         while True:
-            item = self._ops.get()
-            if item is None:
-                return
-            future, func, args = item
+            with self._wake:
+                while not self._ops:
+                    if self._closed or not self.connected:
+                        # Nothing queued and no link (or the hub closing): a disconnected
+                        # host keeps no thread (issue 14, item 8); submit() starts another.
+                        self._thread = None
+                        return
+                    self._wake.wait()
+                future, func, args = self._ops.popleft()
             if not future.set_running_or_notify_cancel():
                 continue
             try:
