@@ -81,12 +81,15 @@ def test_a_disconnected_host_keeps_no_thread_and_gets_one_again_when_it_reconnec
         (host_id,) = [h["id"] for h in hub.hosts()]
         session = hub._session(host_id)
         assert session.thread is not None  # connected: it has its thread
+        wait_until(lambda: hub.host(host_id)["progress"]["done"] == 1, what="it collected")
         _kill([first])
         wait_until(lambda: not hub.host(host_id)["connected"], what="the host disconnected")
         wait_until(
-            lambda: session.thread is None
-            and not _threads_named(f"host-{host_id}")
-            and not _threads_named("hub-peer"),
+            lambda: (
+                session.thread is None
+                and not _threads_named(f"host-{host_id}")
+                and not _threads_named("hub-peer")
+            ),
             what="its session's and its link's threads gone",
         )
         assert hub.host(host_id)["progress"]["done"] == 1  # its record stays
