@@ -9,7 +9,7 @@ import gui_support
 import pytest
 from cli_support import run_cli
 from factories import make_job
-from gui_support import settle
+from gui_support import items, settle
 from PySide6.QtGui import QColor
 from waiting import wait_until
 
@@ -354,3 +354,35 @@ def test_a_second_app_beside_serve_says_so_and_fails(home):
         hub.close()
     assert result.returncode == 1
     assert "has no window" in result.stderr and f"kill {os.getpid()}" in result.stderr
+
+
+def test_a_tray_that_appears_after_the_app_gets_the_icon_without_a_restart(
+    qapp, qtbot, make_gui, home
+):
+    there = []  # no tray yet: a panel starts later
+    session, root = make_gui(
+        MemoryJobStore(),
+        tray_options={"probe": lambda: bool(there), "watch_ms": 20},
+    )
+    tray = desktop_of(root_engine(session)).tray
+    (menu,) = items(root, "windowMenu")
+    assert tray.available is False and tray._icon is None
+    assert menu.property("visible") is True
+    assert qapp.quitOnLastWindowClosed()  # without a tray closing the window quits
+    qtbot.wait(80)
+    assert tray._icon is None  # still looking, nothing found
+    there.append(True)
+    qtbot.waitUntil(lambda: tray.available, timeout=2000)
+    assert tray._icon is not None
+    assert not tray._watch.isActive()  # found: it stops looking
+    assert not qapp.quitOnLastWindowClosed()  # the tray keeps the app now
+    qtbot.waitUntil(lambda: menu.property("visible") is False, timeout=2000)  # the ☰ goes
+    assert tray.closeWindow() is True
+    tray.close()
+    qapp.setQuitOnLastWindowClosed(True)
+
+
+def test_an_app_told_there_is_no_tray_does_not_look_for_one(qapp, make_gui, home):
+    session, _root = make_gui(MemoryJobStore(), tray_options={"available": False})
+    tray = desktop_of(root_engine(session)).tray
+    assert not tray._watch.isActive()

@@ -19,10 +19,10 @@ log = logging.getLogger(__name__)
 class Desktop:
     """The parts of one app's desktop shell: tray, console, notifier, quit flow."""
 
-    def __init__(self, app, session, available=None, ask=None, log_buffer=None):
+    def __init__(self, app, session, available=None, ask=None, log_buffer=None, **watch):
         self.session = session
         self.console = Console(log_buffer, parent=session)
-        self.tray = Tray(app, session, available=available, ask=ask, parent=session)
+        self.tray = Tray(app, session, available=available, ask=ask, parent=session, **watch)
 
     def set_window(self, window) -> None:
         self.tray.set_window(window)
@@ -32,9 +32,10 @@ class Desktop:
         self.tray.close()
 
 
-def attach(engine, app, session, available=None, ask=None, log_buffer=None) -> Desktop:
-    """Build the desktop parts for ``engine`` (before its QML loads)."""
-    desktop = Desktop(app, session, available=available, ask=ask, log_buffer=log_buffer)
+def attach(engine, app, session, available=None, ask=None, log_buffer=None, **watch) -> Desktop:
+    """Build the desktop parts for ``engine`` (before its QML loads); ``watch``: the
+    tray's ``probe`` and ``watch_ms`` (see :class:`~pyblish_qml_queue.gui.desktop.tray.Tray`)."""
+    desktop = Desktop(app, session, available=available, ask=ask, log_buffer=log_buffer, **watch)
     DESKTOPS.attach(engine, desktop)
     # The session outlives the engine's last QML call (the window closing at shutdown);
     # the Python side of the singletons must live as long, or their slots vanish.

@@ -6,7 +6,10 @@ Resume queue, Notifications, Quit. With a tray, closing the window keeps the
 app running in it. Where no tray exists (``isSystemTrayAvailable()`` is false:
 offscreen, some Linux desktops) the window stays a normal window with the same
 menu behind the ☰ button in its header (``TrayMenuButton.qml``), closing it
-quits, and notifications go to the status line.
+quits, and notifications go to the status line. A tray that appears later (a panel
+started after the app, a desktop still loading) is watched for every
+:data:`WATCH_MS`: the icon then shows, the window's ☰ menu goes and closing the
+window keeps the app in the tray, without a restart.
 
 :func:`pyblish_qml_queue.gui.desktop.parts.attach` builds the tray and the console
 for one engine before its QML loads; QML reaches them as the ``Tray`` and
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Property, QObject, Signal, Slot
+from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtQml import QmlElement, QmlSingleton
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -45,6 +48,9 @@ from pyblish_qml_queue.gui.singletons import DESKTOPS
 
 log = logging.getLogger(__name__)
 
+#: How often a missing system tray is looked for (ms).
+WATCH_MS = 2000
+
 QML_IMPORT_NAME = "PyblishQueue.Backend"
 QML_IMPORT_MAJOR_VERSION = 1
 
@@ -57,22 +63,32 @@ class Tray(QObject):
     Args:
         app: the QApplication.
         session: the app's :class:`~pyblish_qml_queue.gui.session.Session`.
-        available: whether a system tray exists (default: ask Qt).
+        available: whether a system tray exists (default: ask Qt, and keep asking
+            while there is none).
         ask: the quit question (see :class:`~pyblish_qml_queue.gui.desktop.quitting.QuitFlow`).
+        probe: asks whether a tray exists now; while there is none it is asked every
+            ``watch_ms`` (default: Qt's answer when ``available`` is not given, else none).
     """
 
     stateChanged = Signal()
+    availableChanged = Signal()
     labelsChanged = Signal()
     notificationsChanged = Signal()
     pausedChanged = Signal()
     #: A notice was shown (or sent to the status line without a tray).
     noticeShown = Signal(dict)
 
-    def __init__(self, app, session, available=None, ask=None, parent=None):
+    def __init__(
+        self, app, session, available=None, ask=None, parent=None, probe=None, watch_ms=WATCH_MS
+    ):
         super().__init__(parent)
         self._app = app
         self._session = session
-        self._available = tray_available() if available is None else bool(available)
+        if available is None:
+            probe = probe or tray_available
+            available = probe()
+        self._available = bool(available)
+        self._probe = probe
         self._settings = settings.load()
         self._state = IDLE
         self._unseen_failures = set()
@@ -102,6 +118,11 @@ class Tray(QObject):
         if self._available:
             self._build_icon()
         app.setQuitOnLastWindowClosed(not self._available)
+        self._watch = QTimer(self)
+        self._watch.setInterval(int(watch_ms))
+        self._watch.timeout.connect(self._look_for_tray)
+        if not self._available and self._probe is not None:
+            self._watch.start()
         self._update()
 
     @staticmethod
@@ -110,7 +131,7 @@ class Tray(QObject):
 
     # -- properties ------------------------------------------------------------------
 
-    @Property(bool, constant=True)
+    @Property(bool, notify=availableChanged)
     def available(self):
         """Whether the system has a tray (else the window carries the menu)."""
         return self._available
@@ -254,6 +275,7 @@ class Tray(QObject):
         self.openJob(self._last_notice.get("jobId", ""))
 
     def close(self) -> None:
+        self._watch.stop()
         self.quit_flow.stop()
         if self._icon is not None:
             self._icon.hide()
@@ -265,6 +287,23 @@ class Tray(QObject):
             self._menu = None
 
     # -- internals ----------------------------------------------------------------------
+
+    def _look_for_tray(self) -> None:
+        """A tray appeared since the app started: show the icon there from now on."""
+        try:
+            found = bool(self._probe())
+        except Exception:  # a probe that fails is no tray yet
+            log.debug("looking for a system tray failed", exc_info=True)
+            found = False
+        if not found or self._available:
+            return
+        self._watch.stop()
+        self._available = True
+        self._build_icon()
+        self._app.setQuitOnLastWindowClosed(False)
+        self._update()
+        log.info("a system tray appeared: the app's icon is in it now")
+        self.availableChanged.emit()
 
     def _build_icon(self) -> None:
         entries = (

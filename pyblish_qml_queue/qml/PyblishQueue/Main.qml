@@ -89,6 +89,7 @@ ApplicationWindow {
                 }
             }
             TrayMenuButton {
+                objectName: "windowMenu"
                 visible: !Tray.available
                 anchors.verticalCenter: parent.verticalCenter
             }
