@@ -128,11 +128,13 @@ class HostListModel(QAbstractListModel):
     def upsert(self, snapshots) -> None:
         """Add new hosts, update known ones.
 
-        Changed hosts notify once per call: one ``dataChanged`` over the rows that
-        changed, naming only the roles that changed, so views and proxies work once
-        per batch rather than once per host.
+        Changed hosts notify once per call (the bridge calls once per GUI tick, with
+        the latest snapshot of each host): one ``dataChanged`` per changed row, naming
+        only the roles that changed in that row, so a card re-reads only what changed
+        in it (every read is a call into Python, which waits for the GIL while the
+        hub's threads are busy).
         """
-        first, last, roles = None, None, set()
+        changes = []  # (row, roles)
         for snap in snapshots:
             row = self._rows.get(snap["id"])
             if row is None:
@@ -149,11 +151,10 @@ class HostListModel(QAbstractListModel):
             self._hosts[row] = dict(snap)
             changed = [role for role, get in _GETTERS.items() if get(old) != get(snap)]
             if changed:
-                roles.update(changed)
-                first = row if first is None else min(first, row)
-                last = row if last is None else max(last, row)
-        if roles:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, 0), sorted(roles))
+                changes.append((row, changed))
+        for row, roles in changes:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, roles)
 
     def remove(self, host_ids) -> None:
         for host_id in host_ids:
@@ -200,14 +201,26 @@ class HostFilterProxy(QSortFilterProxyModel):
         self._resort.stop()
 
     def resort(self) -> None:
-        """Sort again with every host's current last activity."""
+        """Sort again with every host's current last activity, when that changes the
+        order: sorting calls ``lessThan`` (Python) for every comparison."""
         hosts = self.sourceModel()._hosts
         activity = {h["id"]: h.get("last_activity") or 0 for h in hosts}
         if activity == self._activity and self.sortColumn() == 0:
             return
+        if self.sortColumn() == 0 and self._sort_key == "activity" and self._activity:
+            if set(activity) == set(self._activity) and self._order(activity) == self._order(
+                self._activity
+            ):
+                self._activity = activity  # same places: nothing to move
+                return
         self._activity = activity
         self.invalidate()
         self.sort(0, Qt.SortOrder.AscendingOrder)
+
+    @staticmethod
+    def _order(activity) -> list:
+        """Host ids latest active first, as :meth:`lessThan` sorts them by activity."""
+        return sorted(activity, key=lambda host_id: -activity[host_id])
 
     def set_group(self, group: str) -> bool:
         return set_filter(self, "_group", group)
