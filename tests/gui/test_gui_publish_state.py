@@ -420,3 +420,42 @@ def test_the_page_offers_the_reason_to_its_disabled_hand_off_button(qapp, make_g
     (button,) = gui_support.items(root, "publishButton:handoff")
     assert button.property("available") is False
     assert button.property("whyNot") == session.publish.handoffWhyNot
+
+
+def test_plugins_with_nothing_to_process_are_not_listed_as_in_pyblish_qml():
+    items = dict(ITEMS)
+    items["plugins"] = ITEMS["plugins"] + [
+        plugin("ValidateVDB", 1.1, families=["vdbcache"]),  # no such instance
+        plugin("ExtractRender", 2.1, families=["render"], active=False, optional=True),
+    ]
+    state = PageState(items)
+    labels = [r["label"] for r in state.plugin_rows() if r["kind"] == "plugin"]
+    assert "ValidateVDB" not in labels  # "0 steps" before
+    assert "Validate" in labels and "Extract" in labels
+    assert state.row("section:Validate")["info"] == "1 plug-in"
+    # an instance toggled off keeps its plugins listed (they are compatible, only off)
+    state.toggle("cam", False)
+    state.toggle("i0", False)
+    assert "Validate" in [r["label"] for r in state.plugin_rows()]
+    # a collection that brings a vdbcache instance lists it
+    state.load_items(dict(items, instances=ITEMS["instances"] + [instance("fx", "vdbcache")]))
+    assert "ValidateVDB" in [r["label"] for r in state.plugin_rows()]
+
+
+class TwoHostsHub(SettingsHub):
+    def hosts(self):
+        return [dict(self.snapshot), dict(self.snapshot, id="h2", application="Houdini")]
+
+    def host(self, host_id):
+        return next(h for h in self.hosts() if h["id"] == host_id)
+
+
+def test_the_comment_box_closes_on_another_hosts_page(qapp, make_gui):
+    session, root = make_gui(MemoryJobStore(), TwoHostsHub({}))
+    session.app.openHost("h1")
+    settle(qapp, session)
+    (page,) = gui_support.items(root, "publishPage")
+    page.setProperty("commenting", True)
+    session.app.openHost("h2")
+    settle(qapp, session)
+    assert page.property("commenting") is False

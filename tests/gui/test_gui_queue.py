@@ -12,6 +12,7 @@ from waiting import wait_until
 from pyblish_qml_queue.common.states import HostState
 from pyblish_qml_queue.gui import sample
 from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.memory import MemoryJobStore
 from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
@@ -402,9 +403,7 @@ def _left(item):
     return item.mapToScene(item.boundingRect().topLeft()).x()
 
 
-def test_at_the_smallest_sizes_the_queue_page_shows_every_column_and_button(
-    qapp, store, make_gui
-):
+def test_at_the_smallest_sizes_the_queue_page_shows_every_column_and_button(qapp, store, make_gui):
     ids = [add(store, sample.sample_payload(n)) for n in range(4)]
     session, root = make_gui(store)
     root.show()
@@ -429,3 +428,29 @@ def test_at_the_smallest_sizes_the_queue_page_shows_every_column_and_button(
             if b.isVisible() and b.property("text") in ("Pause", "Resume")
         )
         assert _right(status) < _left(pause)
+
+
+def test_the_job_counts_follow_the_search_and_filters(qapp, make_gui):
+    store = MemoryJobStore()
+    sample.fill_store(store, 12)
+    session, root = make_gui(store)
+    settle(qapp, session)
+    queue = session.queue
+    everything = dict(queue.counts)
+    assert everything["shown"] == everything["total"] == 12
+    title = session.jobs.rows()[0]["title"]
+    queue.setSearch(title)
+    settle(qapp, session)
+    shown = session.job_proxy.rowCount()
+    assert 0 < shown < 12
+    assert queue.counts["shown"] == shown and queue.counts["total"] == 12
+    assert queue.counts["active"] + queue.counts["finished"] == shown
+    (text,) = gui_support.items(root, "jobCounts")
+    assert text.property("text").startswith(f"{shown} of 12 jobs · ")
+    queue.setSearch("")
+    settle(qapp, session)
+    assert queue.counts == everything
+    queue.setStateFilter("finished")
+    settle(qapp, session)
+    assert queue.counts["active"] == 0
+    assert queue.counts["finished"] == queue.counts["shown"] == everything["finished"]

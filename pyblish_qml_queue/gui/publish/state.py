@@ -81,6 +81,14 @@ class PageState:
             #: The last repair run since the last step: {plugin, label, ok, failed, error}.
             self.last_repair: Optional[dict] = None
         self._pairs = {pid: self._count_pairs(p) for pid, p in self.plugins.items()}
+        # As pyblish-qml, an instance plugin no collected instance is compatible with (on
+        # or off) is not listed; worked out here, once per collection, not per row.
+        instances = list(self.instances.values())
+        self._unlisted = {
+            pid
+            for pid, p in self.plugins.items()
+            if p.get("instanceEnabled") and not any(plan.compatible(p, i) for i in instances)
+        }
 
     def _count_pairs(self, plugin: dict) -> int:
         if not plugin.get("active", True):
@@ -382,6 +390,8 @@ class PageState:
     def _stages(self) -> dict:
         groups: dict = {s: [] for s in STAGES}
         for plugin in sorted(self.plugins.values(), key=lambda p: p["order"]):
+            if plugin["id"] in self._unlisted and plugin["id"] not in self.item_results:
+                continue  # nothing to process (a result would still show it)
             groups[stage_name(plugin["order"])].append(plugin)
         return {s: m for s, m in groups.items() if m}
 

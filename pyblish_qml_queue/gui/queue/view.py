@@ -152,16 +152,19 @@ class Queue(QObject):
     def setStateFilter(self, state):
         if self._session.job_proxy.set_state(state):
             self.filterChanged.emit()
+            self.recount()  # the counts are of the jobs the filters let through
 
     @Slot(str)
     def setHostFilter(self, host):
         if self._session.job_proxy.set_host(host):
             self.filterChanged.emit()
+            self.recount()  # the counts are of the jobs the filters let through
 
     @Slot(str)
     def setSearch(self, text):
         if self._session.job_proxy.set_search(text):
             self.filterChanged.emit()
+            self.recount()  # the counts are of the jobs the filters let through
 
     @Slot(str)
     def setLogLevel(self, level):
@@ -386,7 +389,17 @@ class Queue(QObject):
     def recount(self):
         jobs = self._session.jobs
         total, active = jobs.rowCount(), jobs.active_count()
-        counts = {"total": total, "active": active, "finished": total - active}
+        proxy = self._session.job_proxy
+        shown = proxy.rowCount()
+        if shown != total or proxy._state or proxy._host or proxy._search:
+            # filtered: count what the list shows (active rows sort before the history)
+            keys = jobs._keys
+            active = sum(
+                1 for n in range(shown) if keys[proxy.mapToSource(proxy.index(n, 0)).row()][0] < 2
+            )
+        else:
+            shown = total
+        counts = {"total": total, "shown": shown, "active": active, "finished": shown - active}
         set_and_notify(self, "_counts", counts, self.countsChanged)
         choices = sorted(app for app, n in jobs.app_counts.items() if n > 0)
         set_and_notify(self, "_host_choices", choices, self.hostChoicesChanged)

@@ -15,6 +15,12 @@ Item {
 
     objectName: "publishPage"
 
+    // The comment box belongs to one host's page: another host's opens closed.
+    Connections {
+        target: Publish
+        function onHostChanged() { page.commenting = false }
+    }
+
     ColumnLayout {
         anchors.fill: parent
         spacing: 0

@@ -91,7 +91,10 @@ Item {
                 Layout.fillWidth: true
             }
             Text {
-                text: Format.plural(Queue.counts.total || 0, "job") + " · "
+                objectName: "jobCounts"
+                text: ((Queue.counts.shown || 0) !== (Queue.counts.total || 0)
+                       ? (Queue.counts.shown || 0) + " of " : "")
+                      + Format.plural(Queue.counts.total || 0, "job") + " · "
                       + (Queue.counts.active || 0) + " active · "
                       + (Queue.counts.finished || 0) + " finished"
                 color: Theme.textDim
