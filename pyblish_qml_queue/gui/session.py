@@ -214,6 +214,7 @@ class Session(QObject):
         self._sync.stop()
         self.app.stop()
         self.host_proxy.stop()
+        self.hosts.stop()
         if self._unsubscribe is not None:
             try:
                 self._unsubscribe()

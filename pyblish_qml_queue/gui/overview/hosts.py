@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -86,10 +87,20 @@ class HostListModel(QAbstractListModel):
 
     countChanged = Signal()
 
+    #: GUI time (s) one call spends telling views of changed rows; the rows left over
+    #: are told a moment later (oldest first). With 50 hosts publishing at once, 50
+    #: cards redrawn in one go held the GUI for hundreds of ms (benchmarks/bench_hosts.py).
+    NOTIFY_BUDGET = 0.020
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self._hosts = []  # snapshots
         self._rows = {}  # host id -> row
+        self._told = {}  # host id -> the snapshot views were last told of (rows pending)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(10)
+        self._later.timeout.connect(self._notify)
 
     # -- Qt interface ----------------------------------------------------------
 
@@ -120,6 +131,7 @@ class HostListModel(QAbstractListModel):
     def set_hosts(self, snapshots) -> None:
         """Replace every row (start-up only)."""
         self.beginResetModel()
+        self._told.clear()
         self._hosts = [dict(s) for s in snapshots]
         self._reindex()
         self.endResetModel()
@@ -130,11 +142,10 @@ class HostListModel(QAbstractListModel):
 
         Changed hosts notify once per call (the bridge calls once per GUI tick, with
         the latest snapshot of each host): one ``dataChanged`` per changed row, naming
-        only the roles that changed in that row, so a card re-reads only what changed
-        in it (every read is a call into Python, which waits for the GIL while the
-        hub's threads are busy).
+        only the roles that changed in that row since views were last told, so a card
+        re-reads only what changed in it. Rows beyond :attr:`NOTIFY_BUDGET` are told
+        10 ms later (their data is current at once).
         """
-        changes = []  # (row, roles)
         for snap in snapshots:
             row = self._rows.get(snap["id"])
             if row is None:
@@ -148,16 +159,36 @@ class HostListModel(QAbstractListModel):
             old = self._hosts[row]
             if old == snap:
                 continue
+            self._told.setdefault(snap["id"], old)
             self._hosts[row] = dict(snap)
-            changed = [role for role, get in _GETTERS.items() if get(old) != get(snap)]
-            if changed:
-                changes.append((row, changed))
-        for row, roles in changes:
-            index = self.index(row, 0)
-            self.dataChanged.emit(index, index, roles)
+        self._notify()
+
+    def _notify(self) -> None:
+        """Tell views of the pending rows, oldest first, within :attr:`NOTIFY_BUDGET`."""
+        started = time.perf_counter()
+        while self._told:
+            host_id = next(iter(self._told))
+            told = self._told.pop(host_id)
+            row = self._rows.get(host_id)
+            if row is None:
+                continue
+            snap = self._hosts[row]
+            roles = [role for role, get in _GETTERS.items() if get(told) != get(snap)]
+            if roles:
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index, roles)
+            if self._told and time.perf_counter() - started > self.NOTIFY_BUDGET:
+                self._later.start()
+                return
+
+    def stop(self) -> None:
+        """Stop the timer of rows told later (the session is closing)."""
+        self._later.stop()
+        self._told.clear()
 
     def remove(self, host_ids) -> None:
         for host_id in host_ids:
+            self._told.pop(host_id, None)
             row = self._rows.get(host_id)
             if row is None:
                 continue
