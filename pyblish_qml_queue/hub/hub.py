@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from pyblish_qml_queue.common import paths, spool, wire
+from pyblish_qml_queue.common import spool, wire
 from pyblish_qml_queue.common.wire import handoff
 from pyblish_qml_queue.common.wire.peer import Peer
 from pyblish_qml_queue.hub import dispatch
@@ -361,9 +361,10 @@ class Hub:
             payload = handoff.read(job_id)
             Job.from_payload(payload)
         except FileNotFoundError:
-            if os.path.exists(os.path.join(paths.spool_dir(), job_id + spool.SUFFIX)):
-                return {"job_id": job_id}  # taken before (a retried request)
-            raise wire.RemoteError(wire.FAILED, f"no job {job_id} was handed off by reference")
+            # Taken before: a request retried after its answer was lost (the job is in the
+            # spool, or stored and its file removed already).
+            log.info("job %s was taken already (a retried hand-off)", job_id)
+            return {"job_id": job_id}
         except Exception as error:
             handoff.discard(job_id)
             log.warning("refused a job: %s", error)

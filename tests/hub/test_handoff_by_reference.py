@@ -101,3 +101,17 @@ def test_a_big_job_hand_off_logs_its_progress(home, monkeypatch, small_limits, c
     caplog.set_level("INFO", logger=submit_module.__name__)
     assert submit_module.hand_off(make_payload(n_steps=2)) == "link"
     assert any("100% of" in r.getMessage() for r in caplog.records)
+
+
+def test_a_retried_hand_off_of_a_job_taken_already_answers_its_id(home):
+    stored = []
+    hub = Hub(on_job=lambda payload: stored.append(payload["id"]) or payload["id"])
+    hub.start()
+    payload = make_payload(n_steps=2)
+    try:
+        assert link.try_handoff(payload, spooled=_written(payload)) is True
+        wait_until(lambda: stored == [payload["id"]] and _files(home) == [], what="stored")
+        assert link.try_handoff(payload, spooled=payload["id"]) is True  # the answer was lost
+    finally:
+        hub.close()
+    assert stored == [payload["id"]]
