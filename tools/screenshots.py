@@ -116,7 +116,10 @@ def publish_shots(app, out):
         deadline = time.monotonic() + timeout
         while not until():
             if time.monotonic() > deadline:
-                raise SystemExit("screenshots: timed out waiting for the hosts")
+                raise SystemExit(
+                    "screenshots: timed out waiting for the hosts (page: "
+                    f"{page.status!r}, state {page.host.get('state')!r}, can {page.can})"
+                )
             session.bridge.drain()
             page.drain()
             app.processEvents()
@@ -184,7 +187,10 @@ def publish_shots(app, out):
         button = [i for i in _walk(root.contentItem()) if i.objectName() == "publishButton:handoff"]
         centre = button[0].mapToScene(button[0].boundingRect().center()).toPoint()
         QTest.mouseMove(root, QPoint(centre.x(), centre.y()))
-        app.processEvents()
+        until = time.monotonic() + 0.8  # tips show after a hover of 500 ms
+        while time.monotonic() < until:
+            app.processEvents()
+            time.sleep(0.02)
         shot("publish-validated.png")
         QTest.mouseMove(root, QPoint(10, 300))
 
