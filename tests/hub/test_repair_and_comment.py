@@ -50,12 +50,17 @@ def test_repair_receives_each_failed_instance_in_order(hub, procs, tmp_path):
     hub.repair(host["id"], plugins["ValidateScene"])
     wait_until(lambda: len(lines()) >= 3, what="the context repair")
     assert lines() == ["thing a", "thing c", "scene Context"]
-    repaired = [
-        (r["plugin_name"], r["instance_name"], r["success"])
-        for r in hub.results(host["id"])
-        if r["kind"] == "repair"
-    ]
-    assert repaired == [
+
+    def repaired():
+        return [
+            (r["plugin_name"], r["instance_name"], r["success"])
+            for r in hub.results(host["id"])
+            if r["kind"] == "repair"
+        ]
+
+    # the plugin writes its line before its result comes back to the hub: wait for that
+    wait_until(lambda: len(repaired()) >= 3, what="the repair results")
+    assert repaired() == [
         ("ValidateThing", "a", True),
         ("ValidateThing", "c", True),
         ("ValidateScene", None, True),
