@@ -20,7 +20,7 @@ import time
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
 
 from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
-from pyblish_qml_queue.gui.filtering import set_filter
+from pyblish_qml_queue.gui.filtering import refilter
 from pyblish_qml_queue.gui.rowmodel import RowListModel, role_ids
 from pyblish_qml_queue.queue import model as jobs_model
 from pyblish_qml_queue.queue.store import JobNotFound
@@ -57,11 +57,15 @@ ACTIVE = (jobs_model.RUNNING, jobs_model.WAITING)
 
 def order_key(job) -> tuple:
     """Where a job sorts in the Queue page (see module docstring)."""
-    if job.state in ACTIVE:
-        return (0, job.started or job.created, job.position)
-    if job.state in jobs_model.CLAIMABLE:
-        return (1, job.position, job.created)
-    return (2, -(job.finished or job.updated or job.created), job.position)
+    return _order(job.state, job.started, job.created, job.position, job.finished, job.updated)
+
+
+def _order(state, started, created, position, finished, updated) -> tuple:
+    if state in ACTIVE:
+        return (0, started or created, position)
+    if state in jobs_model.CLAIMABLE:
+        return (1, position, created)
+    return (2, -(finished or updated or created), position)
 
 
 def step_label(step) -> str:
@@ -113,6 +117,50 @@ def summarize(job, live=None) -> dict:
     }
 
 
+def listed_row(values, share) -> dict:
+    """The row of a job from a store's ``listing()`` tuple (``rows.LISTING_COLUMNS``): what
+    :func:`summarize` makes of the same job listed by ``jobs()``, ``current`` left "".
+
+    ``share``: a dict through which equal values (states, hosts, users, fractions) share
+    one object.
+    """
+    (job_id, title, state, application, version, machine, user, created, updated, started,
+     finished, position, attempts, max_attempts, error, cancel, done, total) = values  # fmt: skip
+    same = share.setdefault
+    application, version = str(application or ""), str(version or "")
+    machine, user = str(machine or ""), str(user or "")
+    progress = done / total if total else 0.0
+    return {
+        "jobId": job_id,
+        "title": title,
+        "state": same(state, state),
+        "application": same(application, application),
+        "version": same(version, version),
+        "machine": same(machine, machine),
+        "user": same(user, user),
+        "created": float(created or 0.0),
+        "started": float(started or 0.0),
+        "finished": float(finished or 0.0),
+        "attempts": int(attempts),
+        "maxAttempts": int(max_attempts),
+        "done": done,
+        "total": total,
+        "progress": same(progress, progress),
+        "current": "",
+        "error": same(error, error) if error else "",
+        "queueNumber": 0,
+        "cancelRequested": bool(cancel),
+        "_key": _order(state, started, created, position, finished, updated),
+    }
+
+
+def search_text(row) -> str:
+    """What the Queue search looks in, lowercase."""
+    return " ".join(
+        (row["title"], row["application"], row["machine"], row["user"], row["jobId"])
+    ).lower()
+
+
 class JobListModel(RowListModel):
     """Every job in the store, updated row by row from events."""
 
@@ -127,7 +175,12 @@ class JobListModel(RowListModel):
         super().__init__(parent)
         self._store = store  # self._rows: summaries, sorted by "_key"
         self._keys = []  # the "_key" of each row, for bisect
-        self._index = {}  # job id -> row
+        self._index = {}  # job id -> row (rows from self._stale_from on may have moved)
+        self._stale_from = None
+        #: job id -> its running step's last progress event, beside the rows, not in them:
+        #: a row then has 20 keys, 21 with its search text, and a dict of up to 21 keys
+        #: takes 464 bytes where one of 22 takes 832 (100,000 rows: 37 MB).
+        self._live = {}
         self._queue_numbers_dirty = False
         #: Jobs per state and per application, kept up to date row by row.
         self.state_counts = collections.Counter()
@@ -139,11 +192,19 @@ class JobListModel(RowListModel):
     # -- reading ---------------------------------------------------------------
 
     def row_of(self, job_id: str) -> int:
-        return self._index.get(job_id, -1)
+        row = self._at(job_id)
+        return -1 if row is None else row
 
     def summary(self, job_id: str) -> dict:
-        """The row of a job (KeyError if not shown)."""
-        return self._rows[self._index[job_id]]
+        """A copy of the row of a job, with its running step's last progress event under
+        ``_live`` (KeyError if not shown)."""
+        row = self._at(job_id)
+        if row is None:
+            raise KeyError(job_id)
+        summary = dict(self._rows[row])
+        summary.pop("_text", None)
+        summary["_live"] = self._live.get(job_id)
+        return summary
 
     def active_count(self) -> int:
         """Jobs running, waiting or queued (the rows before the history)."""
@@ -166,27 +227,43 @@ class JobListModel(RowListModel):
     def load(self) -> None:
         """Read every job from the store (start-up, or an explicit reload)."""
         self._read_at.clear()
+        self._live.clear()
         self._loaded_at = time.monotonic()
         rows = []
-        for job in self._store.jobs():
-            if job.state in ACTIVE:
-                job = self._store.get(job.id)  # a few; their current step shows
-            row = summarize(job)
-            if row["current"] is None:
-                row["current"] = ""
-            rows.append(row)
+        listing = getattr(self._store, "listing", None)
+        if listing is not None:  # tuples, no Job built nor JSON parsed per job
+            share = {}
+            for values in listing():
+                if values[2] in ACTIVE:
+                    rows.append(self._summary_of(self._store.get(values[0])))
+                else:
+                    rows.append(listed_row(values, share))
+        else:
+            for job in self._store.jobs():
+                if job.state in ACTIVE:
+                    job = self._store.get(job.id)
+                rows.append(self._summary_of(job))
         rows.sort(key=lambda r: r["_key"])
         self.beginResetModel()
         self._rows = rows
         self._keys = [r["_key"] for r in rows]
         self.state_counts.clear()
         self.app_counts.clear()
-        for row in rows:
-            self._count(row, 1)
-        self._reindex()
+        self.state_counts.update(row["state"] for row in rows)  # as _count(row, 1) for each
+        self.app_counts.update(row["application"] for row in rows if row["application"])
+        self._index = {row["jobId"]: n for n, row in enumerate(rows)}
+        self._stale_from = None
         self._number(notify=False)
         self.endResetModel()
         self.countChanged.emit()
+
+    @staticmethod
+    def _summary_of(job) -> dict:
+        row = summarize(job)  # an active job read whole: its current step shows
+        del row["_live"]
+        if row["current"] is None:
+            row["current"] = ""
+        return row
 
     def refresh(self, ids, live=None) -> dict:
         """Read the named jobs again from the store and update their rows.
@@ -223,9 +300,7 @@ class JobListModel(RowListModel):
         now = time.monotonic()
         for job in jobs:
             self._read_at[job.id] = now
-            row = self._index.get(job.id)
-            old_live = self._rows[row]["_live"] if row is not None else None
-            self._put(summarize(job, old_live))
+            self._put(summarize(job, self._live.get(job.id)))
             ids.append(job.id)
         self._number()
         if ids:
@@ -247,8 +322,7 @@ class JobListModel(RowListModel):
             if job is None:
                 self._remove(job_id)
             else:
-                row = self._index.get(job_id)
-                self._put(summarize(job, self._rows[row]["_live"] if row is not None else None))
+                self._put(summarize(job, self._live.get(job_id)))
             applied.append(job_id)
         self._number()
         if applied:
@@ -258,7 +332,7 @@ class JobListModel(RowListModel):
     def progress(self, events) -> None:
         """Move running steps' bars from progress events (``{job_id: event}``), no store read."""
         for job_id, event in events.items():
-            row = self._index.get(job_id)
+            row = self._at(job_id)
             if row is None:
                 continue
             old = self._rows[row]
@@ -267,7 +341,7 @@ class JobListModel(RowListModel):
                 fraction = min(max(float(event.get("fraction") or 0.0), 0.0), 1.0)
             except (TypeError, ValueError):
                 continue
-            old["_live"] = event
+            self._live[job_id] = event
             value = (old["done"] + fraction) / total if total else 0.0
             if value != old["progress"]:
                 old["progress"] = value
@@ -277,7 +351,12 @@ class JobListModel(RowListModel):
 
     def _put(self, new: dict) -> None:
         job_id = new["jobId"]
-        row = self._index.get(job_id)
+        live = new.pop("_live", None)
+        if live is not None:
+            self._live[job_id] = live
+        else:
+            self._live.pop(job_id, None)
+        row = self._at(job_id) if job_id in self._index else None
         if row is None:
             if new["current"] is None:
                 new["current"] = ""
@@ -286,7 +365,8 @@ class JobListModel(RowListModel):
             self._rows.insert(at, new)
             self._keys.insert(at, new["_key"])
             self._count(new, 1)
-            self._reindex(at)
+            self._index[job_id] = at
+            self._moved_from(at)
             self.endInsertRows()
             self.countChanged.emit()
             self._queue_numbers_dirty = True
@@ -317,7 +397,7 @@ class JobListModel(RowListModel):
         self.replace_row(row, new)
 
     def _remove(self, job_id: str) -> None:
-        row = self._index.get(job_id)
+        row = self._at(job_id)
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
@@ -325,15 +405,31 @@ class JobListModel(RowListModel):
         del self._rows[row]
         del self._keys[row]
         del self._index[job_id]
-        self._reindex(row)
+        self._live.pop(job_id, None)
+        self._moved_from(row)
         self.endRemoveRows()
         self.countChanged.emit()
         self._queue_numbers_dirty = True
 
     def _reindex(self, start: int = 0, stop=None) -> None:
+        if stop is None:
+            self._stale_from = None
         stop = len(self._rows) if stop is None else stop
         for n in range(start, stop):
             self._index[self._rows[n]["jobId"]] = n
+
+    def _moved_from(self, row: int) -> None:
+        """Rows from ``row`` on moved (an insert or a removal): their numbers in the index
+        are put right when next asked for (:meth:`_at`), so a batch of inserts renumbers
+        the rows once, not once per insert."""
+        if self._stale_from is None or row < self._stale_from:
+            self._stale_from = row
+
+    def _at(self, job_id: str):
+        """The job's row now, None if not shown."""
+        if self._stale_from is not None:
+            self._reindex(self._stale_from)
+        return self._index.get(job_id)
 
     def _number(self, notify: bool = True) -> None:
         """Give active and queued rows their 1-based place (the '#' column)."""
@@ -367,20 +463,67 @@ class JobFilterProxy(QSortFilterProxyModel):
         self._state = ""
         self._host = ""
         self._search = ""
+        self._jobs = source  # not self.sourceModel(): a Qt call per row per filter change
+        self._accepted = None  # each row's answer, only while every row is re-filtered
         self.setSourceModel(source)
         self.setDynamicSortFilter(True)
 
     def set_state(self, state: str) -> bool:
-        return set_filter(self, "_state", state)
+        return self._set("_state", state)
 
     def set_host(self, host: str) -> bool:
-        return set_filter(self, "_host", host)
+        return self._set("_host", host)
 
     def set_search(self, text: str) -> bool:
-        return set_filter(self, "_search", text.strip().lower())
+        return self._set("_search", text.strip().lower())
+
+    def _set(self, attr: str, value) -> bool:
+        """Set a filter value and re-filter; False when it was ``value``.
+
+        What each row's answer is gets worked out for every row at once (list
+        comprehensions), so the call Qt makes per row during the re-filter only looks it
+        up: at 100,000 jobs the Python run per row per keystroke is what a keystroke cost.
+        """
+        if getattr(self, attr) == value:
+            return False
+
+        def change():
+            setattr(self, attr, value)
+            self._accepted = self._accept_all()
+
+        try:
+            refilter(self, change)
+        finally:
+            self._accepted = None  # rows inserted or changed later are asked one by one
+        return True
+
+    def _accept_all(self) -> list:
+        """:meth:`filterAcceptsRow`'s answer for every row, in the source's order."""
+        rows = self._jobs._rows
+        accepted = [True] * len(rows)
+        if self._state:
+            group = STATE_GROUPS.get(self._state)
+            if group is None:
+                group = (self._state,)
+            accepted = [row["state"] in group for row in rows]
+        if self._host:
+            host = self._host
+            accepted = [
+                ok and host in (row["application"], row["machine"])
+                for ok, row in zip(accepted, rows)
+            ]
+        if self._search:
+            search = self._search
+            accepted = [
+                ok and search in (row.get("_text") or _with_text(row))
+                for ok, row in zip(accepted, rows)
+            ]
+        return accepted
 
     def filterAcceptsRow(self, source_row, parent):
-        row = self.sourceModel()._rows[source_row]
+        if self._accepted is not None:  # during a re-filter of every row
+            return self._accepted[source_row]
+        row = self._jobs._rows[source_row]
         if self._state:
             group = STATE_GROUPS.get(self._state)
             if group is not None:
@@ -391,8 +534,12 @@ class JobFilterProxy(QSortFilterProxyModel):
         if self._host and self._host not in (row["application"], row["machine"]):
             return False
         if self._search:
-            hay = " ".join(
-                (row["title"], row["application"], row["machine"], row["user"], row["jobId"])
-            ).lower()
-            return self._search in hay
+            return self._search in (row.get("_text") or _with_text(row))
         return True
+
+
+def _with_text(row) -> str:
+    """The row's :func:`search_text`, made at its first search and kept in the row (until
+    the row is replaced)."""
+    text = row["_text"] = search_text(row)
+    return text

@@ -14,7 +14,7 @@ from pyblish_qml_queue.queue.model import Job, Step
 JOB_INSERT_COLUMNS = (
     "id, title, state, payload, host, host_application, host_machine, created, updated, "
     "started, finished, attempts, max_attempts, owner, lease_until, error, cancel_requested, "
-    "steps_done, steps_total, secret, resume"
+    "steps_done, steps_total, secret, resume, host_version, host_user"
 )
 #: The columns :func:`job_from_row` reads, with the payload at 3.
 JOB_COLUMNS = (
@@ -26,6 +26,13 @@ JOB_COLUMNS = (
 SUMMARY_COLUMNS = (
     "id, title, state, host, created, updated, started, finished, position, attempts, "
     "max_attempts, owner, lease_until, error, cancel_requested, steps_done, steps_total"
+)
+#: The columns :meth:`~.store.SQLiteJobStore.listing` returns: what a list of jobs shows,
+#: the host's fields as :func:`listed_text` stored them (no JSON to parse per job).
+LISTING_COLUMNS = (
+    "id, title, state, host_application, host_version, host_machine, host_user, created, "
+    "updated, started, finished, position, attempts, max_attempts, error, cancel_requested, "
+    "steps_done, steps_total"
 )
 #: The columns :func:`step_from_row` reads and :func:`step_values` fills (after job_id).
 STEP_COLUMNS = (
@@ -41,6 +48,20 @@ def placeholders(columns: str) -> str:
 
 def dumps(value) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
+
+
+_decode = json.JSONDecoder().raw_decode
+
+
+def loads(text: str):
+    """``json.loads`` of what :func:`dumps` wrote (no surrounding blanks, so no scans for them)."""
+    return _decode(text)[0]
+
+
+def listed_text(value) -> Optional[str]:
+    """A host field as its listing column holds it: ``str(value)``, None when empty (a list
+    shows ``str(value or "")``, as it would from the host's JSON)."""
+    return str(value) if value else None
 
 
 def job_values(job: Job, now: float) -> tuple:
@@ -68,6 +89,8 @@ def job_values(job: Job, now: float) -> tuple:
         len(job.steps),
         job.secret,
         int(bool(job.resume)),
+        listed_text(host.get("version")),
+        listed_text(host.get("user")),
     )
 
 
@@ -109,7 +132,7 @@ def job_from_row(row, steps: list) -> Job:
 
 def summary_from_row(row) -> Job:
     """A listed job (no steps, only the host in its payload) from a SUMMARY_COLUMNS row."""
-    return _job(row, {"host": json.loads(row[3])}, [], step_counts=(row[15], row[16]))
+    return _job(row, {"host": loads(row[3])}, [], step_counts=(row[15], row[16]))
 
 
 def _job(row, payload: dict, steps: list, step_counts: Optional[tuple] = None) -> Job:

@@ -7,6 +7,7 @@ then moves it aside (:func:`move_aside`) and starts a fresh one.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -16,6 +17,7 @@ import time
 from typing import Callable
 
 from pyblish_qml_queue.queue import model
+from pyblish_qml_queue.queue.sqlite.rows import listed_text
 from pyblish_qml_queue.queue.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -114,10 +116,24 @@ def schema_v2(conn: sqlite3.Connection) -> None:
     )
 
 
+def schema_v3(conn: sqlite3.Connection) -> None:
+    """The host's version and user as columns (filled now from the jobs already stored), so
+    a listing of every job reads no JSON per job (``SQLiteJobStore.listing``)."""
+    conn.execute("ALTER TABLE jobs ADD COLUMN host_version TEXT")
+    conn.execute("ALTER TABLE jobs ADD COLUMN host_user TEXT")
+    hosts = conn.execute("SELECT id, host FROM jobs").fetchall()
+    values = []
+    for job_id, text in hosts:
+        host = json.loads(text)
+        host = host if isinstance(host, dict) else {}
+        values.append((listed_text(host.get("version")), listed_text(host.get("user")), job_id))
+    conn.executemany("UPDATE jobs SET host_version = ?, host_user = ? WHERE id = ?", values)
+
+
 #: Schema migrations, applied in order at open: entry ``n`` takes a file from schema
 #: ``n`` to ``n + 1``. Each is a sequence of SQL statements or a callable taking the
 #: connection; all run in one transaction. Append, never edit.
-MIGRATIONS = (SCHEMA_V1, schema_v2)
+MIGRATIONS = (SCHEMA_V1, schema_v2, schema_v3)
 
 
 class Corrupt(Exception):

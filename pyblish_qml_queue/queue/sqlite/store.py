@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import copy
 import logging
-import sqlite3  # noqa: F401 - kept in this module's namespace: tests reach sqlite3 through it
+import sqlite3  # tests reach sqlite3 through this module's namespace too
 import time
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from pyblish_qml_queue.common import paths
 from pyblish_qml_queue.queue import model, rules
@@ -123,6 +123,22 @@ class SQLiteJobStore(JobStore):
             sql += " LIMIT ?"
             args.append(int(limit))
         return [rows.summary_from_row(row) for row in self._file.read(sql, args)]
+
+    def listing(self) -> Iterator[tuple]:
+        """Every job as a tuple of ``rows.LISTING_COLUMNS``, in no particular order.
+
+        What the Queue page's list needs of each job, without building a
+        :class:`~.model.Job` or parsing JSON per job (``jobs()`` does both), and read as
+        it is iterated: 100,000 jobs are never all held as tuples at once. One statement,
+        so one consistent snapshot of the file; iterate it to the end on this thread.
+
+        Raises:
+            StoreError: as the other reads do.
+        """
+        try:
+            yield from self._connection().execute(f"SELECT {rows.LISTING_COLUMNS} FROM jobs")
+        except sqlite3.Error as exc:
+            raise self._file._error(exc) from exc
 
     def counts(self) -> dict:
         return dict(self._file.read("SELECT state, COUNT(*) FROM jobs GROUP BY state"))
