@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -177,6 +178,13 @@ def main(argv=None):
         return child(args.child, args.started)
 
     folder = tempfile.mkdtemp(prefix="bench-history-")
+    try:
+        return measure(args, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # 160 MiB at 100,000 jobs
+
+
+def measure(args, folder):
     os.environ["PYBLISH_QML_QUEUE_HOME"] = folder
     empty_db = os.path.join(folder, "empty.db")
     full_db = os.path.join(folder, "full.db")
@@ -184,7 +192,7 @@ def main(argv=None):
     t = time.perf_counter()
     build_store(full_db, args.jobs)
     size = os.path.getsize(full_db) / 2**20
-    print(f"store: {args.jobs} jobs in {time.perf_counter() - t:.1f} s, {size:.0f} MiB ({folder})")
+    print(f"store: {args.jobs} jobs in {time.perf_counter() - t:.1f} s, {size:.0f} MiB")
 
     empty = run_child(empty_db)
     full = run_child(full_db)
