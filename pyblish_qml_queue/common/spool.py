@@ -51,12 +51,35 @@ def write_job(payload, folder=None):
         data = json.dumps(payload, allow_nan=False).encode("utf-8")
     except RecursionError:
         raise ValueError("job %s is nested too deeply to be handed off" % job_id)
-    tmp = os.path.join(folder, ".%s%s.tmp" % (job_id, SUFFIX))
-    final = os.path.join(folder, job_id + SUFFIX)
+    final = write_atomic(os.path.join(folder, job_id + SUFFIX), data)
+    log.info("spooled job %s to %s", job_id, final)
+    return final
+
+
+#: Bytes written between two progress calls of :func:`write_atomic`.
+CHUNK = 8 * 1024 * 1024
+
+
+def write_atomic(final, data, progress=None):
+    """Write ``data`` to ``final`` so a reader sees all of it or nothing.
+
+    A temporary ``.<name>.tmp`` beside it (0600), flushed and fsynced, renamed in
+    one step, then the folder fsynced (POSIX). ``progress(done, total)`` is
+    called after each :data:`CHUNK` bytes.
+
+    Returns:
+        str: ``final``.
+    """
+    folder = os.path.dirname(final)
+    tmp = os.path.join(folder, ".%s.tmp" % os.path.basename(final))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            view = memoryview(data)
+            for start in range(0, len(data), CHUNK):
+                f.write(view[start : start + CHUNK])
+                if progress is not None:
+                    progress(min(len(data), start + CHUNK), len(data))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, final)
@@ -67,7 +90,6 @@ def write_job(payload, folder=None):
             pass
         raise
     _fsync_folder(folder)
-    log.info("spooled job %s to %s", job_id, final)
     return final
 
 

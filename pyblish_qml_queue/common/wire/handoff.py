@@ -30,8 +30,6 @@ INLINE_LIMIT = 1 << 20
 INLINE_STEPS = 1000
 #: The suffix of a job handed off by reference, before the app took it.
 SUFFIX = ".handoff"
-#: Bytes written between two progress lines.
-CHUNK = 8 << 20
 
 
 def path(job_id, folder=None):
@@ -55,27 +53,7 @@ def write(data, job_id, folder=None, progress=None):
     folder = os.path.dirname(final)
     if not os.path.isdir(folder):
         os.makedirs(folder, mode=0o700, exist_ok=True)
-    tmp = os.path.join(folder, ".%s%s.tmp" % (job_id, SUFFIX))
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            view = memoryview(data)
-            for start in range(0, len(data), CHUNK):
-                f.write(view[start : start + CHUNK])
-                if progress is not None:
-                    progress(min(len(data), start + CHUNK), len(data))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
-    spool._fsync_folder(folder)
-    return final
+    return spool.write_atomic(final, data, progress)
 
 
 def read(job_id, folder=None):
