@@ -5,6 +5,9 @@ import subprocess
 import sys
 
 from conftest import ROOT
+from factories import make_payload
+
+from pyblish_qml_queue.queue.model import Job
 
 
 def run_cli(*args, home=None, timeout=60, env=None):
@@ -28,3 +31,20 @@ def run_cli(*args, home=None, timeout=60, env=None):
         text=True,
         timeout=timeout,
     )
+
+
+OWNER = "test-machine:1:feed"
+
+
+def add_job(store, **kwargs):
+    """Add a job made by ``make_payload(**kwargs)`` to ``store`` and return its id."""
+    job = Job.from_payload(make_payload(**kwargs))
+    store.add(job)
+    return job.id
+
+
+def end_job(store, job_id, state, error=None):
+    """Run a job to ``state`` through the store as an executor would."""
+    job = store.claim(OWNER, 60.0)
+    assert job.id == job_id
+    store.finish_job(job_id, OWNER, state, error=error)

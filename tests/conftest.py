@@ -56,6 +56,16 @@ def store(tmp_path):
     store.close()
 
 
+@pytest.fixture
+def home_store(home):
+    """A real SQLite job store in the ``home`` fixture's jobs.db (the one the CLI opens)."""
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
+
+    store = SQLiteJobStore(str(home / "jobs.db"))
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 def each_store(request, tmp_path, clock):
     """The in-memory store, then SQLite, both on ``clock``: for the store contract."""

@@ -8,14 +8,15 @@ import sys
 import time
 
 import pytest
-from cli_support import run_cli
+from cli_support import OWNER, run_cli
+from cli_support import add_job as add
+from cli_support import end_job as end
 from conftest import ROOT
 from executor_plugins import Plugins
 from factories import make_payload
 
 from pyblish_qml_queue.common.spool import write_job
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
 PROG = "pyblish-qml-queue"
@@ -33,28 +34,8 @@ def one_line_error(result):
     return lines[0]
 
 
-@pytest.fixture
-def store(home):
-    store = SQLiteJobStore(str(home / "jobs.db"))
-    yield store
-    store.close()
-
-
-def add(store, **kwargs):
-    job = Job.from_payload(make_payload(**kwargs))
-    store.add(job)
-    return job.id
-
-
-def end(store, job_id, state, error=None):
-    """Run a job to ``state`` through the store as an executor would."""
-    job = store.claim("test-machine:1:feed", 60.0)
-    assert job.id == job_id
-    store.finish_job(job_id, "test-machine:1:feed", state, error=error)
-
-
-def test_jobs_json_lists_stored_and_spooled_jobs(home, store):
-    stored = add(store, title="stored one", n_steps=3)
+def test_jobs_json_lists_stored_and_spooled_jobs(home, home_store):
+    stored = add(home_store, title="stored one", n_steps=3)
     spooled = make_payload(title="spooled one")
     write_job(spooled, str(home / "spool"))
 
@@ -70,11 +51,11 @@ def test_jobs_json_lists_stored_and_spooled_jobs(home, store):
     assert {"title", "host", "user", "created", "attempts", "max_attempts", "error"} <= set(jobs[0])
 
 
-def test_jobs_prints_a_table_with_short_ids_and_filters_by_state(store):
-    queued = add(store, title="still queued")
-    failed = add(store, title="broke")
-    store.move(failed, -1)
-    end(store, failed, model.FAILED, "boom")
+def test_jobs_prints_a_table_with_short_ids_and_filters_by_state(home_store):
+    queued = add(home_store, title="still queued")
+    failed = add(home_store, title="broke")
+    home_store.move(failed, -1)
+    end(home_store, failed, model.FAILED, "boom")
 
     result = cli("jobs")
     assert result.returncode == 0
@@ -86,9 +67,9 @@ def test_jobs_prints_a_table_with_short_ids_and_filters_by_state(store):
     assert [row.split()[:2] for row in only_failed] == [[failed[:8], "failed"]]
 
 
-def test_show_json_has_steps_and_log(store):
-    job_id = add(store, n_steps=2)
-    store.add_log(job_id, "info", "hello from the log")
+def test_show_json_has_steps_and_log(home_store):
+    job_id = add(home_store, n_steps=2)
+    home_store.add_log(job_id, "info", "hello from the log")
 
     result = cli("show", job_id[:6], "--json")
 
@@ -100,11 +81,11 @@ def test_show_json_has_steps_and_log(store):
     assert [e["message"] for e in shown["log"]] == ["hello from the log"]
 
 
-def test_show_prints_steps_with_their_errors(store):
-    job_id = add(store, n_steps=2)
-    job = store.claim("test-machine:1:feed", 60.0)
-    store.finish_step(job_id, "test-machine:1:feed", 0, "failed", duration=0.5, error="no disk")
-    store.finish_job(job.id, "test-machine:1:feed", model.FAILED, "a step failed")
+def test_show_prints_steps_with_their_errors(home_store):
+    job_id = add(home_store, n_steps=2)
+    job = home_store.claim(OWNER, 60.0)
+    home_store.finish_step(job_id, OWNER, 0, "failed", duration=0.5, error="no disk")
+    home_store.finish_job(job.id, OWNER, model.FAILED, "a step failed")
 
     out = cli("show", job_id).stdout
 
@@ -146,9 +127,9 @@ def test_usage_errors_are_one_line_naming_the_verb_and_exit_2(home, args, prog):
 @pytest.mark.parametrize(
     "state, code", [(model.SUCCEEDED, 0), (model.FAILED, 1), (model.CANCELLED, 1)]
 )
-def test_wait_exit_code_follows_the_job_state(store, state, code):
-    job_id = add(store)
-    end(store, job_id, state)
+def test_wait_exit_code_follows_the_job_state(home_store, state, code):
+    job_id = add(home_store)
+    end(home_store, job_id, state)
 
     result = cli("wait", job_id)
 
@@ -156,8 +137,8 @@ def test_wait_exit_code_follows_the_job_state(store, state, code):
     assert f"job {job_id[:8]} {state}" in result.stdout
 
 
-def test_wait_times_out_with_exit_3(store):
-    job_id = add(store)
+def test_wait_times_out_with_exit_3(home_store):
+    job_id = add(home_store)
 
     result = cli("wait", job_id, "--timeout", "0.3")
 
@@ -168,15 +149,15 @@ def test_wait_times_out_with_exit_3(store):
     assert result.stdout == ""
 
 
-def test_cancel_a_queued_job_then_cancel_again_is_a_one_line_error(store):
-    job_id = add(store)
+def test_cancel_a_queued_job_then_cancel_again_is_a_one_line_error(home_store):
+    job_id = add(home_store)
 
     first = cli("cancel", job_id)
     again = cli("cancel", job_id)
 
     assert first.returncode == 0
     assert f"job {job_id[:8]} cancelled" in first.stdout
-    assert store.get(job_id).state == model.CANCELLED
+    assert home_store.get(job_id).state == model.CANCELLED
     assert again.returncode == 1
     one_line_error(again)
 
@@ -196,22 +177,22 @@ def test_cancel_a_spooled_job_ingests_it_first(home):
     assert os.listdir(home / "spool") == []
 
 
-def test_retry_queues_a_failed_job_and_remove_deletes_it(store):
-    job_id = add(store)
-    end(store, job_id, model.FAILED, "boom")
+def test_retry_queues_a_failed_job_and_remove_deletes_it(home_store):
+    job_id = add(home_store)
+    end(home_store, job_id, model.FAILED, "boom")
 
     retried = cli("retry", job_id, "--failed-only")
     assert retried.returncode == 0, retried.stderr
-    assert store.get(job_id).state == model.QUEUED
+    assert home_store.get(job_id).state == model.QUEUED
 
-    end(store, job_id, model.SUCCEEDED)
+    end(home_store, job_id, model.SUCCEEDED)
     removed = cli("remove", job_id)
     assert removed.returncode == 0, removed.stderr
-    assert [j.id for j in store.jobs()] == []
+    assert [j.id for j in home_store.jobs()] == []
 
 
-def test_retry_of_a_queued_job_is_a_one_line_error_and_exit_1(store):
-    job_id = add(store)
+def test_retry_of_a_queued_job_is_a_one_line_error_and_exit_1(home_store):
+    job_id = add(home_store)
 
     result = cli("retry", job_id)
 
@@ -259,15 +240,15 @@ def test_serve_runs_a_spooled_job_and_stops_cleanly_on_sigterm(home, tmp_path):
         serve.stderr.close()
 
 
-def test_wait_draws_a_progress_bar_on_a_terminal(store):
+def test_wait_draws_a_progress_bar_on_a_terminal(home_store):
     """A pseudo-terminal stands in for the user's terminal (stderr); stdout is a pipe."""
     import pty
 
-    job_id = add(store)
-    store.claim("test-machine:1:feed", 60.0)
+    job_id = add(home_store)
+    home_store.claim(OWNER, 60.0)
     for index in (0, 1):
-        store.finish_step(job_id, "test-machine:1:feed", index, "succeeded")
-    store.finish_job(job_id, "test-machine:1:feed", model.SUCCEEDED)
+        home_store.finish_step(job_id, OWNER, index, "succeeded")
+    home_store.finish_job(job_id, OWNER, model.SUCCEEDED)
     env = dict(os.environ, PYTHONPATH=ROOT)
     leader, follower = pty.openpty()
     proc = subprocess.Popen(

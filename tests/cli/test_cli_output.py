@@ -7,35 +7,14 @@ import subprocess
 import sys
 
 import pytest
+from cli_support import add_job as add
+from cli_support import end_job as end
 from cli_support import run_cli
 from conftest import ROOT
-from factories import make_payload
 
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.model import Job
-from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
 PROG = "pyblish-qml-queue"
-OWNER = "test-machine:1:feed"
-
-
-@pytest.fixture
-def store(home):
-    store = SQLiteJobStore(str(home / "jobs.db"))
-    yield store
-    store.close()
-
-
-def add(store, **kwargs):
-    job = Job.from_payload(make_payload(**kwargs))
-    store.add(job)
-    return job.id
-
-
-def end(store, job_id, state, error=None):
-    job = store.claim(OWNER, 60.0)
-    assert job.id == job_id
-    store.finish_job(job_id, OWNER, state, error=error)
 
 
 def read_first_line_and_close(*args):
@@ -56,12 +35,12 @@ def read_first_line_and_close(*args):
 
 
 @pytest.mark.parametrize("args", [["show", "JOB"], ["show", "JOB", "--json"], ["jobs", "--json"]])
-def test_a_reader_that_stops_early_ends_the_command_quietly(store, args):
-    job_id = add(store, n_steps=300)
+def test_a_reader_that_stops_early_ends_the_command_quietly(home_store, args):
+    job_id = add(home_store, n_steps=300)
     for n in range(3000):  # far more than a pipe holds
-        store.add_log(job_id, "info", f"line {n} " + "x" * 60)
+        home_store.add_log(job_id, "info", f"line {n} " + "x" * 60)
     for n in range(200):
-        add(store, title=f"another job {n}")
+        add(home_store, title=f"another job {n}")
 
     first, code, err = read_first_line_and_close(*[job_id if a == "JOB" else a for a in args])
 
@@ -70,8 +49,8 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(store, args):
     assert code == 0
 
 
-def test_show_numbers_steps_from_1_as_the_queue_page_does(store):
-    job_id = add(store, n_steps=2)
+def test_show_numbers_steps_from_1_as_the_queue_page_does(home_store):
+    job_id = add(home_store, n_steps=2)
 
     out = run_cli("show", job_id).stdout
 
@@ -80,16 +59,16 @@ def test_show_numbers_steps_from_1_as_the_queue_page_does(store):
     assert "ExtractStep0" in steps[0] and "ExtractStep1" in steps[1]
 
 
-def test_wait_cancel_retry_and_remove_print_json(store):
-    job_id = add(store)
-    end(store, job_id, model.SUCCEEDED)
+def test_wait_cancel_retry_and_remove_print_json(home_store):
+    job_id = add(home_store)
+    end(home_store, job_id, model.SUCCEEDED)
 
     waited = run_cli("wait", job_id, "--json")
     assert waited.returncode == 0, waited.stderr
     shown = json.loads(waited.stdout)
     assert (shown["id"], shown["state"], len(shown["steps"])) == (job_id, "succeeded", 2)
 
-    other = add(store)
+    other = add(home_store)
     cancelled = run_cli("cancel", other[:8], "--json")
     assert cancelled.returncode == 0, cancelled.stderr
     assert {k: json.loads(cancelled.stdout)[k] for k in ("id", "state")} == {
@@ -115,10 +94,10 @@ def test_wait_cancel_retry_and_remove_print_json(store):
         (["wait", "QUEUED", "--json", "--timeout", "0.2"], 3),
     ],
 )
-def test_errors_under_json_are_json_on_stdout_and_one_line_on_stderr(store, args, code):
-    done = add(store)
-    end(store, done, model.SUCCEEDED)
-    queued = add(store)
+def test_errors_under_json_are_json_on_stdout_and_one_line_on_stderr(home_store, args, code):
+    done = add(home_store)
+    end(home_store, done, model.SUCCEEDED)
+    queued = add(home_store)
     args = [{"JOB": done, "QUEUED": queued}.get(a, a) for a in args]
 
     result = run_cli(*args)
@@ -130,9 +109,9 @@ def test_errors_under_json_are_json_on_stdout_and_one_line_on_stderr(store, args
     assert line.startswith(PROG) and line.endswith(answer["error"])
 
 
-def test_a_finished_job_is_named_in_plain_words(store):
-    job_id = add(store)
-    end(store, job_id, model.SUCCEEDED)
+def test_a_finished_job_is_named_in_plain_words(home_store):
+    job_id = add(home_store)
+    end(home_store, job_id, model.SUCCEEDED)
 
     retried = run_cli("retry", job_id)
     cancelled = run_cli("cancel", job_id)
