@@ -21,6 +21,45 @@ REDIS = shutil.which("redis-server")
 #: Runs the CLI (python -c LAUNCH verb ...).
 LAUNCH = "import sys; from pyblish_qml_queue.cli.command import main; sys.exit(main(sys.argv[1:]))"
 
+#: A plugin telling which farm node ran it (the node's FARM_NODE variable).
+WHERE = r"""
+import os
+import pyblish.api
+
+
+class Where(pyblish.api.InstancePlugin):
+    order = pyblish.api.ExtractorOrder
+
+    def process(self, instance):
+        key = instance.context.data.get("marker_key", "job")
+        path = os.path.join(os.environ["QUEUE_TEST_MARKERS"], key + ".node")
+        with open(path, "a") as f:
+            f.write(os.environ.get("FARM_NODE", "?") + "\n")
+"""
+
+#: The one step of a job running WHERE (on the test plugins' first instance).
+WHERE_STEP = {
+    "plugin": "Where",
+    "module": "where_plugin",
+    "order": 2.0,
+    "instance": "ben01",
+    "instance_id": "inst-00",
+}
+
+
+def where_plugin_dir(tmp_path):
+    """Write WHERE as ``where_plugin`` into ``tmp_path/where`` and return that folder."""
+    where_dir = tmp_path / "where"
+    where_dir.mkdir(exist_ok=True)
+    (where_dir / "where_plugin.py").write_text(WHERE)
+    return where_dir
+
+
+def ran_on(plugins, key):
+    """The farm nodes WHERE ran on for the job marked ``key``, in order."""
+    with open(os.path.join(plugins.markers, key + ".node")) as f:
+        return f.read().split()
+
 
 def free_port():
     """A TCP port of 127.0.0.1 nobody listens on now."""

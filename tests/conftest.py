@@ -66,6 +66,29 @@ def home_store(home):
     store.close()
 
 
+@pytest.fixture
+def broker(tmp_path):
+    """A real redis-server on a free port of 127.0.0.1, killed at teardown (its URL).
+
+    Use only after ``pytest.importorskip("celery")`` and ``("redis")``."""
+    from celery_fixture import free_port, start_redis, stop
+
+    port = free_port()
+    proc = start_redis(tmp_path / "redis", port)
+    yield f"redis://127.0.0.1:{port}/0"
+    stop(proc)
+
+
+@pytest.fixture
+def farm(tmp_path):
+    """Real Celery farm nodes (celery_fixture.Farm), all killed at teardown."""
+    from celery_fixture import Farm
+
+    farm = Farm(tmp_path)
+    yield farm
+    farm.stop_all()
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 def each_store(request, tmp_path, clock):
     """The in-memory store, then SQLite, both on ``clock``: for the store contract."""

@@ -13,7 +13,15 @@ import pytest
 pytest.importorskip("celery", reason="the celery extra is not installed")
 pytest.importorskip("redis", reason="the celery extra is not installed")
 
-from celery_fixture import LAUNCH, Farm, free_port, start_redis, stop
+from celery_fixture import (
+    LAUNCH,
+    WHERE_STEP,
+    free_port,
+    ran_on,
+    start_redis,
+    stop,
+    where_plugin_dir,
+)
 from conftest import ROOT
 from executor_plugins import MODULE, Plugins
 from queue_support import add, finished, in_state, wait_finished
@@ -27,38 +35,6 @@ from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery.app import Keys, redis_client
 from pyblish_qml_queue.queue.celery.executor import CeleryExecutor
 from pyblish_qml_queue.queue.executor import pid_alive
-
-#: A plugin telling which farm node ran it (the node's FARM_NODE variable).
-WHERE = r"""
-import os
-import pyblish.api
-
-
-class Where(pyblish.api.InstancePlugin):
-    order = pyblish.api.ExtractorOrder
-
-    def process(self, instance):
-        key = instance.context.data.get("marker_key", "job")
-        path = os.path.join(os.environ["QUEUE_TEST_MARKERS"], key + ".node")
-        with open(path, "a") as f:
-            f.write(os.environ.get("FARM_NODE", "?") + "\n")
-"""
-
-
-@pytest.fixture
-def broker(tmp_path):
-    """A real redis-server on a free port of 127.0.0.1, killed at teardown."""
-    port = free_port()
-    proc = start_redis(tmp_path / "redis", port)
-    yield f"redis://127.0.0.1:{port}/0"
-    stop(proc)
-
-
-@pytest.fixture
-def farm(tmp_path):
-    farm = Farm(tmp_path)
-    yield farm
-    farm.stop_all()
 
 
 @pytest.fixture
@@ -167,24 +143,20 @@ def test_a_cancel_requested_through_the_store_reaches_the_farm(
 def test_workers_on_two_family_queues_get_only_their_own_jobs(
     broker, farm, plugins, store, start_app, tmp_path
 ):
-    where_dir = tmp_path / "where"
-    where_dir.mkdir()
-    (where_dir / "where_plugin.py").write_text(WHERE)
+    where_dir = where_plugin_dir(tmp_path)
     farm.start(broker, "pyblish.maya", "maya")
     farm.start(broker, "pyblish.python", "python")
     jobs = {}
     for key, application in (("m1", "maya"), ("p1", "python"), ("m2", "maya"), ("p2", "python")):
         payload = plugins.payload([], key=key, host={"application": application, "user": "ben"})
-        where = {"plugin": "Where", "module": "where_plugin", "order": 2.0, "instance": "ben01"}
-        payload["steps"] = [dict(where, instance_id="inst-00")]
+        payload["steps"] = [dict(WHERE_STEP)]
         payload["plugins"]["paths"].append(str(where_dir))
         jobs[key] = (add(store, payload), application)
     start_app(broker)
 
     for key, (job_id, application) in jobs.items():
         assert wait_finished(store, job_id).state == model.SUCCEEDED
-        with open(os.path.join(plugins.markers, key + ".node")) as f:
-            assert f.read().split() == [application]
+        assert ran_on(plugins, key) == [application]
 
 
 def test_a_broker_that_is_down_leaves_jobs_queued_and_they_run_once_it_is_up(

@@ -10,28 +10,13 @@ import pytest
 pytest.importorskip("celery", reason="the celery extra is not installed")
 pytest.importorskip("redis", reason="the celery extra is not installed")
 
-from celery_fixture import Farm, free_port, start_redis, stop
+from celery_fixture import WHERE_STEP, ran_on, where_plugin_dir
 from queue_support import add, wait_finished
 
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery import routing
 from pyblish_qml_queue.queue.celery.app import queue_for, redis_client
 from pyblish_qml_queue.queue.celery.executor import CeleryExecutor
-
-WHERE = r"""
-import os
-import pyblish.api
-
-
-class Where(pyblish.api.InstancePlugin):
-    order = pyblish.api.ExtractorOrder
-
-    def process(self, instance):
-        key = instance.context.data.get("marker_key", "job")
-        path = os.path.join(os.environ["QUEUE_TEST_MARKERS"], key + ".node")
-        with open(path, "a") as f:
-            f.write(os.environ.get("FARM_NODE", "?") + "\n")
-"""
 
 
 def maya_2025(version="2025.1"):
@@ -62,35 +47,11 @@ def test_candidates_go_from_the_narrowest_queue_to_the_application_s():
     assert queue_for(maya_2025()) == "pyblish.maya"
 
 
-@pytest.fixture
-def broker(tmp_path):
-    port = free_port()
-    proc = start_redis(tmp_path / "redis", port)
-    yield f"redis://127.0.0.1:{port}/0"
-    stop(proc)
-
-
-@pytest.fixture
-def farm(tmp_path):
-    farm = Farm(tmp_path)
-    yield farm
-    farm.stop_all()
-
-
 def where_payload(plugins, tmp_path, key):
-    where_dir = tmp_path / "where"
-    where_dir.mkdir(exist_ok=True)
-    (where_dir / "where_plugin.py").write_text(WHERE)
     payload = plugins.payload([], key=key, host=dict(maya_2025()["host"], user="ben"))
-    step = {"plugin": "Where", "module": "where_plugin", "order": 2.0, "instance": "ben01"}
-    payload["steps"] = [dict(step, instance_id="inst-00")]
-    payload["plugins"]["paths"].append(str(where_dir))
+    payload["steps"] = [dict(WHERE_STEP)]
+    payload["plugins"]["paths"].append(str(where_plugin_dir(tmp_path)))
     return payload
-
-
-def ran_on(plugins, key):
-    with open(os.path.join(plugins.markers, key + ".node")) as f:
-        return f.read().split()
 
 
 def sent_to(store, job_id):
