@@ -66,9 +66,9 @@ def run_doctor(args) -> int:
         acknowledge,
         failed,
         format_checks,
-        node_checks,
         run_checks,
     )
+    from pyblish_qml_queue.cli.doctor_node import node_checks
 
     node = getattr(args, "node", False)
     if args.ack and not node:

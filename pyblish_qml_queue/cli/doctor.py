@@ -3,9 +3,9 @@
 No Qt import in this process: Qt is probed in a child process, because a missing platform plugin
 aborts the process that tries it.
 
-``doctor --node`` checks a farm node instead (:func:`node_checks`): the broker, Celery and
-pyblish, plugin paths, the snapshot folder and the DCC interpreters. It needs no display and
-opens no job store.
+``doctor --node`` checks a farm node instead, with the checks of :mod:`doctor_node`: the
+broker, Celery and pyblish, plugin paths, the snapshot folder and the DCC interpreters. It needs
+no display and opens no job store.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import dataclasses
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -370,183 +369,13 @@ def _failure(error) -> str:
     return str(cause) if isinstance(cause, OSError) else "nothing accepts connections there"
 
 
-#: The DCC interpreters a farm node may run jobs with: (application, command).
-DCC_INTERPRETERS = (
-    ("maya", "mayapy"),
-    ("houdini", "hython"),
-    ("nuke", "nuke"),
-    ("blender", "blender"),
-)
-
-
-def check_broker(broker: Optional[str] = None) -> list:
-    """The broker answers a PING (``--broker``, else ``$PYBLISH_QML_QUEUE_BROKER``)."""
-    from pyblish_qml_queue.queue.celery.broker import broker_url, describe_broker, redis_client
-
-    url = broker_url(broker)
-    try:
-        started = time.monotonic()
-        redis_client(url).ping()
-    except ImportError as exc:
-        return [Check("broker", FAIL, f"redis-py is not installed ({exc})", _CELERY_FIX)]
-    except Exception as exc:
-        return [
-            Check(
-                "broker",
-                FAIL,
-                f"cannot reach the broker at {describe_broker(url)}: {exc}",
-                "start Redis there, or name the broker with --broker or $PYBLISH_QML_QUEUE_BROKER",
-            )
-        ]
-    millis = (time.monotonic() - started) * 1000
-    return [Check("broker", OK, f"{describe_broker(url)} answers ({millis:.0f} ms)")]
-
-
-_CELERY_FIX = "pip install 'pyblish-qml-queue[celery]'"
-
-
-def check_imports() -> list:
-    """Celery and pyblish import in this interpreter (the node's)."""
-    checks = []
-    for name, fix in (("celery", _CELERY_FIX), ("pyblish", "pip install pyblish-base")):
-        try:
-            module = __import__(name)
-        except Exception as exc:
-            checks.append(Check(name, FAIL, f"{name} cannot be imported: {exc}", fix))
-            continue
-        version = getattr(module, "__version__", "?")
-        checks.append(Check(name, OK, f"{name} {version} from {os.path.dirname(module.__file__)}"))
-    return checks
-
-
-def _readable_dir(path: str) -> str:
-    """Why ``path`` is not a folder this process can list, or ""."""
-    if not os.path.isdir(path):
-        return "not a folder" if os.path.exists(path) else "does not exist"
-    try:
-        os.listdir(path)
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    return ""
-
-
-def check_plugin_paths() -> list:
-    """``PYBLISHPLUGINPATH`` and the targets of the node's path rules (``farm_paths``),
-    where jobs' plugin paths land, are readable folders."""
-    from pyblish_qml_queue.queue.celery import farmenv
-
-    wanted = [
-        ("PYBLISHPLUGINPATH", p)
-        for p in os.environ.get("PYBLISHPLUGINPATH", "").split(os.pathsep)
-        if p
-    ]
-    wanted += [("farm_paths", target) for _source, target in farmenv.path_rules()]
-    if not wanted:
-        return [
-            Check(
-                "plugins",
-                OK,
-                "no PYBLISHPLUGINPATH and no farm_paths: jobs bring their plugin paths, "
-                "which must be readable here as the workstation wrote them",
-            )
-        ]
-    bad = [(where, p, _readable_dir(p)) for where, p in wanted if _readable_dir(p)]
-    if bad:
-        return [
-            Check(
-                "plugins",
-                FAIL,
-                f"{path} ({where}) cannot be read: {why}",
-                "mount the studio share there, or fix PYBLISHPLUGINPATH / farm_paths",
-            )
-            for where, path, why in bad
-        ]
-    return [Check("plugins", OK, f"{len(wanted)} plugin and mapped folder(s) readable")]
-
-
-def check_snapshot_folder() -> list:
-    """The studio snapshot folder (``PYBLISH_QML_QUEUE_SNAPSHOTS`` or "snapshots")."""
-    from pyblish_qml_queue.common import snapshots
-
-    folder, shared = snapshots.root()
-    if not shared:
-        return [
-            Check(
-                "snapshots",
-                WARN,
-                f'no studio snapshot folder is set ({snapshots.FOLDER_ENV} or "snapshots" '
-                "in settings.json): this check cannot say whether jobs' scene snapshots "
-                "are readable here",
-                f"set {snapshots.FOLDER_ENV} on the node to the studio folder (as mapped "
-                "here by farm_paths)",
-            )
-        ]
-    why = _readable_dir(folder)
-    if why:
-        return [
-            Check(
-                "snapshots",
-                FAIL,
-                f"the snapshot folder {folder} cannot be read: {why}",
-                "mount the studio share there, or fix " + snapshots.FOLDER_ENV,
-            )
-        ]
-    return [Check("snapshots", OK, f"{folder} readable")]
-
-
-def find_interpreter(application: str) -> Optional[str]:
-    """The path of ``application``'s interpreter on this node, or None: the host
-    adapters' own lookups ($MAYA_LOCATION/bin, $HFS/bin), else PATH."""
-    from pyblish_qml_queue.dcc import houdini, maya
-
-    command = dict(DCC_INTERPRETERS)[application]
-    lookup = {"maya": maya.mayapy, "houdini": houdini.hython}.get(application)
-    found = lookup() if lookup else command
-    if os.path.isabs(found):
-        return found if os.path.isfile(found) and os.access(found, os.X_OK) else None
-    return shutil.which(found)
-
-
-def check_interpreters() -> list:
-    """Which DCC interpreters this node has (none is a warning: Python jobs only)."""
-    found = {app: find_interpreter(app) for app, _command in DCC_INTERPRETERS}
-    have = [f"{app} ({path})" for app, path in found.items() if path]
-    if not have:
-        commands = ", ".join(command for _app, command in DCC_INTERPRETERS)
-        return [
-            Check(
-                "dcc",
-                WARN,
-                f"no DCC interpreter found ({commands}): this node runs Python jobs only",
-                "put the DCC's bin folder on PATH (or set MAYA_LOCATION / HFS)",
-            )
-        ]
-    return [Check("dcc", OK, "found " + ", ".join(have))]
-
-
-def node_checks(broker: Optional[str] = None) -> list:
-    """The checks of ``doctor --node``: no Qt, no job store, no link."""
-
-    def broker_check():
-        return check_broker(broker)
-
-    broker_check.__name__ = "check_broker"
-    return [
-        broker_check,
-        check_imports,
-        check_plugin_paths,
-        check_snapshot_folder,
-        check_interpreters,
-    ]
-
-
 def run_checks(
     extra: Optional[list] = None,
     qt_probe: Callable[[], dict] = probe_qt,
     steps: Optional[list] = None,
 ) -> list:
     """Every check, in the order they are printed. ``extra`` adds callables returning checks;
-    ``steps`` replaces the workstation's (e.g. :func:`node_checks`)."""
+    ``steps`` replaces the workstation's (e.g. ``doctor_node.node_checks``)."""
     checks = []
     if steps is None:
         steps = [lambda: check_qt(qt_probe()), check_store, check_spool, check_link]
