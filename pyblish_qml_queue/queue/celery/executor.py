@@ -50,7 +50,8 @@ from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery import routing, where
 from pyblish_qml_queue.queue.celery.app import TASK_NAME, make_app, queue_for
 from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, describe_broker, redis_client
-from pyblish_qml_queue.queue.celery.node import KEEP_ENDED, NODE_LEASE
+from pyblish_qml_queue.queue.celery.journal import KEEP_ENDED
+from pyblish_qml_queue.queue.celery.node import NODE_LEASE
 from pyblish_qml_queue.queue.loop import ClaimLoop, Run, steps_to_send, waiting_line
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 

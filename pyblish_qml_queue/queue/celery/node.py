@@ -13,7 +13,7 @@
   waits until that step's checkpoint is in Redis or, while the broker is away,
   in the node's journal (``<home>/node-journal/<task>.json``, fsynced); events
   Redis did not take wait in order and are sent with backoff, and a node
-  restarted with a journal sends it first (:func:`replay_journal`). So no step
+  restarted with a journal sends it first (:func:`.journal.replay_journal`). So no step
   starts before the previous one's checkpoint is durable somewhere;
 - the job's farm-signal secret is a Redis key the app sets with the task
   (never in the task message, which monitors show): the node's worker gets it
@@ -43,10 +43,11 @@ from typing import Optional
 from celery.exceptions import Reject
 from redis.exceptions import LockError, RedisError
 
-from pyblish_qml_queue.common import paths
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery import farmenv
 from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, redis_client
+from pyblish_qml_queue.queue.celery.journal import Journal, journal_folder, write_entry
+from pyblish_qml_queue.queue.celery.journal import start_replay as start_replay  # cli/nodes.py
 from pyblish_qml_queue.queue.executor import Executor
 from pyblish_qml_queue.queue.job_run import JobRun
 from pyblish_qml_queue.queue.memory import MemoryJobStore
@@ -57,10 +58,6 @@ log = logging.getLogger(__name__)
 #: Seconds a node's hold on a job lasts unless renewed (its heartbeat renews it
 #: every third of that); a dead node's job is taken over after at most this.
 NODE_LEASE = 30.0
-#: Events kept per job stream (approximately); the app reads them as they come.
-STREAM_LENGTH = 10000
-#: Seconds Redis keys of a finished job are kept (then they expire).
-KEEP_ENDED = 24 * 3600.0
 #: Seconds between two looks of a waiting delivery at a job another node holds.
 WATCH_EVERY = 2.0
 #: Seconds between two looks of a running delivery at ``current`` (cancel).
@@ -71,43 +68,11 @@ MISSING_RETRIES = 15
 #: Seconds a node keeps trying to report its run's end before it gives the task
 #: back to the broker (its checkpoints stay in its journal meanwhile).
 END_PATIENCE = 300.0
-#: Seconds a restarted node keeps trying to send what its journal holds.
-REPLAY_PATIENCE = 600.0
-#: The node's journal folder, under its home.
-JOURNAL = "node-journal"
 #: Step states a checkpoint keeps: a redelivery neither runs these steps again
 #: nor submits a waiting one to the farm again.
 _CHECKPOINTED = model.STEP_DONE + (model.STEP_WAITING,)
 #: Step states of a sent step that a checkpoint may replace.
 _TO_RUN = (model.PENDING, model.STEP_RUNNING)
-
-# Write one entry (a checkpoint, an event, the end marker) if the app still wants
-# this delivery. KEYS: current, ended, checkpoints, events. ARGV: task, its
-# attempt's prefix, restore ("1": put back a lost current), index, checkpoint,
-# event, stream length, end marker seconds. Returns 1 written, 2 only the
-# checkpoint (another delivery of the same attempt is current), 0 refused (cancelled,
-# finished, sent again), -1 no current (a broker restarted empty; not restored).
-_WRITE = """
-local cur = redis.call('get', KEYS[1])
-if not cur then
-  if ARGV[3] ~= '1' or redis.call('get', KEYS[2]) == ARGV[1] then return -1 end
-  redis.call('set', KEYS[1], ARGV[1])
-  cur = ARGV[1]
-end
-if cur ~= ARGV[1] then
-  if ARGV[4] ~= '' and string.sub(cur, 1, string.len(ARGV[2])) == ARGV[2] then
-    redis.call('hset', KEYS[3], ARGV[4], ARGV[5])
-    return 2
-  end
-  return 0
-end
-if ARGV[4] ~= '' then redis.call('hset', KEYS[3], ARGV[4], ARGV[5]) end
-if ARGV[6] ~= '' then
-  redis.call('xadd', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'task', ARGV[1], 'event', ARGV[6])
-end
-if ARGV[8] ~= '' then redis.call('set', KEYS[2], ARGV[1], 'EX', ARGV[8]) end
-return 1
-"""
 
 # The heartbeat: KEYS beat, current, ended; ARGV beat JSON, its ms, task. A
 # current lost with a broker restarted empty is put back (unless this task ended).
@@ -120,11 +85,6 @@ return 1
 
 class _Refused(Exception):
     """The app no longer wants this delivery (cancelled, finished, sent again)."""
-
-
-def journal_folder() -> str:
-    """Where a node keeps checkpoints the broker has not taken yet."""
-    return os.path.join(paths.home(), JOURNAL)
 
 
 def run_job(task, message: dict) -> dict:
@@ -175,134 +135,6 @@ def run_job(task, message: dict) -> dict:
             lock.release()
         except (LockError, RedisError):
             log.warning("job %s: could not drop its lock; it expires in %.0f s", job_id, lease)
-
-
-class Journal:
-    """The checkpoints (and end) of one delivery that the broker has not taken
-    yet, in ``<folder>/<task id>.json`` (written whole, fsynced, renamed), so
-    they outlive this node's process; removed once Redis has them."""
-
-    def __init__(self, folder: str, job_id: str, task_id: str):
-        self.folder = folder
-        self.job_id = job_id
-        self.task_id = task_id
-        self.path = os.path.join(folder, task_id + ".json")
-        self.saved = False
-
-    def save(self, outbox: list) -> None:
-        """Keep the outbox's checkpoints and end. Raises OSError."""
-        entries = [e for e in outbox if e["checkpoint"] is not None or e["end"]]
-        if not entries:
-            self.clear()
-            return
-        os.makedirs(self.folder, exist_ok=True)
-        data = {"job_id": self.job_id, "task_id": self.task_id, "entries": entries}
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-        self.saved = True
-
-    def sync(self, outbox: list) -> None:
-        """After a send: keep what is still unsent, or remove the file."""
-        if not self.saved:
-            return
-        try:
-            self.save(outbox)
-        except OSError as exc:
-            log.warning("job %s: could not update the journal %s: %s", self.job_id, self.path, exc)
-
-    def clear(self) -> None:
-        if self.saved:
-            try:
-                os.remove(self.path)
-            except FileNotFoundError:
-                pass
-            self.saved = False
-
-
-def _write(client, keys: Keys, task_id: str, entry: dict, restore: bool) -> int:
-    """Run :data:`_WRITE` for one outbox entry; its result."""
-    checkpoint = entry["checkpoint"]
-    index = "" if checkpoint is None else str(entry["event"]["index"])
-    return int(
-        client.eval(
-            _WRITE,
-            4,
-            keys.current,
-            keys.ended,
-            keys.checkpoints,
-            keys.events,
-            task_id,
-            task_id.rsplit("-", 1)[0] + "-",
-            "1" if restore else "0",
-            index,
-            "" if checkpoint is None else json.dumps(checkpoint),
-            json.dumps(entry["event"]),
-            STREAM_LENGTH,
-            int(KEEP_ENDED) if entry["end"] else "",
-        )
-    )
-
-
-def replay_journal(broker: str, folder: Optional[str] = None, patience: float = REPLAY_PATIENCE):
-    """Send what an earlier process of this node could not (it stopped while the
-    broker was away): each journal's checkpoints and end go to Redis if the app
-    still follows that delivery (or another delivery of the same attempt: then
-    the checkpoints only), and the file is removed. Tries with backoff for
-    ``patience`` seconds. Returns how many journals were sent or dropped."""
-    folder = folder or journal_folder()
-    try:
-        pending = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".json"))
-    except FileNotFoundError:
-        return 0
-    done = 0
-    backoff = Backoff(0.5, 5.0)
-    deadline = time.monotonic() + patience
-    while pending:
-        for path in list(pending):
-            try:
-                with open(path, encoding="utf-8") as f:
-                    data = json.load(f)
-                keys, task_id = Keys(data["job_id"]), data["task_id"]
-                results = [
-                    _write(redis_client(broker), keys, task_id, entry, restore=False)
-                    for entry in data["entries"]
-                ]
-            except RedisError as exc:
-                log.debug("journal %s: the broker is away (%s)", path, exc)
-                continue
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("journal %s cannot be read (%s); removed", path, exc)
-                results = []
-            if results and results[0] == -1:
-                continue  # the broker restarted empty; the app puts the job's keys back
-            log.info(
-                "journal %s: %s", path, "sent" if results and results[0] > 0 else "no longer wanted"
-            )
-            try:
-                os.remove(path)
-            except OSError:
-                pass
-            pending.remove(path)
-            done += 1
-        if not pending or time.monotonic() > deadline:
-            break
-        time.sleep(backoff.next())
-    for path in pending:
-        log.warning("journal %s could not be sent within %.0f s; kept", path, patience)
-    return done
-
-
-def start_replay(broker: str) -> threading.Thread:
-    """:func:`replay_journal` in a daemon thread (a node's start)."""
-    thread = threading.Thread(
-        target=replay_journal, args=(broker,), name="journal-replay", daemon=True
-    )
-    thread.start()
-    return thread
 
 
 class _NodeJobRun(JobRun):
@@ -570,7 +402,7 @@ class NodeRun:
         """Send the outbox in order. Raises RedisError, or _Refused (then the run stops)."""
         with self.outbox_lock:
             while self.outbox:
-                result = _write(self.client, self.keys, self.task_id, self.outbox[0], True)
+                result = write_entry(self.client, self.keys, self.task_id, self.outbox[0], True)
                 if result != 1:
                     current = self.client.get(self.keys.current)
                     self._refuse("cancelled" if current == "cancelled" else "superseded")
