@@ -5,7 +5,8 @@ import gui_support
 from PySide6.QtTest import QAbstractItemModelTester
 
 from pyblish_qml_queue.gui import sample
-from pyblish_qml_queue.gui.queue.jobs import JobFilterProxy, JobListModel
+from pyblish_qml_queue.gui.queue.filter import JobFilterProxy
+from pyblish_qml_queue.gui.queue.jobs import JobListModel
 from pyblish_qml_queue.queue.model import Job
 from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 

@@ -13,7 +13,8 @@ from pyblish_qml_queue.gui.bridge import EventBridge
 from pyblish_qml_queue.gui.overview.hosts import ROLE_IDS as HOST_ROLES
 from pyblish_qml_queue.gui.overview.hosts import HostFilterProxy, HostListModel
 from pyblish_qml_queue.gui.queue.detail import JobLogModel, JobStepModel, LogLevelProxy, log_lines
-from pyblish_qml_queue.gui.queue.jobs import JobFilterProxy, JobListModel
+from pyblish_qml_queue.gui.queue.filter import JobFilterProxy
+from pyblish_qml_queue.gui.queue.jobs import JobListModel
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.memory import MemoryJobStore
 from pyblish_qml_queue.queue.model import Job

@@ -17,10 +17,8 @@ import collections
 import logging
 import time
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
+from PySide6.QtCore import QModelIndex, Signal
 
-from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
-from pyblish_qml_queue.gui.filtering import refilter
 from pyblish_qml_queue.gui.rowmodel import RowListModel, role_ids
 from pyblish_qml_queue.queue import model as jobs_model
 from pyblish_qml_queue.queue.store import JobNotFound
@@ -152,13 +150,6 @@ def listed_row(values, share) -> dict:
         "cancelRequested": bool(cancel),
         "_key": _order(state, started, created, position, finished, updated),
     }
-
-
-def search_text(row) -> str:
-    """What the Queue search looks in, lowercase."""
-    return " ".join(
-        (row["title"], row["application"], row["machine"], row["user"], row["jobId"])
-    ).lower()
 
 
 class JobListModel(RowListModel):
@@ -445,101 +436,3 @@ class JobListModel(RowListModel):
                 row["queueNumber"] = number
                 if notify:
                     self.notify_row(n, role)
-
-
-#: Queue page state filter values -> job states they show ("" shows all).
-STATE_GROUPS = {
-    "": None,
-    JobGroup.ACTIVE: JOB_ACTIVE,
-    JobGroup.FINISHED: JOB_FINISHED,
-}
-
-
-class JobFilterProxy(QSortFilterProxyModel):
-    """The Queue page's view of the jobs: state, host and free-text search."""
-
-    def __init__(self, source: JobListModel, parent=None):
-        super().__init__(parent)
-        self._state = ""
-        self._host = ""
-        self._search = ""
-        self._jobs = source  # not self.sourceModel(): a Qt call per row per filter change
-        self._accepted = None  # each row's answer, only while every row is re-filtered
-        self.setSourceModel(source)
-        self.setDynamicSortFilter(True)
-
-    def set_state(self, state: str) -> bool:
-        return self._set("_state", state)
-
-    def set_host(self, host: str) -> bool:
-        return self._set("_host", host)
-
-    def set_search(self, text: str) -> bool:
-        return self._set("_search", text.strip().lower())
-
-    def _set(self, attr: str, value) -> bool:
-        """Set a filter value and re-filter; False when it was ``value``.
-
-        What each row's answer is gets worked out for every row at once (list
-        comprehensions), so the call Qt makes per row during the re-filter only looks it
-        up: at 100,000 jobs the Python run per row per keystroke is what a keystroke cost.
-        """
-        if getattr(self, attr) == value:
-            return False
-
-        def change():
-            setattr(self, attr, value)
-            self._accepted = self._accept_all()
-
-        try:
-            refilter(self, change)
-        finally:
-            self._accepted = None  # rows inserted or changed later are asked one by one
-        return True
-
-    def _accept_all(self) -> list:
-        """:meth:`filterAcceptsRow`'s answer for every row, in the source's order."""
-        rows = self._jobs._rows
-        accepted = [True] * len(rows)
-        if self._state:
-            group = STATE_GROUPS.get(self._state)
-            if group is None:
-                group = (self._state,)
-            accepted = [row["state"] in group for row in rows]
-        if self._host:
-            host = self._host
-            accepted = [
-                ok and host in (row["application"], row["machine"])
-                for ok, row in zip(accepted, rows)
-            ]
-        if self._search:
-            search = self._search
-            accepted = [
-                ok and search in (row.get("_text") or _with_text(row))
-                for ok, row in zip(accepted, rows)
-            ]
-        return accepted
-
-    def filterAcceptsRow(self, source_row, parent):
-        if self._accepted is not None:  # during a re-filter of every row
-            return self._accepted[source_row]
-        row = self._jobs._rows[source_row]
-        if self._state:
-            group = STATE_GROUPS.get(self._state)
-            if group is not None:
-                if row["state"] not in group:
-                    return False
-            elif row["state"] != self._state:
-                return False
-        if self._host and self._host not in (row["application"], row["machine"]):
-            return False
-        if self._search:
-            return self._search in (row.get("_text") or _with_text(row))
-        return True
-
-
-def _with_text(row) -> str:
-    """The row's :func:`search_text`, made at its first search and kept in the row (until
-    the row is replaced)."""
-    text = row["_text"] = search_text(row)
-    return text

@@ -391,7 +391,7 @@ class Queue(QObject):
         total, active = jobs.rowCount(), jobs.active_count()
         proxy = self._session.job_proxy
         shown = proxy.rowCount()
-        if shown != total or proxy._state or proxy._host or proxy._search:
+        if shown != total or proxy.filtered:
             # filtered: count what the list shows (active rows sort before the history)
             keys = jobs._keys
             active = sum(
