@@ -63,6 +63,21 @@ class JobFilterProxy(QSortFilterProxyModel):
         """True when a state, host or search filter is set."""
         return bool(self._state or self._host or self._search)
 
+    def shown_before(self, source_row: int) -> int:
+        """How many shown rows come before ``source_row`` of the job list.
+
+        The proxy does not sort, so its rows keep the list's order: a binary search
+        asks Qt for a few rows' places, not one per shown row.
+        """
+        lo, hi = 0, self.rowCount()
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.mapToSource(self.index(mid, 0)).row() < source_row:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     def _group(self):
         """The job states the state filter shows (a group's, or the one named)."""
         return STATE_GROUPS.get(self._state) or (self._state,)

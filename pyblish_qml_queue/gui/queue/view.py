@@ -393,10 +393,7 @@ class Queue(QObject):
         shown = proxy.rowCount()
         if shown != total or proxy.filtered:
             # filtered: count what the list shows (active rows sort before the history)
-            keys = jobs._keys
-            active = sum(
-                1 for n in range(shown) if keys[proxy.mapToSource(proxy.index(n, 0)).row()][0] < 2
-            )
+            active = proxy.shown_before(active)
         else:
             shown = total
         counts = {"total": total, "shown": shown, "active": active, "finished": shown - active}
