@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel
 
 from pyblish_qml_queue.common.states import StepState
 from pyblish_qml_queue.gui.filtering import set_filter
@@ -143,7 +143,6 @@ class JobLogModel(RowListModel):
 
     ROLES = LOG_ROLES
     DISPLAY = "level"
-    appended = Signal()
     LIVE_CAP = 200
 
     def __init__(self, parent=None):
@@ -160,7 +159,6 @@ class JobLogModel(RowListModel):
             self._rows = list(lines)
             self._stored = len(lines)
             self.endResetModel()
-            self.appended.emit()
             return
         live = len(self._rows) - self._stored
         if live:
@@ -173,7 +171,6 @@ class JobLogModel(RowListModel):
             self._rows.extend(extra)
             self._stored = len(self._rows)
             self.endInsertRows()
-            self.appended.emit()
 
     def add_live(self, when: float, message: str, source: str = "worker") -> None:
         """Append a line the store does not keep (a progress message)."""
@@ -187,7 +184,6 @@ class JobLogModel(RowListModel):
         self.beginInsertRows(QModelIndex(), n, n)
         self._rows.append({"time": when, "level": "INFO", "source": source, "message": message})
         self.endInsertRows()
-        self.appended.emit()
 
 
 class LogLevelProxy(QSortFilterProxyModel):
