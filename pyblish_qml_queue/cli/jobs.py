@@ -31,34 +31,34 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--host", help="only jobs from this application or machine")
     p.set_defaults(func=list_jobs)
 
-    p = _job_verb(subparsers, "show", show, "show a job: steps, errors, log and records")
-    p.add_argument("--json", action="store_true", help="print the job as JSON")
+    _job_verb(subparsers, "show", show, "show a job: steps, errors, log and records", "the job")
     p = _job_verb(
         subparsers,
         "wait",
         wait,
         "wait for a job to finish",
+        "the finished job",
         description="Wait for a job to finish, with its progress on stderr (a bar on a "
         "terminal); stdout gets only the outcome. Exit 0 when the job succeeded, 1 when it "
         "failed or was cancelled, 3 when the timeout passed first.",
     )
     p.add_argument("--timeout", type=float, default=None, help="give up after this many seconds")
-    p.add_argument("--json", action="store_true", help="print the finished job as JSON")
-    p = _job_verb(
+    _job_verb(
         subparsers,
         "cancel",
         cancel,
         "cancel a queued or running job",
+        "the job",
         description="Cancel a job. A queued or waiting job is cancelled at once; a running "
         "one is stopped by its executor, which then records it cancelled. Exit 1 when the "
         "job has finished already.",
     )
-    p.add_argument("--json", action="store_true", help="print the job as JSON")
     p = _job_verb(
         subparsers,
         "retry",
         retry,
         "queue a failed, cancelled or interrupted job again",
+        "the job",
         description="Queue a failed, cancelled or interrupted job again: every step runs "
         "again, or with --failed-only only those that did not succeed. Exit 1 when the job "
         "is in another state.",
@@ -66,22 +66,22 @@ def add_parsers(subparsers) -> None:
     p.add_argument(
         "--failed-only", action="store_true", help="keep the steps that succeeded; run the rest"
     )
-    p.add_argument("--json", action="store_true", help="print the job as JSON")
-    p = _job_verb(
+    _job_verb(
         subparsers,
         "remove",
         remove,
         "delete a job that is not running",
+        "what was removed",
         description="Delete a job, its log and its scene snapshot from the store. Exit 1 "
         "when the job is running (cancel it first).",
     )
-    p.add_argument("--json", action="store_true", help="print what was removed as JSON")
 
 
-def _job_verb(subparsers, name: str, func, summary: str, **kwargs):
-    """A verb on one job, named by the ``job`` argument."""
+def _job_verb(subparsers, name: str, func, summary: str, printed: str, **kwargs):
+    """A verb on one job, named by the ``job`` argument; ``--json`` prints ``printed``."""
     parser = subparsers.add_parser(name, help=summary, **kwargs)
     parser.add_argument("job", help="job id or a unique prefix of it")
+    parser.add_argument("--json", action="store_true", help=f"print {printed} as JSON")
     parser.set_defaults(func=func)
     return parser
 
@@ -182,10 +182,11 @@ def show(args) -> int:
     store = open_store()
     job, spooled = find_job(store, args.job)
     job_log = [] if spooled else store.log(job.id)
+    snapshot = snapshots.describe(dict(job.payload, id=job.id))
+    node = farm_node(job_log) if job.state == model.RUNNING else None
     if args.json:
-        snapshot = snapshots.describe(dict(job.payload, id=job.id))
         out = dict(job.to_dict(), log=job_log, spooled=spooled, snapshot=snapshot)
-        out["node"] = farm_node(job_log) if job.state == model.RUNNING else None
+        out["node"] = node
         print(json.dumps(out, indent=2))
         return OK
     done, total = job.progress
@@ -195,13 +196,11 @@ def show(args) -> int:
     print(f"State     {state}" + (f": {job.error}" if job.error else ""))
     print(f"Progress  {done}/{total} steps, attempt {job.attempts} of {job.max_attempts}")
     print(f"Host      {_host_name(job.host)}, user {job.user or '?'}")
-    node = farm_node(job_log) if job.state == model.RUNNING else None
     if node is not None:
         lost = " (node lost; sent again)" if node["state"] == "lost" else ""
         print(f"Node      {node['name'] or '?'}{lost}")
     if job.host.get("scene"):
         print(f"Scene     {job.host['scene']}")
-    snapshot = snapshots.describe(dict(job.payload, id=job.id))
     if snapshot is not None:
         kept = "" if snapshot["exists"] else " (deleted: the job is done with it)"
         size = snapshots.human_size(snapshot["size"])
