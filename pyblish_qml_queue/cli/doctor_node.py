@@ -93,7 +93,7 @@ def check_plugin_paths() -> list:
                 "which must be readable here as the workstation wrote them",
             )
         ]
-    bad = [(where, p, _readable_dir(p)) for where, p in wanted if _readable_dir(p)]
+    bad = [(where, p, why) for where, p in wanted for why in [_readable_dir(p)] if why]
     if bad:
         return [
             Check(
