@@ -13,12 +13,6 @@ Rectangle {
     objectName: "itemDetail"
     color: Theme.well
 
-    function tint(state) {
-        return state === States.item.error ? Theme.error : state === States.item.warning ? Theme.warning
-             : state === States.item.success ? Theme.success : state === States.item.processing ? Theme.running
-             : Theme.idle
-    }
-
     ColumnLayout {
         anchors.fill: parent
         anchors.margins: 8
@@ -36,7 +30,7 @@ Rectangle {
                 width: 10
                 height: 10
                 radius: 5
-                color: page.tint(page.detail.state || States.item.idle)
+                color: Theme.itemColor(page.detail.state || States.item.idle)
             }
             Text {
                 text: page.detail.name || ""
@@ -148,7 +142,7 @@ Rectangle {
                                     height: 8
                                     radius: 4
                                     anchors.verticalCenter: parent.verticalCenter
-                                    color: page.tint(result.modelData.state)
+                                    color: Theme.itemColor(result.modelData.state)
                                 }
                                 Text {
                                     text: result.modelData.label

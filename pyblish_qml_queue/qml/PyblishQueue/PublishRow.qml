@@ -103,11 +103,7 @@ Rectangle {
         width: 8
         height: 8
         radius: 4
-        color: row.itemState === States.item.processing ? Theme.running
-             : row.itemState === States.item.success ? Theme.success
-             : row.itemState === States.item.warning ? Theme.warning
-             : row.itemState === States.item.error ? Theme.error
-             : Theme.idle
+        color: Theme.itemColor(row.itemState)
         opacity: row.checked ? 1.0 : 0.6
     }
 

@@ -56,6 +56,17 @@ QtObject {
         }
     }
 
+    // Colour of a Publish page row's state (States.item).
+    function itemColor(state) {
+        switch (state) {
+        case States.item.processing: return running
+        case States.item.success: return success
+        case States.item.warning: return warning
+        case States.item.error: return error
+        default: return idle
+        }
+    }
+
     // Colour of a log level word.
     function levelColor(level) {
         if (level === "ERROR" || level === "CRITICAL")
