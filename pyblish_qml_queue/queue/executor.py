@@ -100,12 +100,16 @@ class Executor(ClaimLoop):
             job.attempts,
             job.max_attempts,
         )
-        run = JobRun(job, self.records, self.python, self.grace, self._run_ended)
+        run = self._make_run(job)
         run.thread = threading.Thread(target=run.run, name=f"job-{job.id[:8]}", daemon=True)
         with self._lock:
             self._runs[job.id] = run
         run.thread.start()
         return True
+
+    def _make_run(self, job) -> JobRun:
+        """The run of a claimed job (a subclass may run its own kind)."""
+        return JobRun(job, self.records, self.python, self.grace, self._run_ended)
 
     def _run_ended(self, run: JobRun) -> None:
         with self._lock:

@@ -164,17 +164,10 @@ class _NodeExecutor(Executor):
         super().__init__(store, **kwargs)
         self.node = node
 
-    def _claim(self) -> bool:
-        job = self.store.claim(self.owner, self.lease)
-        if job is None:
-            return False
+    def _make_run(self, job: model.Job) -> _NodeJobRun:
         run = _NodeJobRun(job, self.records, self.python, self.grace, self._run_ended)
         run.node = self.node
-        run.thread = threading.Thread(target=run.run, name=f"job-{job.id[:8]}", daemon=True)
-        with self._lock:
-            self._runs[job.id] = run
-        run.thread.start()
-        return True
+        return run
 
 
 class NodeRun:
