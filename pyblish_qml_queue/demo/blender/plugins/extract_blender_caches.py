@@ -55,6 +55,21 @@ def slow_down():
         time.sleep(delay)
 
 
+def export(plugin, instance, extension, kind, operator, **options):
+    """Select the members, run the export ``operator`` into the staging file, add it.
+
+    Fails when the operator does not finish or writes no file.
+    """
+    select_members(instance)
+    path = staging_file(instance, extension)
+    slow_down()
+    result = operator(filepath=path, **options)
+    if "FINISHED" not in result or not os.path.isfile(path):
+        raise RuntimeError("%s export of %s failed: %s" % (kind, instance.name, result))
+    add_file(instance, path)
+    plugin.log.info("%s: %d objects -> %s", instance.name, len(instance), path)
+
+
 class ExtractBlenderAlembic(pyblish.api.InstancePlugin):
     """Alembic of the selected members over the instance's frame range."""
 
@@ -64,19 +79,16 @@ class ExtractBlenderAlembic(pyblish.api.InstancePlugin):
     hosts = ["blender"]
 
     def process(self, instance):
-        select_members(instance)
-        path = staging_file(instance, ".abc")
-        slow_down()
-        result = bpy.ops.wm.alembic_export(
-            filepath=path,
+        export(
+            self,
+            instance,
+            ".abc",
+            "Alembic",
+            bpy.ops.wm.alembic_export,
             selected=True,
             start=instance.data["frameStart"],
             end=instance.data["frameEnd"],
         )
-        if "FINISHED" not in result or not os.path.isfile(path):
-            raise RuntimeError("Alembic export of %s failed: %s" % (instance.name, result))
-        add_file(instance, path)
-        self.log.info("%s: %d objects -> %s", instance.name, len(instance), path)
 
 
 class ExtractBlenderUsd(pyblish.api.InstancePlugin):
@@ -88,15 +100,12 @@ class ExtractBlenderUsd(pyblish.api.InstancePlugin):
     hosts = ["blender"]
 
     def process(self, instance):
-        select_members(instance)
-        path = staging_file(instance, ".usda")
-        slow_down()
-        result = bpy.ops.wm.usd_export(
-            filepath=path,
+        export(
+            self,
+            instance,
+            ".usda",
+            "USD",
+            bpy.ops.wm.usd_export,
             selected_objects_only=True,
             export_animation=True,
         )
-        if "FINISHED" not in result or not os.path.isfile(path):
-            raise RuntimeError("USD export of %s failed: %s" % (instance.name, result))
-        add_file(instance, path)
-        self.log.info("%s: %d objects -> %s", instance.name, len(instance), path)
