@@ -7,6 +7,12 @@ Prints, each beside a baseline measured in the same run:
 - cost of one event in the bridge and models (ms of GUI-thread time per raw event);
 - time from process start to the first frame (frameSwapped), vs an empty QML window;
 - peak RSS, vs the empty QML window's process.
+
+The hosts and events are fake: a thread feeds made-up host snapshots and progress events
+straight into the bridge, with no host process, socket, hub or worker behind them (only
+the step checkpoints are real SQLite writes). It measures the GUI's own cost per event, not
+what live hosts cost the app; for that (real host processes publishing through a real hub)
+see bench_hosts.py.
 """
 
 import argparse
