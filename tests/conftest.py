@@ -89,6 +89,27 @@ def farm(tmp_path):
     farm.stop_all()
 
 
+@pytest.fixture
+def hub(home):
+    """A running Hub in the ``home`` fixture's folder, closed at teardown."""
+    from pyblish_qml_queue.hub.hub import Hub
+
+    hub = Hub()
+    hub.start()
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def procs():
+    """A list for host processes a test starts (dropin_hosts.start), all stopped at teardown."""
+    from dropin_hosts import stop_all
+
+    started = []
+    yield started
+    stop_all(started)
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 def each_store(request, tmp_path, clock):
     """The in-memory store, then SQLite, both on ``clock``: for the store contract."""

@@ -10,9 +10,8 @@ import sys
 import threading
 import types
 
-import pytest
 from conftest import ROOT
-from dropin_hosts import TARGET_PLUGINS, collected, host_of, start, stop_all
+from dropin_hosts import TARGET_PLUGINS, collected, host_of, start
 from publish_hosts import PLUGINS as STUDIO_PLUGINS
 from publish_hosts import manifest
 from waiting import wait_until
@@ -20,22 +19,6 @@ from waiting import wait_until
 import pyblish_qml_queue
 from pyblish_qml_queue.common.wire import client
 from pyblish_qml_queue.host import link, service
-from pyblish_qml_queue.hub.hub import Hub
-
-
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    stop_all(started)
-
-
-@pytest.fixture
-def hub(home):
-    hub = Hub()
-    hub.start()
-    yield hub
-    hub.close()
 
 
 def test_show_none_local_honours_the_targets(hub, procs, tmp_path):

@@ -4,28 +4,10 @@ plugin), each result kept; the comment sent again after a reset."""
 
 import os
 
-import pytest
-from dropin_hosts import REPAIR_PLUGINS, collected, start, stop_all
+from dropin_hosts import REPAIR_PLUGINS, collected, start
 from publish_hosts import PLUGINS as STUDIO_PLUGINS
 from publish_hosts import manifest
 from waiting import wait_until
-
-from pyblish_qml_queue.hub.hub import Hub
-
-
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    stop_all(started)
-
-
-@pytest.fixture
-def hub(home):
-    hub = Hub()
-    hub.start()
-    yield hub
-    hub.close()
 
 
 def test_repair_receives_each_failed_instance_in_order(hub, procs, tmp_path):
