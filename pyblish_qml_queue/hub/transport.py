@@ -24,7 +24,7 @@ from multiprocessing.connection import Listener as _Listener
 from multiprocessing.connection import answer_challenge, deliver_challenge
 from typing import Callable, Optional
 
-from pyblish_qml_queue.common import filelock, wire
+from pyblish_qml_queue.common import filelock, spool, wire
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +87,8 @@ def ensure_authkey() -> bytes:
 
 
 def write_runtime(info: dict) -> None:
-    """Write the runtime file atomically (temporary name, fsync, rename)."""
-    path = wire.runtime_file()
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(info, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Write the runtime file atomically (:func:`spool.write_atomic`)."""
+    spool.write_atomic(wire.runtime_file(), json.dumps(info).encode("utf-8"))
 
 
 def read_runtime_raw() -> Optional[dict]:
