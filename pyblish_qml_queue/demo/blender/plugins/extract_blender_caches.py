@@ -58,8 +58,11 @@ def slow_down():
 def export(plugin, instance, extension, kind, operator, **options):
     """Select the members, run the export ``operator`` into the staging file, add it.
 
-    Fails when the operator does not finish or writes no file.
+    Fails when the instance has no members (an export of nothing is no cache), when the
+    operator does not finish or when it writes no file.
     """
+    if not len(instance):
+        raise RuntimeError("%s has no members to export" % instance.name)
     select_members(instance)
     path = staging_file(instance, extension)
     slow_down()
