@@ -20,6 +20,7 @@ from typing import Optional
 from redis.exceptions import RedisError
 
 from pyblish_qml_queue.common import paths
+from pyblish_qml_queue.common.spool import write_atomic
 from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, redis_client
 
 log = logging.getLogger(__name__)
@@ -87,12 +88,7 @@ class Journal:
             return
         os.makedirs(self.folder, exist_ok=True)
         data = {"job_id": self.job_id, "task_id": self.task_id, "entries": entries}
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(data).encode("utf-8"))
         self.saved = True
 
     def sync(self, outbox: list) -> None:
