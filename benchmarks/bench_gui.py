@@ -31,6 +31,8 @@ os.environ.setdefault("QT_QUICK_BACKEND", "software")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from support import StallMeter  # noqa: E402 - after the Qt environment
+
 EMPTY_QML = b"""
 import QtQuick
 import QtQuick.Controls.Basic
@@ -106,47 +108,6 @@ def _hosts(n):
         host["stage"] = "extract"
         out.append(host)
     return out
-
-
-class StallMeter:
-    """A 5 ms QTimer; records how late each timeout fires."""
-
-    def __init__(self, interval_ms=5):
-        from PySide6.QtCore import Qt, QTimer
-
-        self.interval = interval_ms / 1000.0
-        self.late = []
-        self._last = None
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._tick)
-
-    def _tick(self):
-        now = time.perf_counter()
-        if self._last is not None:
-            self.late.append(max(0.0, now - self._last - self.interval))
-        self._last = now
-
-    def run(self, app, seconds):
-        self.late = []
-        self._last = None
-        self._timer.start()
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            app.processEvents()
-            time.sleep(0.0005)
-        self._timer.stop()
-        return self
-
-    def worst_ms(self):
-        return max(self.late) * 1000.0 if self.late else 0.0
-
-    def p99_ms(self):
-        if not self.late:
-            return 0.0
-        ordered = sorted(self.late)
-        return ordered[int(len(ordered) * 0.99)] * 1000.0
 
 
 def feed(session, store, hosts, running_ids, rate, seconds, stop):

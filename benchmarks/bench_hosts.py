@@ -9,8 +9,8 @@ Python process that called ``show()``; its plugins are a collector, then
 ``--instances`` instances x 10 plugins (3 validators, 4 extractors, 3 integrators), each
 step sleeping ``--step-ms`` ms as a real extractor waits on its disk. The hub publishes
 every host at once. Inside the app an event-loop lag probe (a 5 ms precise QTimer on the
-GUI thread) records how late it fires. Printed, for 1 host and then N hosts in the same
-run:
+GUI thread, support.StallMeter) records how late it fires. Printed, for 1 host and then
+N hosts in the same run:
 
 - the GUI's longest and p99 stall while they publish;
 - per-step overhead of a host: (its publish time - steps x step-ms) / steps, median and
@@ -31,7 +31,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
-from support import ROOT, host_env, write_host
+from support import ROOT, StallMeter, host_env, write_host
 
 SLEEP_ENV = "BENCH_STEP_MS"
 
@@ -72,41 +72,6 @@ PLUGINS = textwrap.dedent(
     IntegrateC = _plugin("IntegrateC", pyblish.api.IntegratorOrder + 0.2)
     """
 )
-
-
-class LagProbe:
-    """A 5 ms precise QTimer on the GUI thread; records how late each timeout fires."""
-
-    def __init__(self, interval_ms=5):
-        from PySide6.QtCore import Qt, QTimer
-
-        self.interval = interval_ms / 1000.0
-        self.late = []
-        self._last = None
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._tick)
-
-    def _tick(self):
-        now = time.perf_counter()
-        if self._last is not None:
-            self.late.append(max(0.0, now - self._last - self.interval))
-        self._last = now
-
-    def start(self):
-        self.late, self._last = [], None
-        self._timer.start()
-
-    def stop(self):
-        self._timer.stop()
-
-    def worst_ms(self):
-        return max(self.late, default=0.0) * 1000.0
-
-    def p99_ms(self):
-        ordered = sorted(self.late)
-        return ordered[int(len(ordered) * 0.99)] * 1000.0 if ordered else 0.0
 
 
 def pump(app, until, timeout=300.0):
@@ -165,7 +130,7 @@ def run_hosts(app, session, n, script, plugins, args):
         ids = [h["id"] for h in hub.hosts() if h["id"] not in before]
         done_at = {}
         threads_seen = [0]
-        probe = LagProbe()
+        probe = StallMeter()
         # show() brought each host's Publish page to the front: back to the page measured
         (session.app.showOverview if args.page == "overview" else session.app.showQueue)()
         for _ in range(20):  # let the cards settle

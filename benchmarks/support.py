@@ -8,6 +8,7 @@ Not a benchmark itself: the ``bench_*.py`` scripts import it.
 import os
 import sys
 import textwrap
+import time
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,3 +110,48 @@ def one_step_payload(step, plugin_paths=(), title="bench"):
         "instances": [{"id": "i1", "name": "ben01", "families": ["pointcache"], "data": {}}],
         "steps": [dict(step, instance_id="i1")],
     }
+
+
+class StallMeter:
+    """A 5 ms precise QTimer on the GUI thread; records how late each timeout fires."""
+
+    def __init__(self, interval_ms=5):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval = interval_ms / 1000.0
+        self.late = []
+        self._last = None
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self):
+        now = time.perf_counter()
+        if self._last is not None:
+            self.late.append(max(0.0, now - self._last - self.interval))
+        self._last = now
+
+    def start(self):
+        self.late, self._last = [], None
+        self._timer.start()
+
+    def stop(self):
+        self._timer.stop()
+
+    def run(self, app, seconds):
+        """Measure for ``seconds`` while pumping ``app``'s events; return self."""
+        self.start()
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            app.processEvents()
+            time.sleep(0.0005)
+        self.stop()
+        return self
+
+    def worst_ms(self):
+        return max(self.late, default=0.0) * 1000.0
+
+    def p99_ms(self):
+        ordered = sorted(self.late)
+        return ordered[int(len(ordered) * 0.99)] * 1000.0 if ordered else 0.0
