@@ -110,6 +110,24 @@ def procs():
     stop_all(started)
 
 
+@pytest.fixture
+def serve(tmp_path):
+    """``serve(env)`` starts ``pyblish-qml-queue serve`` (serve_support.start_serve) and
+    returns its process once it serves; each is stopped (SIGTERM, then killed) at teardown."""
+    from serve_support import start_serve, stop_serve
+
+    started = []
+
+    def start(env):
+        process, log = start_serve(env, tmp_path / f"serve{len(started)}.log")
+        started.append((process, log))
+        return process
+
+    yield start
+    for process, log in started:
+        stop_serve(process, log)
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 def each_store(request, tmp_path, clock):
     """The in-memory store, then SQLite, both on ``clock``: for the store contract."""

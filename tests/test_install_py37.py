@@ -15,15 +15,13 @@ Skipped, saying why, where pyenv has no 3.7.
 import glob
 import json
 import os
-import signal
 import subprocess
-import sys
 import textwrap
 
 import pytest
 from conftest import ROOT
 from packaging_support import wheel
-from waiting import wait_until
+from serve_support import finished_job, start_serve, stop_serve
 
 _PYENV = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
 PY37 = sorted(glob.glob(os.path.join(_PYENV, "versions", "3.7*", "bin", "python3.7")))
@@ -170,30 +168,13 @@ def serve(tmp_path, home):
     """A real ``serve`` on this Python (3.11) from the checkout, until the test ends."""
     env = dict(os.environ, PYBLISH_QML_QUEUE_HOME=str(home))
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    log = open(tmp_path / "serve.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pyblish_qml_queue", "serve", "--lease", "5"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-    )
-    line = process.stdout.readline().decode()
-    assert line.startswith("serving "), (line, (tmp_path / "serve.log").read_text())
+    process, log = start_serve(env, tmp_path / "serve.log")
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    process.stdout.close()
-    log.close()
+    stop_serve(process, log)
 
 
 def test_a_python_37_dcc_installed_with_no_deps_hands_off_to_serve(venv37, serve, home, tmp_path):
     from pyblish_qml_queue.queue import model
-    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()
@@ -210,19 +191,7 @@ def test_a_python_37_dcc_installed_with_no_deps_hands_off_to_serve(venv37, serve
     assert handed["package"].startswith(str(venv37))  # the installed wheel, not the checkout
     assert handed["qt"] == [] and handed["sqlite"] is False
 
-    store = SQLiteJobStore(str(home / "jobs.db"))
-    try:
-
-        def finished():
-            try:
-                job = store.get(handed["job"])
-            except Exception:
-                return None  # not ingested yet
-            return job if job.state in model.FINISHED else None
-
-        job = wait_until(finished, timeout=45, what=f"job {handed['job']} to finish")
-    finally:
-        store.close()
+    job = finished_job(home, handed["job"], timeout=45)
     assert job.state == model.SUCCEEDED, (
         job.error,
         [(s.name, s.state, s.error) for s in job.steps],

@@ -9,12 +9,10 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 
 import pytest
 from blender_support import blender_env, published, require_bpy, run_host, summary
-from conftest import ROOT
+from serve_support import finished_job
 from waiting import wait_until
 
 from pyblish_qml_queue.queue import model
@@ -55,58 +53,6 @@ def shot(reference, tmp_path, home):
     shutil.copy(reference[0], work)
     root = tmp_path / "publish"
     return work, root, blender_env(home, root)
-
-
-@pytest.fixture
-def serve(tmp_path):
-    """``serve(env)`` starts ``pyblish-qml-queue serve`` and waits until it serves;
-    every one is stopped (SIGTERM, then killed) at teardown."""
-    started = []
-
-    def start(env):
-        log = open(tmp_path / f"serve{len(started)}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pyblish_qml_queue", "serve", "--lease", "5"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-        )
-        started.append((process, log))
-        line = process.stdout.readline().decode()
-        assert line.startswith("serving "), (line, (tmp_path / "serve0.log").read_text())
-        return process
-
-    yield start
-    for process, log in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.stdout.close()
-        log.close()
-
-
-def finished_job(home, job_id, timeout=60):
-    """The job once it is finished (the store read from this process)."""
-    store = SQLiteJobStore(str(home / "jobs.db"))
-    try:
-        return wait_until(
-            lambda: _finished(store, job_id), timeout=timeout, what=f"job {job_id} to finish"
-        )
-    finally:
-        store.close()
-
-
-def _finished(store, job_id):
-    try:
-        job = store.get(job_id)
-    except Exception:
-        return None  # not ingested yet
-    return job if job.state in model.FINISHED else None
 
 
 def describe(job):

@@ -6,17 +6,16 @@ scene snapshot. The DCC is tests/fakes/filedcc.py (a scene of node names in a JS
 
 import json
 import os
-import signal
 import subprocess
 import sys
 
 import pytest
 from cli_support import run_cli
 from conftest import ROOT
+from serve_support import finished_job
 from waiting import wait_until
 
 from pyblish_qml_queue.queue import model
-from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
 FAKES = os.path.join(ROOT, "tests", "fakes")
 HOST = os.path.join(FAKES, "filedcc_host.py")
@@ -41,39 +40,6 @@ def shot(tmp_path, home):
     return work, out, env
 
 
-@pytest.fixture
-def serve(tmp_path):
-    """``serve(env)`` starts ``pyblish-qml-queue serve`` and waits until it serves;
-    each is stopped (SIGTERM, then killed) at teardown."""
-    started = []
-
-    def start(env):
-        log = open(tmp_path / f"serve{len(started)}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pyblish_qml_queue", "serve", "--lease", "5"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-        )
-        started.append((process, log))
-        line = process.stdout.readline().decode()
-        assert line.startswith("serving "), (line, (tmp_path / "serve0.log").read_text())
-        return process
-
-    yield start
-    for process, log in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.stdout.close()
-        log.close()
-
-
 def run_host(work, *args, env):
     done = subprocess.run(
         [sys.executable, HOST, str(work), *args],
@@ -86,24 +52,6 @@ def run_host(work, *args, env):
     results = [line[7:] for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and results, (done.returncode, done.stdout, done.stderr)
     return json.loads(results[-1])
-
-
-def finished_job(home, job_id, timeout=60):
-    store = SQLiteJobStore(str(home / "jobs.db"))
-    try:
-        return wait_until(
-            lambda: _finished(store, job_id), timeout=timeout, what=f"job {job_id} to finish"
-        )
-    finally:
-        store.close()
-
-
-def _finished(store, job_id):
-    try:
-        job = store.get(job_id)
-    except Exception:
-        return None  # not ingested yet
-    return job if job.state in model.FINISHED else None
 
 
 def describe(job):
