@@ -92,12 +92,25 @@ def _sources(root: str):
                 yield os.path.join(folder, name)
 
 
+#: home -> the worker library made there by this process (the code does not change under it).
+_made: dict = {}
+
+
 def worker_lib() -> str:
     """A folder with this package's DCC-side code and pyblish, for other interpreters.
 
     Made once per version of the code (named by a digest of the files' paths,
-    sizes and times), atomically.
+    sizes and times), atomically; looked up once per process and home, not at
+    every worker launch.
     """
+    home = paths.home()
+    folder = _made.get(home)
+    if folder is None or not os.path.isdir(folder):
+        folder = _made[home] = _make_worker_lib()
+    return folder
+
+
+def _make_worker_lib() -> str:
     import pyblish
 
     roots = [_PACKAGE, os.path.dirname(os.path.abspath(pyblish.__file__))]
