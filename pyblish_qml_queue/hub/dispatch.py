@@ -46,4 +46,3 @@ class Dispatcher:
         if handler is None:
             raise ProtocolError(UNKNOWN_METHOD, f"method {method!r} is not served here")
         return handler(params)
-
