@@ -31,46 +31,22 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
-from support import ROOT, StallMeter, host_env, write_host
+from support import ROOT, StallMeter, host_env, plugins_source, write_host
 
 SLEEP_ENV = "BENCH_STEP_MS"
 
-PLUGINS = textwrap.dedent(
-    """
-    import os
-    import time
-    import pyblish.api
-
-    SLEEP = float(os.environ.get("BENCH_STEP_MS", "20")) / 1000.0
-
-
-    class CollectMany(pyblish.api.ContextPlugin):
-        order = pyblish.api.CollectorOrder
-
-        def process(self, context):
-            for n in range(int(os.environ["BENCH_INSTANCES"])):
-                context.create_instance("item%04d" % n).data["family"] = "thing"
-
-
-    def _plugin(name, order):
-        def process(self, instance):
-            time.sleep(SLEEP)
-            self.log.info("%s done", instance)
-        return type(name, (pyblish.api.InstancePlugin,), {
-            "order": order, "families": ["thing"], "process": process})
-
-
-    ValidateA = _plugin("ValidateA", pyblish.api.ValidatorOrder)
-    ValidateB = _plugin("ValidateB", pyblish.api.ValidatorOrder + 0.1)
-    ValidateC = _plugin("ValidateC", pyblish.api.ValidatorOrder + 0.2)
-    ExtractA = _plugin("ExtractA", pyblish.api.ExtractorOrder)
-    ExtractB = _plugin("ExtractB", pyblish.api.ExtractorOrder + 0.1)
-    ExtractC = _plugin("ExtractC", pyblish.api.ExtractorOrder + 0.2)
-    ExtractD = _plugin("ExtractD", pyblish.api.ExtractorOrder + 0.3)
-    IntegrateA = _plugin("IntegrateA", pyblish.api.IntegratorOrder)
-    IntegrateB = _plugin("IntegrateB", pyblish.api.IntegratorOrder + 0.1)
-    IntegrateC = _plugin("IntegrateC", pyblish.api.IntegratorOrder + 0.2)
-    """
+PLUGINS = plugins_source(
+    step=textwrap.dedent(
+        """
+        def _plugin(name, order):
+            def process(self, instance):
+                time.sleep(SLEEP)
+                self.log.info("%s done", instance)
+            return type(name, (pyblish.api.InstancePlugin,), {
+                "order": order, "families": ["thing"], "process": process})
+        """
+    ),
+    preamble='\nSLEEP = float(os.environ.get("BENCH_STEP_MS", "20")) / 1000.0\n',
 )
 
 

@@ -18,37 +18,61 @@ if ROOT not in sys.path:
 #: The environment variable the collector reads its instance count from.
 INSTANCES_ENV = "BENCH_INSTANCES"
 
-PLUGINS = textwrap.dedent(
+#: The no-op step plugin: source defining ``_plugin(name, order)``.
+NOOP_STEP = textwrap.dedent(
     """
-    import os
-    import pyblish.api
-
-
-    class CollectMany(pyblish.api.ContextPlugin):
-        order = pyblish.api.CollectorOrder
-
-        def process(self, context):
-            for n in range(int(os.environ["BENCH_INSTANCES"])):
-                context.create_instance("item%04d" % n).data["family"] = "thing"
-
-
     def _plugin(name, order):
         return type(name, (pyblish.api.InstancePlugin,), {
             "order": order, "families": ["thing"], "process": lambda self, instance: None})
-
-
-    ValidateA = _plugin("ValidateA", pyblish.api.ValidatorOrder)
-    ValidateB = _plugin("ValidateB", pyblish.api.ValidatorOrder + 0.1)
-    ValidateC = _plugin("ValidateC", pyblish.api.ValidatorOrder + 0.2)
-    ExtractA = _plugin("ExtractA", pyblish.api.ExtractorOrder)
-    ExtractB = _plugin("ExtractB", pyblish.api.ExtractorOrder + 0.1)
-    ExtractC = _plugin("ExtractC", pyblish.api.ExtractorOrder + 0.2)
-    ExtractD = _plugin("ExtractD", pyblish.api.ExtractorOrder + 0.3)
-    IntegrateA = _plugin("IntegrateA", pyblish.api.IntegratorOrder)
-    IntegrateB = _plugin("IntegrateB", pyblish.api.IntegratorOrder + 0.1)
-    IntegrateC = _plugin("IntegrateC", pyblish.api.IntegratorOrder + 0.2)
     """
 )
+
+
+def plugins_source(step=NOOP_STEP, preamble=""):
+    """The plugins module: a collector making ``BENCH_INSTANCES`` instances, then 3
+    validators, 4 extractors and 3 integrators made by ``step`` (source defining
+    ``_plugin(name, order)``); ``preamble`` goes after the imports."""
+    return (
+        textwrap.dedent(
+            """
+            import os
+            import time
+            import pyblish.api
+            """
+        )
+        + preamble
+        + textwrap.dedent(
+            """
+
+            class CollectMany(pyblish.api.ContextPlugin):
+                order = pyblish.api.CollectorOrder
+
+                def process(self, context):
+                    for n in range(int(os.environ["BENCH_INSTANCES"])):
+                        context.create_instance("item%04d" % n).data["family"] = "thing"
+
+            """
+        )
+        + step
+        + textwrap.dedent(
+            """
+
+            ValidateA = _plugin("ValidateA", pyblish.api.ValidatorOrder)
+            ValidateB = _plugin("ValidateB", pyblish.api.ValidatorOrder + 0.1)
+            ValidateC = _plugin("ValidateC", pyblish.api.ValidatorOrder + 0.2)
+            ExtractA = _plugin("ExtractA", pyblish.api.ExtractorOrder)
+            ExtractB = _plugin("ExtractB", pyblish.api.ExtractorOrder + 0.1)
+            ExtractC = _plugin("ExtractC", pyblish.api.ExtractorOrder + 0.2)
+            ExtractD = _plugin("ExtractD", pyblish.api.ExtractorOrder + 0.3)
+            IntegrateA = _plugin("IntegrateA", pyblish.api.IntegratorOrder)
+            IntegrateB = _plugin("IntegrateB", pyblish.api.IntegratorOrder + 0.1)
+            IntegrateC = _plugin("IntegrateC", pyblish.api.IntegratorOrder + 0.2)
+            """
+        )
+    )
+
+
+PLUGINS = plugins_source()
 
 HOST = textwrap.dedent(
     """
