@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 _SIGNAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
+
 class ServiceError(wire.RemoteError):
     """A request the service cannot do (unknown id, nothing to hand off...).
 

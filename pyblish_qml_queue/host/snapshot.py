@@ -24,6 +24,7 @@ from pyblish_qml_queue.dcc.base import SnapshotError
 
 log = logging.getLogger(__name__)
 
+
 class SnapshotRefused(Exception):
     """The scene snapshot could not be saved; nothing was handed off."""
 
