@@ -238,8 +238,7 @@ class JobRun(Run):
             try:
                 return self.records.step(self, event)
             except LeaseLost:
-                self.store.reclaim(self.job.id, self.owner, self.records.lease)
-                log.warning("job %s: its lease had lapsed; renewed, checkpointing", self.job.id)
+                self.records.take_up_lapsed(self.job.id, "checkpointing")
             except StoreError as exc:
                 if self.cancelling or self.stopping:
                     raise

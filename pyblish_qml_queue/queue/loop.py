@@ -286,13 +286,7 @@ class ClaimLoop:
         try:
             return self.store.renew(run.job.id, self.owner, self.lease)
         except LeaseLost:
-            cancel = self.store.reclaim(run.job.id, self.owner, self.lease)
-            log.warning(
-                "job %s: its lease had lapsed (the store was busy?); nobody took the job, "
-                "so it runs on here",
-                run.job.id,
-            )
-            return cancel
+            return self.records.take_up_lapsed(run.job.id, "renewing")
 
     def _lease_lost(self, run: Run, why: str) -> None:
         """Another executor owns the job now: stop following it."""
@@ -449,6 +443,27 @@ class RunRecords:
             f": {error}" if error else "",
         )
         return state, error
+
+    def take_up_lapsed(self, job_id: str, doing: str) -> bool:
+        """Take up again a job whose lease lapsed while nobody took it (the store
+        was locked by another process for longer than the lease): the one answer to
+        a :class:`LeaseLost` met while renewing or checkpointing (``doing``, for
+        the log line).
+
+        Returns:
+            Whether a cancel was requested meanwhile.
+
+        Raises:
+            LeaseLost: another executor recovered the job, or it ended.
+        """
+        cancel = self.store.reclaim(job_id, self.owner, self.lease)
+        log.warning(
+            "job %s: its lease had lapsed while %s (the store was busy?); nobody took "
+            "the job, so it runs on here",
+            job_id,
+            doing,
+        )
+        return cancel
 
     def log(self, job_id: str, level: str, message: str) -> None:
         """Add a line to the job's log; a store error is logged here instead."""
