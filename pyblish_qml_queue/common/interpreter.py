@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from pyblish_qml_queue.common import paths
+from pyblish_qml_queue.common import paths, spool
 
 FILE_NAME = "app-python.json"
 
@@ -31,17 +31,11 @@ def record(python=None):
         "version": "%d.%d.%d" % sys.version_info[:3],
         "recorded": time.time(),
     }
-    tmp = "%s.%d.tmp" % (path, os.getpid())
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+        spool.write_atomic(path, json.dumps(data).encode("utf-8"))
     except OSError:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
+        pass
 
 
 def recorded():

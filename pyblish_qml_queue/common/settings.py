@@ -11,7 +11,7 @@ import json
 import logging
 import os
 
-from pyblish_qml_queue.common import paths
+from pyblish_qml_queue.common import paths, spool
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,11 @@ def load(path: str = "") -> dict:
 
 
 def save(values: dict, path: str = "") -> None:
-    """Write the settings atomically (temporary name, then rename)."""
+    """Write the settings atomically (:func:`spool.write_atomic`)."""
     path = path or settings_path()
     paths.make_private_dir(os.path.dirname(path))
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, paths.PRIVATE_FILE)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(values, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)
+    text = json.dumps(values, indent=2, sort_keys=True) + "\n"
+    spool.write_atomic(path, text.encode("utf-8"))
 
 
 def update(**changes) -> dict:

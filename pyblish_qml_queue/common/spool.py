@@ -1,6 +1,6 @@
 """The spool: jobs handed off while no app or ``serve`` runs wait here as JSON files.
 
-A job is written to ``.<id>.json.tmp``, flushed and fsynced, renamed to
+A job is written to ``.<id>.json.<random>.tmp``, flushed and fsynced, renamed to
 ``<id>.json`` in one step (``os.replace``), then the folder is fsynced (POSIX),
 so a reader sees either the whole job or nothing, even across a power cut.
 The ingester stores each file (idempotent by job id) and then removes it.
@@ -11,6 +11,7 @@ Runs inside DCCs: standard library only, Python 3.7 syntax.
 import json
 import logging
 import os
+import tempfile
 
 from pyblish_qml_queue.common import paths
 
@@ -63,16 +64,17 @@ CHUNK = 8 * 1024 * 1024
 def write_atomic(final, data, progress=None):
     """Write ``data`` to ``final`` so a reader sees all of it or nothing.
 
-    A temporary ``.<name>.tmp`` beside it (0600), flushed and fsynced, renamed in
-    one step, then the folder fsynced (POSIX). ``progress(done, total)`` is
-    called after each :data:`CHUNK` bytes.
+    A temporary ``.<name>.<random>.tmp`` beside it (0600, a name of its own for
+    every call, so two processes writing the same file never share one), flushed
+    and fsynced, renamed in one step, then the folder fsynced (POSIX). The last
+    rename wins; the temporary file is removed when anything fails.
+    ``progress(done, total)`` is called after each :data:`CHUNK` bytes.
 
     Returns:
         str: ``final``.
     """
-    folder = os.path.dirname(final)
-    tmp = os.path.join(folder, ".%s.tmp" % os.path.basename(final))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    folder = os.path.dirname(final) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(final), suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             view = memoryview(data)
@@ -106,7 +108,7 @@ def _fsync_folder(folder):
 def read_spooled(folder=None):
     """The jobs waiting in the spool, oldest file first.
 
-    Temporary files (``.<id>.json.tmp``, being written) are not listed.
+    Temporary files (``.<id>.json.<random>.tmp``, being written) are not listed.
 
     Args:
         folder: the spool folder (default: paths.spool_dir()); missing means empty.
