@@ -37,11 +37,10 @@ from pyblish_qml_queue.common.jsonsafe import (
 from pyblish_qml_queue.common.locate import (
     PluginNotLocatable,
     check_locatable,
-    plugin_locator,
     plugin_sources,
 )
 from pyblish_qml_queue.host.env import filter_env, user_name
-from pyblish_qml_queue.host.plan import effective_targets, plan_steps
+from pyblish_qml_queue.host.plan import effective_targets, plan
 
 __all__ = [
     "NotJsonSafe",
@@ -199,13 +198,7 @@ def build_job(
     if adapter is None:
         adapter = dcc.current()
     targets = effective_targets(targets)
-    steps = plan_steps(context, plugins, targets)
-    by_locator = dict((plugin_locator(p), p) for p in plugins)
-    step_plugins = []
-    for step in steps:
-        plugin = by_locator[(step["module"], step["plugin"])]
-        if plugin not in step_plugins:
-            step_plugins.append(plugin)
+    steps, step_plugins = plan(context, plugins, targets)
     check_locatable(step_plugins)
 
     context_data = dict((k, v) for k, v in context.data.items() if k not in CONTEXT_EXCLUDED)

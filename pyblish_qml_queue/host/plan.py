@@ -17,13 +17,14 @@ def effective_targets(targets=None):
     return ["default"] + pyblish.api.registered_targets()
 
 
-def iter_pairs(plugins, context, targets=None, first=None, last=None):
-    """Yield (plugin, instance or None) as pyblish's Iterator would, without its test.
+def iter_plugins(plugins, context, targets=None, first=None, last=None):
+    """Yield (plugin, its instances or None) as pyblish's Iterator reaches them, without its test.
 
     The rules are pyblish.logic.Iterator's: plugins filtered by targets, inactive
     plugins left out, instances matched per plugin (evaluated when the plugin is
-    reached, so instances made by earlier plugins count), instances whose
-    ``data["publish"]`` is False skipped, a ContextPlugin yielded once with None.
+    reached, so instances made by earlier plugins count); a ContextPlugin comes
+    with None. Instances whose ``data["publish"]`` is False are still in the
+    list: the caller skips them (pyblish checks each when it reaches it).
     Unlike Iterator, there is no registered test: nothing stops on validation
     errors; the caller decides.
 
@@ -34,6 +35,14 @@ def iter_pairs(plugins, context, targets=None, first=None, last=None):
         first: only plugins with ``order >= first`` (None: no lower bound).
         last: only plugins with ``order < last`` (None: no upper bound).
     """
+    for plugin in _plugins(plugins, targets, first, last):
+        if plugin.__instanceEnabled__:
+            yield plugin, pyblish.logic.instances_by_plugin(context, plugin)
+        else:
+            yield plugin, None
+
+
+def _plugins(plugins, targets, first, last):
     for plugin in pyblish.logic.plugins_by_targets(plugins, effective_targets(targets)):
         if not plugin.active:
             continue
@@ -41,37 +50,105 @@ def iter_pairs(plugins, context, targets=None, first=None, last=None):
             continue
         if last is not None and plugin.order >= last:
             continue
-        if plugin.__instanceEnabled__:
-            for instance in pyblish.logic.instances_by_plugin(context, plugin):
-                if instance.data.get("publish") is False:
-                    continue
-                yield plugin, instance
-        else:
+        yield plugin
+
+
+def _families(instance):
+    family = instance.data.get("family")
+    families = [family] if family else []
+    families += instance.data.get("families", [])
+    return families
+
+
+#: pyblish.logic's matching algorithms, on the instance's families as a frozenset.
+_MATCHES = {
+    pyblish.api.Intersection: lambda wanted, have: not wanted.isdisjoint(have),
+    pyblish.api.Subset: lambda wanted, have: wanted <= have,
+    pyblish.api.Exact: lambda wanted, have: wanted == have,
+}
+
+
+def _matcher(context):
+    """``matching(plugin)``: the (name, id) of the instances of
+    pyblish.logic.instances_by_plugin(context, plugin) whose ``data["publish"]``
+    is not False, with every instance read once for all plugins (nothing runs
+    while a job is planned)."""
+    instances = list(context)
+    published = [i for i in instances if i.data.get("publish") is not False]
+    names = [(i.name, i.id) for i in published]
+    families = [frozenset(_families(i)) for i in published]
+
+    def matching(plugin):
+        match = _MATCHES.get(plugin.match)
+        if match is None:  # pyblish's own says what is wrong
+            found = pyblish.logic.instances_by_plugin(instances, plugin)
+            return [(i.name, i.id) for i in found if i.data.get("publish") is not False]
+        if "*" in plugin.families:
+            return names
+        wanted = frozenset(plugin.families)
+        return [named for named, have in zip(names, families) if match(wanted, have)]
+
+    return matching
+
+
+def iter_pairs(plugins, context, targets=None, first=None, last=None):
+    """Yield (plugin, instance or None) as pyblish's Iterator would, without its test
+    (the rules of :func:`iter_plugins`, one pair at a time; an instance whose
+    ``data["publish"]`` is False when it is reached is skipped)."""
+    for plugin, instances in iter_plugins(plugins, context, targets, first, last):
+        if instances is None:
             yield plugin, None
+            continue
+        for instance in instances:
+            if instance.data.get("publish") is False:
+                continue
+            yield plugin, instance
 
 
 def plan_steps(context, plugins, targets=None):
     """Every (plugin, instance) pair pyblish would process from extraction on.
 
-    Built with :func:`iter_pairs` (our own loop over pyblish.logic's helpers,
-    without Iterator's registered test), over plugins with
+    Returns:
+        list of step dicts, as :func:`plan` returns them.
+    """
+    return plan(context, plugins, targets)[0]
+
+
+def plan(context, plugins, targets=None):
+    """The steps from extraction on, and the plugins that have any.
+
+    The rules of :func:`iter_plugins` (pyblish.logic.Iterator's, without its
+    registered test), over plugins with
     ``order >= stages.EXTRACTION_STARTS`` (``ExtractorOrder - 0.5``), in the order of ``plugins``.
+    What names a plugin (its locator, label, order) is worked out once per plugin,
+    not once per step.
 
     Returns:
-        list of step dicts: plugin (class name), module, label, order,
-        instance (name or None), instance_id (id or None).
+        (steps, plugins): the list of step dicts (plugin (class name), module,
+        label, order, instance (name or None), instance_id (id or None)), and
+        the plugin classes with at least one step, in order.
     """
     steps = []
-    for plugin, instance in iter_pairs(plugins, context, targets, first=stages.EXTRACTION_STARTS):
+    used = []
+    append = steps.append
+    matching = _matcher(context)
+    for plugin in _plugins(plugins, targets, stages.EXTRACTION_STARTS, None):
+        instances = matching(plugin) if plugin.__instanceEnabled__ else [(None, None)]
         module, name = plugin_locator(plugin)
-        steps.append(
-            {
-                "plugin": name,
-                "module": module,
-                "label": plugin.label or name,
-                "order": float(plugin.order),
-                "instance": None if instance is None else instance.name,
-                "instance_id": None if instance is None else instance.id,
-            }
-        )
-    return steps
+        label = plugin.label or name
+        order = float(plugin.order)
+        before = len(steps)
+        for named, instance_id in instances:
+            append(
+                {
+                    "plugin": name,
+                    "module": module,
+                    "label": label,
+                    "order": order,
+                    "instance": named,
+                    "instance_id": instance_id,
+                }
+            )
+        if len(steps) > before and plugin not in used:
+            used.append(plugin)
+    return steps, used
