@@ -5,13 +5,16 @@ Usage: python benchmarks/bench_startup.py [--runs 7] [--pyblish-qml-python PATH]
 
 Each run is a fresh process; the runs of the kinds are interleaved so that the machine's
 load falls on all of them alike, and one warm-up run of each (QML disk cache, file cache) is
-not counted. Every child is timed the same way: from just before the parent starts it
-(``time.time()``) to its window's first ``frameSwapped``, on the same Qt platform and scene
-graph backend (offscreen and software unless QT_QPA_PLATFORM / QT_QUICK_BACKEND say
-otherwise). The kinds:
+not counted. The children keep their bytecode (in the run's own folder,
+``PYTHONPYCACHEPREFIX``) as an installed package has it: under ``PYTHONDONTWRITEBYTECODE`` a
+source checkout would compile every module again at every start. Every child is timed the
+same way: from just before the parent starts it (``time.time()``) to its window's first
+``frameSwapped``, on the same Qt platform and scene graph backend (offscreen and software
+unless QT_QPA_PLATFORM / QT_QUICK_BACKEND say otherwise). The kinds:
 
 - ``app``: ``pyblish-qml-queue app`` as a user starts it (the command line, the real SQLite
-  store, hub, executor and tray) in a fresh home folder made for this run;
+  store, hub, executor and tray) in a home folder made for this run (its first run, the
+  warm-up, creates the store);
 - ``empty``: an empty ``ApplicationWindow`` (PySide6, this interpreter): the floor;
 - ``python``: this interpreter starting and exiting (``-c pass``);
 - ``pyblish-qml``: pyblish-qml's window as its ``--aschild`` process builds it and shows it
@@ -146,7 +149,12 @@ CHILDREN = {"empty": child_empty, "app": child_app, "pyblish-qml": child_pyblish
 
 def run_child(kind, python, home):
     """(seconds from process start to first frame, peak RSS MiB) of one fresh child."""
-    env = dict(os.environ, PYBLISH_QML_QUEUE_HOME=home)
+    env = dict(
+        os.environ,
+        PYBLISH_QML_QUEUE_HOME=os.path.join(home, "home"),
+        PYTHONPYCACHEPREFIX=os.path.join(home, "pycache"),
+    )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if kind == "python":
         started = time.time()
         subprocess.run([python, "-c", "pass"], check=True, env=env)
