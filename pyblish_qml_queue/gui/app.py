@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
@@ -185,10 +185,43 @@ def quit_on_signals(app) -> QTimer:
     return timer
 
 
+class _AfterFirstFrame(QObject):
+    """Runs callbacks once, on the GUI thread, after ``window``'s first frame is on screen.
+
+    Queued: ``frameSwapped`` comes from the render thread where Qt renders on one, and the
+    callbacks run in the event-loop turn after the frame, never inside it.
+    """
+
+    def __init__(self, window, callbacks):
+        super().__init__(window)
+        self._callbacks = list(callbacks)
+        self._window = window
+        window.frameSwapped.connect(self._first_frame, Qt.ConnectionType.QueuedConnection)
+
+    @Slot()
+    def _first_frame(self):
+        if not self._callbacks:
+            return
+        self._window.frameSwapped.disconnect(self._first_frame)
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("a start-up step after the first frame failed")
+
+
+def after_first_frame(window, *callbacks) -> QObject:
+    """Run ``callbacks`` once on the GUI thread right after ``window``'s first frame:
+    start-up work the first frame does not need. Returns the watcher (parented to ``window``)."""
+    return _AfterFirstFrame(window, callbacks)
+
+
 def freeze_startup_objects() -> None:
     """Keep what start-up built (it lives as long as the app) out of the garbage collector's
     full passes, whose pauses were the longest GUI stalls under load (benchmarks/bench_gui.py).
-    Once per process, after the window loaded: frozen objects are never collected."""
+    Once per process, after the window's first frame (``run_app``: a full collection takes
+    10 ms at start): frozen objects are never collected."""
     gc.collect()
     gc.freeze()
 
@@ -213,7 +246,7 @@ def run_app(args=None) -> int:
     """
     concurrency = getattr(args, "concurrency", None) or 1
     try:
-        app, engine, _root = build_app(
+        app, engine, root = build_app(
             sys.argv[:1],
             concurrency=concurrency,
             signals=getattr(args, "signals", None),
@@ -225,7 +258,7 @@ def run_app(args=None) -> int:
         sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
         return 1
     quit_on_signals(app)
-    freeze_startup_objects()
+    after_first_frame(root, freeze_startup_objects)
     code = app.exec()
     shut_down(engine)
     # Delete the window, the engine and the session under it here, on the GUI

@@ -445,6 +445,8 @@ def test_the_job_counts_follow_the_search_and_filters(qapp, make_gui):
     assert 0 < shown < 12
     assert queue.counts["shown"] == shown and queue.counts["total"] == 12
     assert queue.counts["active"] + queue.counts["finished"] == shown
+    session.app.showQueue()  # the Queue page is built when first shown
+    settle(qapp, session)
     (text,) = gui_support.items(root, "jobCounts")
     assert text.property("text").startswith(f"{shown} of 12 jobs · ")
     queue.setSearch("")

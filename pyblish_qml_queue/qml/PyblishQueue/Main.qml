@@ -107,14 +107,51 @@ ApplicationWindow {
         }
     }
 
+    // Only the Overview is built for the first frame. The other pages are built when first
+    // shown, or one per event-loop turn once the first frame is on screen (warm), so that
+    // switching to them later is instant; once built they stay.
+    property bool warm: false
+    property int warming: 0
+
+    Connections {
+        target: window
+        enabled: !window.warm
+        function onFrameSwapped() { warmUp.start() }
+    }
+    Timer {
+        id: warmUp
+        interval: 0
+        repeat: true
+        onTriggered: {
+            if (window.warming < 3) {
+                window.warming += 1
+            } else {
+                stop()
+                window.warm = true
+            }
+        }
+    }
+
     StackLayout {
         anchors.fill: parent
         currentIndex: App.page === "queue" ? 1 : App.page === "publish" ? 2
                       : App.page === "console" ? 3 : 0
 
         OverviewPage {}
-        QueuePage {}
-        PublishPage {}
-        ConsolePage {}
+        Loader {
+            objectName: "pageLoader:queue"
+            active: window.warming >= 1 || App.page === "queue"
+            source: "QueuePage.qml"  // compiled when first loaded, not with Main
+        }
+        Loader {
+            objectName: "pageLoader:publish"
+            active: window.warming >= 2 || App.page === "publish"
+            source: "PublishPage.qml"  // compiled when first loaded, not with Main
+        }
+        Loader {
+            objectName: "pageLoader:console"
+            active: window.warming >= 3 || App.page === "console"
+            source: "ConsolePage.qml"  // compiled when first loaded, not with Main
+        }
     }
 }
