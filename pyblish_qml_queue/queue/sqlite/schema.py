@@ -130,10 +130,21 @@ def schema_v3(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE jobs SET host_version = ?, host_user = ? WHERE id = ?", values)
 
 
+#: Job states a job ends in (the Queue page's history), as SQL.
+FINISHED_SQL = sql_states(model.FINISHED)
+#: Job states a job has before it ends, as SQL.
+UNFINISHED_SQL = sql_states(s for s in model.JOB_STATES if s not in model.FINISHED)
+#: The history's order, newest end first (the Queue page's order within its history).
+ENDED_ORDER = "COALESCE(finished, updated, created) DESC, position"
+
+#: The history in the Queue page's order, so that its newest page is read without a
+#: sort of every finished job (``SQLiteJobStore.listing(newest=n)``).
+SCHEMA_V4 = (f"CREATE INDEX jobs_ended ON jobs ({ENDED_ORDER}) WHERE state IN {FINISHED_SQL}",)
+
 #: Schema migrations, applied in order at open: entry ``n`` takes a file from schema
 #: ``n`` to ``n + 1``. Each is a sequence of SQL statements or a callable taking the
 #: connection; all run in one transaction. Append, never edit.
-MIGRATIONS = (SCHEMA_V1, schema_v2, schema_v3)
+MIGRATIONS = (SCHEMA_V1, schema_v2, schema_v3, SCHEMA_V4)
 
 
 class Corrupt(Exception):

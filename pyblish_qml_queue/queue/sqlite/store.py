@@ -22,7 +22,15 @@ from pyblish_qml_queue.queue.rules import MIN_PREFIX
 from pyblish_qml_queue.queue.sqlite import rows
 from pyblish_qml_queue.queue.sqlite import statements as sql
 from pyblish_qml_queue.queue.sqlite.file import SQLiteFile
-from pyblish_qml_queue.queue.sqlite.schema import CLAIMABLE_SQL, DONE_SQL, MIGRATIONS, MIN_SQLITE
+from pyblish_qml_queue.queue.sqlite.schema import (
+    CLAIMABLE_SQL,
+    DONE_SQL,
+    ENDED_ORDER,
+    FINISHED_SQL,
+    MIGRATIONS,
+    MIN_SQLITE,
+    UNFINISHED_SQL,
+)
 from pyblish_qml_queue.queue.store import ALREADY_APPLIED, APPLIED, FarmSignal, JobStore, NonceSeen
 
 __all__ = ["MIGRATIONS", "MIN_PREFIX", "MIN_SQLITE", "SQLiteJobStore"]
@@ -124,7 +132,7 @@ class SQLiteJobStore(JobStore):
             args.append(int(limit))
         return [rows.summary_from_row(row) for row in self._file.read(sql, args)]
 
-    def listing(self) -> Iterator[tuple]:
+    def listing(self, newest: Optional[int] = None) -> Iterator[tuple]:
         """Every job as a tuple of ``rows.LISTING_COLUMNS``, in no particular order.
 
         What the Queue page's list needs of each job, without building a
@@ -132,9 +140,28 @@ class SQLiteJobStore(JobStore):
         it is iterated: 100,000 jobs are never all held as tuples at once. One statement,
         so one consistent snapshot of the file; iterate it to the end on this thread.
 
+        Args:
+            newest: only the jobs not finished and the ``newest`` finished ones that
+                ended last (newest first, after the others): the top of the Queue
+                page's list, read through an index (``schema.SCHEMA_V4``) in one
+                transaction, at 100,000 jobs as fast as at 100.
+
         Raises:
             StoreError: as the other reads do.
         """
+        if newest is not None:
+            with self._file.transaction(write=False) as conn:
+                unfinished = conn.execute(
+                    f"SELECT {rows.LISTING_COLUMNS} FROM jobs WHERE state IN {UNFINISHED_SQL}"
+                ).fetchall()
+                ended = conn.execute(
+                    f"SELECT {rows.LISTING_COLUMNS} FROM jobs INDEXED BY jobs_ended "
+                    f"WHERE state IN {FINISHED_SQL} ORDER BY {ENDED_ORDER} LIMIT ?",
+                    (int(newest),),
+                ).fetchall()
+            yield from unfinished
+            yield from ended
+            return
         try:
             yield from self._connection().execute(f"SELECT {rows.LISTING_COLUMNS} FROM jobs")
         except sqlite3.Error as exc:
