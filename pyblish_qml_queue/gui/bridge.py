@@ -23,6 +23,8 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from pyblish_qml_queue.gui.queue.jobs import ACTIVE, listed_row, row_key
+from pyblish_qml_queue.queue.model import FINISHED
 from pyblish_qml_queue.queue.store import JobNotFound, StoreError
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 PROGRESS_KINDS = ("progress",)
 #: Executor event kinds of a running job's steps: its row can be read in the background.
 STEP_KINDS = ("step_started", "step_finished", "record")
+#: Rows of the history a :class:`JobReader` hands over at a time (the GUI adds them whole).
+HISTORY_CHUNK = 5000
 #: Hub event kinds the Publish page takes, in order (``handoff``: its own hand-off's outcome).
 PAGE_KINDS = ("result", "host_changed", "host_removed", "show", "handoff")
 
@@ -63,7 +67,11 @@ class EventBridge(QObject):
             through the store or ended; without it, only its steps moved).
         jobsRead(dict): ``{job_id: (started, job or None, log lines or None)}``, what a
             :class:`JobReader` read (``started``: its ``time.monotonic()`` at the read;
-            a None job: no longer in the store; None lines: not asked for).
+            the job read whole, or a listed :class:`~.queue.jobs.Row`; a None job: no
+            longer in the store; None lines: not asked for).
+        historyListed(list): ``[(started, rows, last), ...]``, chunks of the history a
+            :class:`JobReader` listed (rows of :mod:`.queue.jobs`, in the list's order;
+            ``last``: the listing is all in).
         pageEvents(list): the hub events of :data:`PAGE_KINDS`, in the order they
             came, for the Publish page (less those :meth:`forget_page_events` dropped).
         showRequested(str): a host called ``show()``: bring its page to the front.
@@ -75,6 +83,7 @@ class EventBridge(QObject):
     hostsRemoved = Signal(list)
     jobsUpdated = Signal(dict)
     jobsRead = Signal(dict)
+    historyListed = Signal(object)  # object: a list of Python rows, no QVariant per row
     pageEvents = Signal(list)
     showRequested = Signal(str)
     raiseRequested = Signal()
@@ -129,6 +138,16 @@ class EventBridge(QObject):
 
         return push_read
 
+    def history_sink(self):
+        """A callback for a :class:`JobReader` (its thread) that queues a chunk of the
+        history it listed: ``(started, rows, last)``. Holds the buffer only."""
+        buffer = self._buffer
+
+        def push_history(chunk: tuple) -> None:
+            buffer.append(("history", chunk))
+
+        return push_history
+
     # -- GUI thread ------------------------------------------------------------
 
     def stop(self) -> None:
@@ -145,6 +164,7 @@ class EventBridge(QObject):
         hosts = {}  # host id -> snapshot or None (removed); insertion order kept
         jobs = {}
         reads = {}
+        history = []
         page = []  # (number, event) for the Publish page, in order
         shows = []
         raised = False
@@ -166,6 +186,8 @@ class EventBridge(QObject):
                     self._collect_hub(event, hosts, shows)
                 elif source == "read":
                     reads.update(event)  # a later read of a job replaces an earlier one
+                elif source == "history":
+                    history.append(event)
                 else:
                     self._collect_job(event, jobs)
             except Exception:
@@ -178,6 +200,8 @@ class EventBridge(QObject):
             self.hostsRemoved.emit(removed)
         if updated:
             self.hostsUpdated.emit(updated)
+        if history:
+            self.historyListed.emit(history)
         if reads:
             self.jobsRead.emit(reads)
         if jobs:
@@ -232,25 +256,43 @@ class EventBridge(QObject):
 class JobReader:
     """Reads jobs from the store on its own thread; hands them to ``deliver`` in batches.
 
-    Not a QObject: the thread touches only the store and ``deliver`` (the bridge's
-    thread-safe :meth:`EventBridge.read_sink`). Requests made while a read is under
-    way are coalesced: each job is read once more after it, whatever the count.
+    Not a QObject: the thread touches only the store and the bridge's thread-safe sinks
+    (:meth:`EventBridge.read_sink`, :meth:`EventBridge.history_sink`). Requests made
+    while a read is under way are coalesced: each job is read once more after it,
+    whatever the count.
+
+    It also lists the whole store, so that the GUI thread never does:
+    :meth:`list_history` reads the finished jobs a first page left out, and
+    :meth:`check` compares the store's counts per state with the page's and, when they
+    differ twice in a row, lists the store and delivers only the jobs whose listing
+    changed since its last listing (compared by a hash of each job's listed columns).
 
     Args:
         store: a :class:`~pyblish_qml_queue.queue.store.JobStore` (safe to use
             from another thread, as the SQLite store is).
         deliver: called on the reader thread with ``{job_id: (started, job or
             None, log lines or None)}``.
+        deliver_history: called on the reader thread with ``(started, rows, last)``
+            (None: :meth:`list_history` is not used).
     """
 
-    def __init__(self, store, deliver):
+    def __init__(self, store, deliver, deliver_history=None):
         self._store = store
         self._deliver = deliver
+        self._deliver_history = deliver_history
         self._pending = {}  # job id -> read its log too
+        self._tasks = collections.deque()  # (name, argument) to run on the thread
+        self._listed = None  # job id -> hash of its listed columns at the last listing
+        self._stale = False  # the last check found the counts different
         self._wake = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="job-reader", daemon=True)
         self._thread.start()
+
+    @property
+    def lists(self) -> bool:
+        """Whether the store has a ``listing()`` for :meth:`list_history` and :meth:`check`."""
+        return callable(getattr(self._store, "listing", None))
 
     def request(self, job_ids, log_of=None) -> None:
         """Read ``job_ids`` again (any thread); ``log_of``: the one whose log to read too."""
@@ -259,24 +301,51 @@ class JobReader:
                 self._pending[job_id] = self._pending.get(job_id, False) or job_id == log_of
             self._wake.notify()
 
+    def list_history(self, load: bool) -> None:
+        """List the store (any thread): its finished jobs go to ``deliver_history`` in
+        chunks of :data:`HISTORY_CHUNK`, in the list's order, when ``load`` (the page
+        read at start left some out); the listing is what :meth:`check` compares with."""
+        self._submit("history", load)
+
+    def check(self, counts: dict) -> None:
+        """Compare the store's counts per state with ``counts`` (the page's) on the
+        thread; on a second difference in a row, deliver the jobs that changed."""
+        self._submit("check", dict(counts))
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread after the read under way (requests left are dropped)."""
         with self._wake:
             self._stopped = True
             self._pending.clear()
+            self._tasks.clear()
             self._wake.notify()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        self._deliver = None
+        self._deliver = self._deliver_history = None
+
+    def _submit(self, name, argument) -> None:
+        with self._wake:
+            self._tasks.append((name, argument))
+            self._wake.notify()
 
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._stopped:
+                while not self._pending and not self._tasks and not self._stopped:
                     self._wake.wait()
                 if self._stopped:
                     return
-                pending, self._pending = self._pending, {}
+                task = self._tasks.popleft() if self._tasks else None
+                if task is None:
+                    pending, self._pending = self._pending, {}
+            if task is not None:
+                try:
+                    self._history(task[1]) if task[0] == "history" else self._check(task[1])
+                except StoreError:
+                    log.exception("Could not list the job store; the next check tries again")
+                except Exception:
+                    log.exception("Could not list the job store")
+                continue
             reads = {}
             for job_id, with_log in pending.items():
                 read = self._read(job_id, with_log)
@@ -285,6 +354,63 @@ class JobReader:
             deliver = self._deliver
             if reads and deliver is not None:
                 deliver(reads)
+
+    def _history(self, load: bool) -> None:
+        started = time.monotonic()
+        listed = {}
+        rows = []
+        share = {}
+        for values in self._store.listing():
+            listed[values[0]] = hash(values)
+            if load and values[2] in FINISHED:
+                rows.append(listed_row(values, share))
+        self._listed = listed
+        if not load:
+            return
+        rows.sort(key=row_key)
+        deliver = self._deliver_history
+        for at in range(0, max(len(rows), 1), HISTORY_CHUNK):
+            if deliver is None or self._stopped:
+                return
+            last = at + HISTORY_CHUNK >= len(rows)
+            deliver((started, rows[at : at + HISTORY_CHUNK], last))
+
+    def _check(self, counts: dict) -> None:
+        mine = {k: v for k, v in counts.items() if v}
+        theirs = {k: v for k, v in self._store.counts().items() if v}
+        if theirs == mine or self._listed is None:
+            self._stale = False
+            return
+        if not self._stale:
+            self._stale = True  # events may still be on their way
+            return
+        self._stale = False
+        self._resync()
+
+    def _resync(self) -> None:
+        """Deliver every job whose listing changed since the last one, and the gone ones."""
+        started = time.monotonic()
+        before, listed = self._listed, {}
+        reads = {}
+        share = {}
+        for values in self._store.listing():
+            job_id = values[0]
+            listed[job_id] = sig = hash(values)
+            if before.get(job_id) == sig:
+                continue
+            if values[2] in ACTIVE:  # its current step shows: read it whole
+                try:
+                    reads[job_id] = (started, self._store.get(job_id), None)
+                except JobNotFound:
+                    reads[job_id] = (started, None, None)
+            else:
+                reads[job_id] = (started, listed_row(values, share), None)
+        for job_id in before.keys() - listed.keys():
+            reads[job_id] = (started, None, None)
+        self._listed = listed
+        deliver = self._deliver
+        if reads and deliver is not None:
+            deliver(reads)
 
     def _read(self, job_id, with_log):
         started = time.monotonic()

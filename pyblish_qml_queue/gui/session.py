@@ -5,12 +5,16 @@ executor's ``on_event``; every batch the bridge drains lands in
 :meth:`Session.on_hosts` / :meth:`Session.on_jobs` on the GUI thread. Jobs that
 events say changed are read from the store by a :class:`~.bridge.JobReader`
 thread and land in :meth:`Session.on_reads` at a later drain: the GUI thread
-reads the store only at start, on a selection or an action, and at the periodic
-sync.
+reads the store only at start (the first page of a long history), on a selection
+or an action. The rest of a long history, and the periodic look for changes made
+behind the app's back (the CLI), are listed by that thread too: the GUI thread gets
+rows, and only the rows that changed, and adds them a chunk per event-loop turn.
 """
 
 from __future__ import annotations
 
+import collections
+import itertools
 import logging
 
 from PySide6.QtCore import QObject, QTimer
@@ -26,6 +30,9 @@ from pyblish_qml_queue.gui.queue.view import Queue
 from pyblish_qml_queue.queue import model as jobs_model
 
 log = logging.getLogger(__name__)
+
+#: Reads applied to the rows per event-loop turn (each is a Qt change of one row).
+READ_CHUNK = 200
 
 
 class Session(QObject):
@@ -46,7 +53,9 @@ class Session(QObject):
             (None: the Queue page shows the queue as not running).
         interval: the bridge's drain period in ms.
         sync_interval: how often (ms) to check the store for changes made by
-            other processes (the CLI), 0 to never check.
+            other processes (the CLI), 0 to never check. A store with ``listing()``
+            is checked on the reader's thread (:meth:`~.bridge.JobReader.check`),
+            any other with :meth:`sync_if_stale`.
     """
 
     def __init__(
@@ -57,7 +66,7 @@ class Session(QObject):
         self.hub = hub
         self.executor = executor
         self.bridge = EventBridge(interval, self)
-        self.reader = JobReader(store, self.bridge.read_sink())
+        self.reader = JobReader(store, self.bridge.read_sink(), self.bridge.history_sink())
         self.hosts = HostListModel(self)
         self.host_proxy = HostFilterProxy(self.hosts, self)
         self.jobs = JobListModel(store, self)
@@ -70,14 +79,27 @@ class Session(QObject):
         self.queue = Queue(self, self)
         self._unsubscribe = None
         self._stale_counts = False
+        #: Work for the rows left from the reader's batches, a chunk per event-loop turn:
+        #: ``("history", (started, rows, last))`` or ``("reads", {job_id: read})``.
+        self._backlog = collections.deque()
+        self._backlog_timer = QTimer(self)
+        self._backlog_timer.setSingleShot(True)
+        self._backlog_timer.setInterval(0)
+        self._backlog_timer.timeout.connect(self._apply_backlog)
 
         self.bridge.hostsUpdated.connect(self.on_hosts)
         self.bridge.hostsRemoved.connect(self.on_hosts_removed)
         self.bridge.jobsUpdated.connect(self.on_jobs)
         self.bridge.jobsRead.connect(self.on_reads)
+        self.bridge.historyListed.connect(self.on_history)
         self.bridge.showRequested.connect(self.app.show_host)
 
         self.jobs.load()
+        self._history_listed = False
+        if self.jobs.complete:  # the reader lists the store now, for its checks
+            self.list_history()
+        else:  # when the Queue page first shows, or at the first check: not before the
+            self.app.pageChanged.connect(self._page_changed)  # first frame is drawn
         if hub is not None:
             self._unsubscribe = hub.subscribe(self.bridge.push_hub)
             self.hosts.set_hosts(hub.hosts())
@@ -88,7 +110,7 @@ class Session(QObject):
         self._sync = QTimer(self)
         if sync_interval:
             self._sync.setInterval(sync_interval)
-            self._sync.timeout.connect(self.sync_if_stale)
+            self._sync.timeout.connect(self.look_for_changes)
             self._sync.start()
 
     # -- batches from the bridge -----------------------------------------------------
@@ -132,17 +154,66 @@ class Session(QObject):
             self.after_jobs_changed(reload_selected=False)
 
     def on_reads(self, reads):
-        """``{job_id: (started, job or None, log lines or None)}`` from the reader."""
+        """``{job_id: (started, job, Row or None, log lines or None)}`` from the reader.
+
+        A few are applied now; many (a resync) a chunk of :data:`READ_CHUNK` per
+        event-loop turn, after the chunks already waiting.
+        """
+        if len(reads) <= READ_CHUNK and not self._backlog:
+            self._apply_reads(reads)
+            return
+        items = iter(reads.items())
+        while True:
+            chunk = dict(itertools.islice(items, READ_CHUNK))
+            if not chunk:
+                break
+            self._backlog.append(("reads", chunk))
+        self._backlog_timer.start()
+
+    def list_history(self):
+        """Have the reader list the store (once): the history the first page left out
+        comes in, and its later checks compare with this listing."""
+        if self._history_listed or not self.reader.lists:
+            return
+        self._history_listed = True
+        self.reader.list_history(load=not self.jobs.complete)
+
+    def _page_changed(self):
+        if self.app.page == "queue":
+            self.list_history()
+
+    def on_history(self, chunks):
+        """``[(started, rows, last), ...]``: the history the reader listed, in chunks;
+        each is added at its own event-loop turn."""
+        self._backlog.extend(("history", chunk) for chunk in chunks)
+        self._backlog_timer.start()
+
+    def _apply_backlog(self):
+        if not self._backlog:
+            return
+        kind, work = self._backlog.popleft()
+        if kind == "history":
+            started, rows, last = work
+            if self.jobs.add_rows(rows, started, last):
+                self.after_jobs_changed(reload_selected=False)
+        else:
+            self._apply_reads(work)
+        if self._backlog:
+            self._backlog_timer.start()
+
+    def _apply_reads(self, reads):
         applied = self.jobs.apply_reads(reads)
         if not applied:
             return
         selected = self.queue.selectedId
         if selected in applied:
             _, job, lines = reads[selected]
-            if job is not None:
-                self.queue.reload_selected(job, lines)
-            else:
+            if job is None:
                 self.queue.reload_selected()  # gone: clears the detail pane
+            elif isinstance(job, jobs_model.Job):
+                self.queue.reload_selected(job, lines)
+            else:  # listed by a resync: read it whole for the detail pane
+                self.queue.reload_selected()
         self.after_jobs_changed(reload_selected=False)
 
     # -- helpers for the viewmodels -----------------------------------------------------
@@ -158,6 +229,19 @@ class Session(QObject):
         if reload_selected and self.queue.selectedId:
             self.queue.reload_selected()
         self._count_header()
+
+    def look_for_changes(self):
+        """The periodic look for changes made behind our back (another process).
+
+        With a store that lists, the reader compares and reads on its thread (not while
+        the history is still coming in); with any other store, :meth:`sync_if_stale`.
+        """
+        if not self.reader.lists:
+            self.sync_if_stale()
+        elif not self._history_listed:
+            self.list_history()
+        elif self.jobs.complete and not self._backlog:
+            self.reader.check(self.jobs.state_counts)
 
     def sync_if_stale(self):
         """Catch changes made behind our back (another process, e.g. the CLI).
@@ -182,9 +266,11 @@ class Session(QObject):
         self.sync()
 
     def sync(self):
-        """Bring every row in line with the store (rows change one by one, no reset)."""
+        """Bring every row in line with the store now, on this thread (rows change one by
+        one, no reset); the periodic look goes through the reader instead
+        (:meth:`look_for_changes`)."""
         jobs = {job.id: job for job in self.store.jobs()}
-        gone = [row["jobId"] for row in self.jobs.rows() if row["jobId"] not in jobs]
+        gone = [row.jobId for row in self.jobs.rows() if row.jobId not in jobs]
         if gone:
             self.jobs.refresh(gone)
         changed = []
@@ -194,11 +280,7 @@ class Session(QObject):
                 changed.append(job)
                 continue
             old = self.jobs.rows()[row]
-            if (
-                old["state"] != job.state
-                or old["done"] != job.steps_done
-                or (old["_key"] != order_key(job))
-            ):
+            if old.state != job.state or old.done != job.steps_done or old._key != order_key(job):
                 changed.append(job)
         if changed:
             self.jobs.refresh_many(changed)
@@ -213,6 +295,8 @@ class Session(QObject):
         self.bridge.stop()
         self.reader.stop()
         self._sync.stop()
+        self._backlog_timer.stop()
+        self._backlog.clear()
         self.app.stop()
         self.host_proxy.stop()
         self.hosts.stop()

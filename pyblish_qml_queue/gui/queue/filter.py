@@ -1,12 +1,22 @@
-"""The Queue page's filter over the job list: state, host and free-text search."""
+"""The Queue page's filter over the job list: state, host and free-text search.
+
+Not a ``QSortFilterProxyModel``: that one asks Python ``filterAcceptsRow`` once per
+row at every filter change, which at 100,000 jobs was what a keystroke cost. This
+model keeps its own list of the rows it shows, in the job list's order: a filter
+change picks them in one list comprehension over the rows (each row carries its
+lowercase search text) and resets this model, so Qt then asks only for the rows
+on screen; a change of one job (from the job list's listener calls) inserts,
+removes, moves or changes one row here by a bisect of its order key.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel
+import bisect
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 
 from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
-from pyblish_qml_queue.gui.filtering import refilter
-from pyblish_qml_queue.gui.queue.jobs import JobListModel
+from pyblish_qml_queue.gui.queue.jobs import JobListModel, find_row
 
 #: Queue page state filter values -> job states they show ("" shows all).
 STATE_GROUPS = {
@@ -16,18 +26,63 @@ STATE_GROUPS = {
 }
 
 
-class JobFilterProxy(QSortFilterProxyModel):
-    """The Queue page's view of the jobs: state, host and free-text search."""
+class JobFilterProxy(QAbstractListModel):
+    """The Queue page's view of the jobs: state, host and free-text search.
+
+    It has the job list's roles, and the proxy calls the app makes of it
+    (``mapToSource``, ``mapFromSource``, ``filterAcceptsRow``, ``sourceModel``).
+    """
 
     def __init__(self, source: JobListModel, parent=None):
         super().__init__(parent)
         self._state = ""
         self._host = ""
         self._search = ""
-        self._jobs = source  # not self.sourceModel(): a Qt call per row per filter change
-        self._accepted = None  # each row's answer, only while every row is re-filtered
-        self.setSourceModel(source)
-        self.setDynamicSortFilter(True)
+        self._jobs = source
+        self._shown = list(source._rows)  # the rows shown, in the job list's order
+        self._keys = list(source._keys)  # their "_key", for bisect
+        source.add_listener(self)
+
+    # -- Qt interface ----------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._shown)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        n = index.row()
+        if not index.isValid() or not 0 <= n < len(self._shown):
+            return None
+        return self._jobs.value(self._shown[n], role)
+
+    def roleNames(self):
+        return self._jobs.roleNames()
+
+    # -- as a proxy of the job list -----------------------------------------------
+
+    def sourceModel(self) -> JobListModel:
+        return self._jobs
+
+    def mapToSource(self, index):
+        if not index.isValid() or not 0 <= index.row() < len(self._shown):
+            return QModelIndex()
+        return self._jobs.index(self._jobs._find(self._shown[index.row()]), 0)
+
+    def mapFromSource(self, index):
+        rows = self._jobs._rows
+        if not index.isValid() or not 0 <= index.row() < len(rows):
+            return QModelIndex()
+        n = self._find(rows[index.row()])
+        return self.index(n, 0) if n >= 0 else QModelIndex()
+
+    def filterAcceptsRow(self, source_row, parent=None) -> bool:
+        return self._accepts(self._jobs._rows[source_row])
+
+    def row_of(self, job_id: str) -> int:
+        """The row of ``job_id`` here (-1 when hidden or unknown)."""
+        row = self._jobs._by_id.get(job_id)
+        return -1 if row is None else self._find(row)
+
+    # -- filters ---------------------------------------------------------------
 
     def set_state(self, state: str) -> bool:
         return self._set("_state", state)
@@ -39,23 +94,16 @@ class JobFilterProxy(QSortFilterProxyModel):
         return self._set("_search", text.strip().lower())
 
     def _set(self, attr: str, value) -> bool:
-        """Set a filter value and re-filter; False when it was ``value``.
+        """Set a filter value and pick the rows shown again; False when it was ``value``.
 
-        What each row's answer is gets worked out for every row at once (list
-        comprehensions), so the call Qt makes per row during the re-filter only looks it
-        up: at 100,000 jobs the Python run per row per keystroke is what a keystroke cost.
+        A search that only grew (a keystroke more) picks among the rows shown now.
         """
-        if getattr(self, attr) == value:
+        old = getattr(self, attr)
+        if old == value:
             return False
-
-        def change():
-            setattr(self, attr, value)
-            self._accepted = self._accept_all()
-
-        try:
-            refilter(self, change)
-        finally:
-            self._accepted = None  # rows inserted or changed later are asked one by one
+        narrower = attr == "_search" and old in value
+        setattr(self, attr, value)
+        self._pick(self._shown if narrower else self._jobs._rows)
         return True
 
     @property
@@ -64,67 +112,116 @@ class JobFilterProxy(QSortFilterProxyModel):
         return bool(self._state or self._host or self._search)
 
     def shown_before(self, source_row: int) -> int:
-        """How many shown rows come before ``source_row`` of the job list.
-
-        The proxy does not sort, so its rows keep the list's order: a binary search
-        asks Qt for a few rows' places, not one per shown row.
-        """
-        lo, hi = 0, self.rowCount()
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.mapToSource(self.index(mid, 0)).row() < source_row:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        """How many shown rows come before ``source_row`` of the job list."""
+        keys = self._jobs._keys
+        if source_row >= len(keys):
+            return len(self._shown)
+        return bisect.bisect_left(self._keys, keys[source_row])
 
     def _group(self):
         """The job states the state filter shows (a group's, or the one named)."""
         return STATE_GROUPS.get(self._state) or (self._state,)
 
-    def _accept_all(self) -> list:
-        """:meth:`filterAcceptsRow`'s answer for every row, in the source's order."""
-        rows = self._jobs._rows
-        accepted = [True] * len(rows)
+    def _accepts(self, row) -> bool:
+        if self._state and row.state not in self._group():
+            return False
+        if self._host and self._host not in (row.application, row.machine):
+            return False
+        return not self._search or self._search in row._text
+
+    def _select(self, rows) -> list:
+        """The rows of ``rows`` the filters let through, in their order (a new list)."""
         if self._state:
             group = self._group()
-            accepted = [row["state"] in group for row in rows]
+            rows = [row for row in rows if row.state in group]
         if self._host:
             host = self._host
-            accepted = [
-                ok and host in (row["application"], row["machine"])
-                for ok, row in zip(accepted, rows)
-            ]
+            rows = [row for row in rows if row.application == host or row.machine == host]
         if self._search:
             search = self._search
-            accepted = [
-                ok and search in (row.get("_text") or _with_text(row))
-                for ok, row in zip(accepted, rows)
-            ]
-        return accepted
+            rows = [row for row in rows if search in row._text]
+        return list(rows) if not self.filtered else rows
 
-    def filterAcceptsRow(self, source_row, parent):
-        if self._accepted is not None:  # during a re-filter of every row
-            return self._accepted[source_row]
-        row = self._jobs._rows[source_row]
-        if self._state and row["state"] not in self._group():
-            return False
-        if self._host and self._host not in (row["application"], row["machine"]):
-            return False
-        if self._search:
-            return self._search in (row.get("_text") or _with_text(row))
-        return True
+    def _pick(self, rows) -> None:
+        shown = self._select(rows)
+        self.beginResetModel()
+        self._shown = shown
+        self._keys = [row._key for row in shown]
+        self.endResetModel()
 
+    def _find(self, row) -> int:
+        return find_row(self._shown, self._keys, row)
 
-def _with_text(row) -> str:
-    """The row's :func:`search_text`, made at its first search and kept in the row (until
-    the row is replaced)."""
-    text = row["_text"] = search_text(row)
-    return text
+    # -- the job list's listener calls -------------------------------------------------
 
+    def rows_reset(self) -> None:
+        self._pick(self._jobs._rows)
 
-def search_text(row) -> str:
-    """What the Queue search looks in, lowercase."""
-    return " ".join(
-        (row["title"], row["application"], row["machine"], row["user"], row["jobId"])
-    ).lower()
+    def rows_added(self, rows) -> None:
+        """New rows of the job list (sorted by key)."""
+        rows = self._select(rows)
+        if not rows:
+            return
+        keys = self._keys
+        if not keys or keys[-1] < rows[0]._key:  # after every row shown: one insert
+            start = len(keys)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._shown.extend(rows)
+            keys.extend(row._key for row in rows)
+            self.endInsertRows()
+            return
+        for row in rows:
+            self._insert(row)
+
+    def row_removed(self, row) -> None:
+        n = self._find(row)
+        if n >= 0:
+            self._remove_at(n)
+
+    def row_replaced(self, old, new, roles) -> None:
+        """``new`` took the place of ``old`` (the same job), its key maybe changed."""
+        n = self._find(old)
+        if not self._accepts(new):
+            if n >= 0:
+                self._remove_at(n)
+            return
+        if n < 0:
+            self._insert(new)
+            return
+        if new._key != old._key:
+            keys = self._keys
+            del keys[n]
+            at = bisect.bisect_right(keys, new._key)
+            if at != n:
+                dest = at if at < n else at + 1  # Qt counts the destination before removal
+                self.beginMoveRows(QModelIndex(), n, n, QModelIndex(), dest)
+                del self._shown[n]
+                self._shown.insert(at, new)
+                keys.insert(at, new._key)
+                self.endMoveRows()
+                n = at
+            else:
+                keys.insert(n, new._key)
+        self._shown[n] = new
+        if roles:
+            index = self.index(n, 0)
+            self.dataChanged.emit(index, index, roles)
+
+    def row_changed(self, row, roles) -> None:
+        n = self._find(row)
+        if n >= 0:
+            index = self.index(n, 0)
+            self.dataChanged.emit(index, index, roles)
+
+    def _insert(self, row) -> None:
+        at = bisect.bisect_right(self._keys, row._key)
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._shown.insert(at, row)
+        self._keys.insert(at, row._key)
+        self.endInsertRows()
+
+    def _remove_at(self, n: int) -> None:
+        self.beginRemoveRows(QModelIndex(), n, n)
+        del self._shown[n]
+        del self._keys[n]
+        self.endRemoveRows()

@@ -17,7 +17,7 @@ import collections
 import logging
 import time
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 
 from pyblish_qml_queue.gui.rowmodel import RowListModel, role_ids
 from pyblish_qml_queue.queue import model as jobs_model
@@ -51,6 +51,8 @@ ROLE_IDS = role_ids(ROLE_NAMES)
 ROLE_KEYS = {"jobState": "state"}
 
 ACTIVE = (jobs_model.RUNNING, jobs_model.WAITING)
+#: Finished jobs read at start (``JobListModel.load``); older ones come from a reader thread.
+PAGE = 500
 
 
 def order_key(job) -> tuple:
@@ -73,8 +75,61 @@ def step_label(step) -> str:
     return f"{name} · {step.instance}" if step.instance else name
 
 
-def summarize(job, live=None) -> dict:
-    """The row of one job. ``live``: the running step's last progress event, if any."""
+#: The fields of a :class:`Row`, in the order :meth:`Row.__init__` takes them.
+ROW_FIELDS = (*ROLE_NAMES[:2], "state", *ROLE_NAMES[3:], "_key", "_text")
+
+
+class Row:
+    """One job's row: its role values as attributes (``state`` for the ``jobState`` role),
+    its place in the order (``_key``) and what the search looks in (``_text``).
+
+    ``__slots__``, not a dict: at 100,000 jobs a dict of 20 keys takes 464 bytes a row
+    where this takes 200. Read like the dict it replaced (``row["state"]``,
+    ``row.get("title")``); rows are replaced whole, only ``queueNumber`` and ``progress``
+    change in place.
+    """
+
+    __slots__ = ROW_FIELDS
+
+    def __init__(self, *values):
+        for name, value in zip(ROW_FIELDS, values):
+            setattr(self, name, value)
+
+    def __getitem__(self, name):
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def get(self, name, default=None):
+        return getattr(self, name, default)
+
+    def as_dict(self) -> dict:
+        """The row as a dict of its role values, ``_key`` included (not ``_text``)."""
+        return {name: getattr(self, name) for name in ROW_FIELDS[:-1]}
+
+    def __eq__(self, other):
+        if not isinstance(other, Row):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in ROW_FIELDS)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Row({self.jobId!r}, {self.state!r})"
+
+
+def search_text(title, application, machine, user, job_id) -> str:
+    """What the Queue search looks in, lowercase."""
+    return " ".join((title, application, machine, user, job_id)).lower()
+
+
+def summarize(job, live=None) -> Row:
+    """The row of one job. ``live``: the running step's last progress event, if any.
+
+    A job listed without its steps (``store.jobs()``) gets ``current`` None: keep what
+    the row shows.
+    """
     done, total = job.progress
     running = next((s for s in job.steps if s.state == jobs_model.STEP_RUNNING), None)
     if job.steps:
@@ -82,7 +137,7 @@ def summarize(job, live=None) -> dict:
             running or (job.next_step if job.state not in jobs_model.FINISHED else None)
         )
     else:
-        current = None  # a summary without steps: keep what the row shows
+        current = None
     fraction = 0.0
     if live and running is not None and live.get("index") == running.index:
         try:
@@ -90,37 +145,38 @@ def summarize(job, live=None) -> dict:
         except (TypeError, ValueError):
             fraction = 0.0
     host = job.host
-    return {
-        "jobId": job.id,
-        "title": job.title,
-        "state": job.state,
-        "application": str(host.get("application") or ""),
-        "version": str(host.get("version") or ""),
-        "machine": str(host.get("machine") or ""),
-        "user": job.user,
-        "created": float(job.created or 0.0),
-        "started": float(job.started or 0.0),
-        "finished": float(job.finished or 0.0),
-        "attempts": int(job.attempts),
-        "maxAttempts": int(job.max_attempts),
-        "done": done,
-        "total": total,
-        "progress": (done + fraction) / total if total else 0.0,
-        "current": current,
-        "error": job.error or "",
-        "queueNumber": 0,
-        "cancelRequested": bool(job.cancel_requested),
-        "_key": order_key(job),
-        "_live": live,
-    }
+    application, machine = str(host.get("application") or ""), str(host.get("machine") or "")
+    return Row(
+        job.id,
+        job.title,
+        job.state,
+        application,
+        str(host.get("version") or ""),
+        machine,
+        job.user,
+        float(job.created or 0.0),
+        float(job.started or 0.0),
+        float(job.finished or 0.0),
+        int(job.attempts),
+        int(job.max_attempts),
+        done,
+        total,
+        (done + fraction) / total if total else 0.0,
+        current,
+        job.error or "",
+        0,
+        bool(job.cancel_requested),
+        order_key(job),
+        search_text(job.title, application, machine, job.user, job.id),
+    )
 
 
-def listed_row(values, share) -> dict:
+def listed_row(values, share) -> Row:
     """The row of a job from a store's ``listing()`` tuple (``rows.LISTING_COLUMNS``): what
     :func:`summarize` makes of the same job listed by ``jobs()``, ``current`` left "".
 
     ``share``: a dict through which equal values (states, hosts, users, fractions) share
-    one object.
+    one object. Plain Python, no Qt: a :class:`~.bridge.JobReader` builds rows on its thread.
     """
     (job_id, title, state, application, version, machine, user, created, updated, started,
      finished, position, attempts, max_attempts, error, cancel, done, total) = values  # fmt: skip
@@ -128,32 +184,42 @@ def listed_row(values, share) -> dict:
     application, version = str(application or ""), str(version or "")
     machine, user = str(machine or ""), str(user or "")
     progress = done / total if total else 0.0
-    return {
-        "jobId": job_id,
-        "title": title,
-        "state": same(state, state),
-        "application": same(application, application),
-        "version": same(version, version),
-        "machine": same(machine, machine),
-        "user": same(user, user),
-        "created": float(created or 0.0),
-        "started": float(started or 0.0),
-        "finished": float(finished or 0.0),
-        "attempts": int(attempts),
-        "maxAttempts": int(max_attempts),
-        "done": done,
-        "total": total,
-        "progress": same(progress, progress),
-        "current": "",
-        "error": same(error, error) if error else "",
-        "queueNumber": 0,
-        "cancelRequested": bool(cancel),
-        "_key": _order(state, started, created, position, finished, updated),
-    }
+    return Row(
+        job_id,
+        title,
+        same(state, state),
+        same(application, application),
+        same(version, version),
+        same(machine, machine),
+        same(user, user),
+        float(created or 0.0),
+        float(started or 0.0),
+        float(finished or 0.0),
+        int(attempts),
+        int(max_attempts),
+        done,
+        total,
+        same(progress, progress),
+        "",
+        same(error, error) if error else "",
+        0,
+        bool(cancel),
+        _order(state, started, created, position, finished, updated),
+        search_text(title, application, machine, user, job_id),
+    )
 
 
 class JobListModel(RowListModel):
-    """Every job in the store, updated row by row from events."""
+    """Every job in the store, updated row by row from events.
+
+    A store with ``listing(newest=n)`` (the SQLite one) is read at :meth:`load` as its
+    unfinished jobs and the ``page`` newest finished ones, enough for the first screen;
+    :attr:`complete` then says whether older history is still to come, which a
+    :class:`~.bridge.JobReader` reads on its thread and :meth:`add_rows` takes in chunks.
+
+    Views other than Qt's (the :class:`~.filter.JobFilterProxy`) follow the rows through
+    :meth:`add_listener`: Python calls per changed row, not a re-read of every row.
+    """
 
     ROLES = ROLE_NAMES
     KEYS = ROLE_KEYS
@@ -162,16 +228,14 @@ class JobListModel(RowListModel):
     #: Emitted after rows changed, with the ids that changed (for detail panes).
     jobsRefreshed = Signal(list)
 
-    def __init__(self, store, parent=None):
+    def __init__(self, store, parent=None, page=None):
         super().__init__(parent)
-        self._store = store  # self._rows: summaries, sorted by "_key"
+        self._store = store  # self._rows: Row objects, sorted by their "_key"
         self._keys = []  # the "_key" of each row, for bisect
-        self._index = {}  # job id -> row (rows from self._stale_from on may have moved)
-        self._stale_from = None
-        #: job id -> its running step's last progress event, beside the rows, not in them:
-        #: a row then has 20 keys, 21 with its search text, and a dict of up to 21 keys
-        #: takes 464 bytes where one of 22 takes 832 (100,000 rows: 37 MB).
+        self._by_id = {}  # job id -> its Row (its place: a bisect of its key)
+        #: job id -> its running step's last progress event, beside the rows, not in them.
         self._live = {}
+        self._numbered = {}  # job id -> its queue number, for the numbered (active) rows
         self._queue_numbers_dirty = False
         #: Jobs per state and per application, kept up to date row by row.
         self.state_counts = collections.Counter()
@@ -179,21 +243,49 @@ class JobListModel(RowListModel):
         #: job id -> ``time.monotonic()`` when its row was last read (see :meth:`apply_reads`).
         self._read_at = {}
         self._loaded_at = 0.0
+        self._listeners = []
+        self._page = PAGE if page is None else page
+        #: False while finished jobs older than the first page are still to be added.
+        self.complete = True
+
+    def add_listener(self, listener) -> None:
+        """Tell ``listener`` of every change, after the model's own Qt signals: its
+        ``rows_reset()``, ``rows_added(rows)``, ``row_removed(row)``,
+        ``row_replaced(old, new, roles)`` and ``row_changed(row, roles)``."""
+        self._listeners.append(listener)
+
+    # -- Qt interface ----------------------------------------------------------
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        n = index.row()
+        if not index.isValid() or not 0 <= n < len(self._rows):
+            return None
+        return self.value(self._rows[n], role)
+
+    def value(self, row, role):
+        """What ``row`` shows in ``role``."""
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.title
+        key = self._role_keys.get(role)
+        return getattr(row, key) if key else None
 
     # -- reading ---------------------------------------------------------------
 
     def row_of(self, job_id: str) -> int:
-        row = self._at(job_id)
-        return -1 if row is None else row
+        row = self._by_id.get(job_id)
+        return -1 if row is None else self._find(row)
+
+    def _find(self, row) -> int:
+        """The place of ``row`` (a Row of this model) in the list."""
+        return find_row(self._rows, self._keys, row)
 
     def summary(self, job_id: str) -> dict:
-        """A copy of the row of a job, with its running step's last progress event under
+        """The row of a job as a dict, with its running step's last progress event under
         ``_live`` (KeyError if not shown)."""
-        row = self._at(job_id)
+        row = self._by_id.get(job_id)
         if row is None:
             raise KeyError(job_id)
-        summary = dict(self._rows[row])
-        summary.pop("_text", None)
+        summary = row.as_dict()
         summary["_live"] = self._live.get(job_id)
         return summary
 
@@ -205,55 +297,110 @@ class JobListModel(RowListModel):
         """The title of the job the executor will claim next ("" when none)."""
         at = bisect.bisect_left(self._keys, (1,))
         if at < len(self._rows) and self._keys[at][0] == 1:
-            return self._rows[at]["title"]
+            return self._rows[at].title
         return ""
 
     def _count(self, row, sign) -> None:
-        self.state_counts[row["state"]] += sign
-        if row["application"]:
-            self.app_counts[row["application"]] += sign
+        self.state_counts[row.state] += sign
+        if row.application:
+            self.app_counts[row.application] += sign
 
     # -- feeding ---------------------------------------------------------------
 
     def load(self) -> None:
-        """Read every job from the store (start-up, or an explicit reload)."""
+        """Read the jobs from the store (start-up, or an explicit reload).
+
+        From a store with ``listing()``: its unfinished jobs and the ``page`` newest
+        finished ones (every job when ``page`` is 0); :attr:`complete` is False when it
+        may hold more, for :meth:`add_rows`.
+        """
         self._read_at.clear()
         self._live.clear()
         self._loaded_at = time.monotonic()
         rows = []
         listing = getattr(self._store, "listing", None)
+        complete = True
         if listing is not None:  # tuples, no Job built nor JSON parsed per job
             share = {}
-            for values in listing():
+            finished = 0
+            for values in listing(newest=self._page) if self._page else listing():
                 if values[2] in ACTIVE:
                     rows.append(self._summary_of(self._store.get(values[0])))
                 else:
                     rows.append(listed_row(values, share))
+                    finished += values[2] in jobs_model.FINISHED
+            complete = not self._page or finished < self._page
         else:
             for job in self._store.jobs():
                 if job.state in ACTIVE:
                     job = self._store.get(job.id)
                 rows.append(self._summary_of(job))
-        rows.sort(key=lambda r: r["_key"])
+        rows.sort(key=row_key)
         self.beginResetModel()
         self._rows = rows
-        self._keys = [r["_key"] for r in rows]
+        self._keys = [r._key for r in rows]
+        self._by_id = {row.jobId: row for row in rows}
         self.state_counts.clear()
         self.app_counts.clear()
-        self.state_counts.update(row["state"] for row in rows)  # as _count(row, 1) for each
-        self.app_counts.update(row["application"] for row in rows if row["application"])
-        self._index = {row["jobId"]: n for n, row in enumerate(rows)}
-        self._stale_from = None
+        self.state_counts.update(row.state for row in rows)  # as _count(row, 1) for each
+        self.app_counts.update(row.application for row in rows if row.application)
+        self._numbered = {}
+        self.complete = complete
         self._number(notify=False)
         self.endResetModel()
+        for listener in self._listeners:
+            listener.rows_reset()
         self.countChanged.emit()
 
+    def add_rows(self, rows, started: float, last: bool = False) -> int:
+        """Add rows a :class:`~.bridge.JobReader` listed (older history, sorted by key).
+
+        A job this model has already, or read again or saw removed after ``started``
+        (the listing's ``time.monotonic()``), is left out: the model knows better.
+        ``last``: the listing is all in (:attr:`complete`). Returns the rows added.
+        """
+        known, read_at = self._by_id, self._read_at
+        rows = [
+            r
+            for r in rows
+            if r.jobId not in known and read_at.get(r.jobId, self._loaded_at) <= started
+        ]
+        if last:
+            self.complete = True
+        if not rows:
+            return 0
+        keys = self._keys
+        if not keys or keys[-1] < rows[0]._key:  # after every row: one insert
+            start = len(keys)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            keys.extend(r._key for r in rows)
+            for row in rows:
+                known[row.jobId] = row
+            self.endInsertRows()
+        else:
+            for row in rows:
+                at = bisect.bisect_right(keys, row._key)
+                self.beginInsertRows(QModelIndex(), at, at)
+                self._rows.insert(at, row)
+                keys.insert(at, row._key)
+                known[row.jobId] = row
+                self.endInsertRows()
+        self.state_counts.update(row.state for row in rows)
+        self.app_counts.update(row.application for row in rows if row.application)
+        if any(row._key[0] < 2 for row in rows):
+            self._queue_numbers_dirty = True
+            self._number()
+        for listener in self._listeners:
+            listener.rows_added(rows)
+        self.countChanged.emit()
+        return len(rows)
+
     @staticmethod
-    def _summary_of(job) -> dict:
+    def _summary_of(job) -> Row:
         row = summarize(job)  # an active job read whole: its current step shows
-        del row["_live"]
-        if row["current"] is None:
-            row["current"] = ""
+        if row.current is None:
+            row.current = ""
         return row
 
     def refresh(self, ids, live=None) -> dict:
@@ -278,7 +425,7 @@ class JobListModel(RowListModel):
                 changed.append(job_id)
                 continue
             read[job_id] = job
-            self._put(summarize(job, live.get(job_id)))
+            self._put(summarize(job, live.get(job_id)), live.get(job_id))
             changed.append(job_id)
         self._number()
         if changed:
@@ -291,7 +438,8 @@ class JobListModel(RowListModel):
         now = time.monotonic()
         for job in jobs:
             self._read_at[job.id] = now
-            self._put(summarize(job, self._live.get(job.id)))
+            live = self._live.get(job.id)
+            self._put(summarize(job, live), live)
             ids.append(job.id)
         self._number()
         if ids:
@@ -301,9 +449,10 @@ class JobListModel(RowListModel):
         """Update rows from a :class:`~.bridge.JobReader`'s reads; returns the ids applied.
 
         Args:
-            reads: ``{job_id: (started, job or None, ...)}``; a None job was removed.
-                A read that started before the row was last read here is left out:
-                it is older than what the row shows.
+            reads: ``{job_id: (started, job, Row or None, ...)}``: a job read whole
+                (``store.get``), a Row listed, or None for a removed job. A read that
+                started before the row was last read here is left out: it is older than
+                what the row shows.
         """
         applied = []
         for job_id, (started, job, *_) in reads.items():
@@ -312,8 +461,11 @@ class JobListModel(RowListModel):
             self._read_at[job_id] = started
             if job is None:
                 self._remove(job_id)
+            elif isinstance(job, Row):
+                self._put(job, self._live.get(job_id))
             else:
-                self._put(summarize(job, self._live.get(job_id)))
+                live = self._live.get(job_id)
+                self._put(summarize(job, live), live)
             applied.append(job_id)
         self._number()
         if applied:
@@ -323,116 +475,142 @@ class JobListModel(RowListModel):
     def progress(self, events) -> None:
         """Move running steps' bars from progress events (``{job_id: event}``), no store read."""
         for job_id, event in events.items():
-            row = self._at(job_id)
-            if row is None:
+            old = self._by_id.get(job_id)
+            if old is None:
                 continue
-            old = self._rows[row]
-            total = old["total"]
+            total = old.total
             try:
                 fraction = min(max(float(event.get("fraction") or 0.0), 0.0), 1.0)
             except (TypeError, ValueError):
                 continue
             self._live[job_id] = event
-            value = (old["done"] + fraction) / total if total else 0.0
-            if value != old["progress"]:
-                old["progress"] = value
-                self.notify_row(row, [ROLE_IDS["progress"]])
+            value = (old.done + fraction) / total if total else 0.0
+            if value != old.progress:
+                old.progress = value
+                self.notify_row(self._find(old), [ROLE_IDS["progress"]])
+
+    # -- changing --------------------------------------------------------------
+
+    def notify_row(self, n: int, roles: list) -> None:
+        """Tell views that ``roles`` of row ``n`` changed (in place)."""
+        super().notify_row(n, roles)
+        row = self._rows[n]
+        for listener in self._listeners:
+            listener.row_changed(row, roles)
 
     # -- internals -------------------------------------------------------------
 
-    def _put(self, new: dict) -> None:
-        job_id = new["jobId"]
-        live = new.pop("_live", None)
+    def _put(self, new: Row, live=None) -> None:
+        job_id = new.jobId
         if live is not None:
             self._live[job_id] = live
         else:
             self._live.pop(job_id, None)
-        row = self._at(job_id) if job_id in self._index else None
-        if row is None:
-            if new["current"] is None:
-                new["current"] = ""
-            at = bisect.bisect_right(self._keys, new["_key"])
+        old = self._by_id.get(job_id)
+        if old is None:
+            if new.current is None:
+                new.current = ""
+            at = bisect.bisect_right(self._keys, new._key)
             self.beginInsertRows(QModelIndex(), at, at)
             self._rows.insert(at, new)
-            self._keys.insert(at, new["_key"])
+            self._keys.insert(at, new._key)
             self._count(new, 1)
-            self._index[job_id] = at
-            self._moved_from(at)
+            self._by_id[job_id] = new
             self.endInsertRows()
+            for listener in self._listeners:
+                listener.rows_added([new])
             self.countChanged.emit()
             self._queue_numbers_dirty = True
             return
-        old = self._rows[row]
-        new["queueNumber"] = old["queueNumber"]
-        if new["current"] is None:
-            new["current"] = old["current"]
-        if new["_key"] != old["_key"]:
+        row = self._find(old)
+        new.queueNumber = old.queueNumber
+        if new.current is None:
+            new.current = old.current
+        if new._key != old._key:
             # Take it out, find its new place among the others, move it there.
-            keys = self._keys[:row] + self._keys[row + 1 :]
-            at = bisect.bisect_right(keys, new["_key"])
+            del self._keys[row]
+            at = bisect.bisect_right(self._keys, new._key)
             if at != row:
                 dest = at if at < row else at + 1  # Qt counts the destination before removal
                 self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), dest)
                 del self._rows[row]
                 self._rows.insert(at, old)
-                self._keys = keys
-                self._keys.insert(at, new["_key"])
-                self._reindex(min(row, at), max(row, at) + 1)
+                self._keys.insert(at, new._key)
                 self.endMoveRows()
                 row = at
             else:
-                self._keys[row] = new["_key"]
+                self._keys.insert(row, new._key)
             self._queue_numbers_dirty = True
         self._count(old, -1)
         self._count(new, 1)
-        self.replace_row(row, new)
+        self._by_id[job_id] = new
+        roles = [
+            role for role, key in self._role_keys.items() if getattr(old, key) != getattr(new, key)
+        ]
+        self._rows[row] = new
+        if roles:
+            super().notify_row(row, roles)
+        for listener in self._listeners:
+            listener.row_replaced(old, new, roles)
 
     def _remove(self, job_id: str) -> None:
-        row = self._at(job_id)
-        if row is None:
+        old = self._by_id.get(job_id)
+        if old is None:
             return
+        row = self._find(old)
         self.beginRemoveRows(QModelIndex(), row, row)
-        self._count(self._rows[row], -1)
+        self._count(old, -1)
         del self._rows[row]
         del self._keys[row]
-        del self._index[job_id]
+        del self._by_id[job_id]
         self._live.pop(job_id, None)
-        self._moved_from(row)
         self.endRemoveRows()
+        for listener in self._listeners:
+            listener.row_removed(old)
         self.countChanged.emit()
         self._queue_numbers_dirty = True
 
-    def _reindex(self, start: int = 0, stop=None) -> None:
-        if stop is None:
-            self._stale_from = None
-        stop = len(self._rows) if stop is None else stop
-        for n in range(start, stop):
-            self._index[self._rows[n]["jobId"]] = n
-
-    def _moved_from(self, row: int) -> None:
-        """Rows from ``row`` on moved (an insert or a removal): their numbers in the index
-        are put right when next asked for (:meth:`_at`), so a batch of inserts renumbers
-        the rows once, not once per insert."""
-        if self._stale_from is None or row < self._stale_from:
-            self._stale_from = row
-
-    def _at(self, job_id: str):
-        """The job's row now, None if not shown."""
-        if self._stale_from is not None:
-            self._reindex(self._stale_from)
-        return self._index.get(job_id)
-
     def _number(self, notify: bool = True) -> None:
-        """Give active and queued rows their 1-based place (the '#' column)."""
+        """Give active and queued rows their 1-based place (the '#' column), history 0.
+
+        Only the rows before the history are looked at, and those that were numbered.
+        """
         if not notify:
             self._queue_numbers_dirty = True
         if not self._queue_numbers_dirty:
             return
         self._queue_numbers_dirty = False
         role = [ROLE_IDS["queueNumber"]]
-        for n, row in enumerate(self._rows):
-            number = n + 1 if row["_key"][0] < 2 else 0
-            if row["queueNumber"] != number:
-                row["queueNumber"] = number
+        numbered = {}
+        rows = self._rows
+        for n in range(self.active_count()):
+            row = rows[n]
+            numbered[row.jobId] = n + 1
+            if row.queueNumber != n + 1:
+                row.queueNumber = n + 1
                 if notify:
                     self.notify_row(n, role)
+        for job_id in self._numbered.keys() - numbered.keys():
+            row = self._by_id.get(job_id)
+            if row is not None and row.queueNumber:
+                row.queueNumber = 0
+                if notify:
+                    self.notify_row(self._find(row), role)
+        self._numbered = numbered
+
+
+def row_key(row) -> tuple:
+    """A row's place in the order (a sort key)."""
+    return row._key
+
+
+def find_row(rows: list, keys: list, row) -> int:
+    """The place of ``row`` in ``rows`` (sorted by ``keys``, each row's ``_key``), -1 if
+    not there: a bisect of its key, then the rows of an equal key."""
+    n = bisect.bisect_left(keys, row._key)
+    end = len(rows)
+    while n < end and keys[n] == row._key:
+        if rows[n] is row:
+            return n
+        n += 1
+    return -1

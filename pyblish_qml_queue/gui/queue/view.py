@@ -198,11 +198,7 @@ class Queue(QObject):
     @Slot(str, result=int)
     def rowOf(self, job_id):
         """The row of ``job_id`` in the filtered list (-1 when hidden or unknown)."""
-        row = self._session.jobs.row_of(job_id)
-        if row < 0:
-            return -1
-        proxy = self._session.job_proxy
-        return proxy.mapFromSource(self._session.jobs.index(row, 0)).row()
+        return self._session.job_proxy.row_of(job_id)
 
     def reload_selected(self, job=None, queue_log=None):
         """Read the selected job again (or take ``job`` just read) into the detail pane.
