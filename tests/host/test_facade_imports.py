@@ -11,8 +11,11 @@ from conftest import ROOT
 _PROBE = """
 import json, sys
 import pyblish_qml_queue
-print(json.dumps({"modules": sorted(sys.modules), "all": pyblish_qml_queue.__all__,
-                  "version": pyblish_qml_queue.__version__}))
+modules = sorted(sys.modules)
+print(json.dumps({"modules": modules, "all": pyblish_qml_queue.__all__,
+                  "version": pyblish_qml_queue.__version__,
+                  "submit": pyblish_qml_queue.submit.__module__,
+                  "loaded": sorted(sys.modules)}))
 """
 
 
@@ -44,7 +47,11 @@ def test_import_loads_no_queue_no_sqlite_and_no_qt():
         )
     ]
     assert forbidden == []
-    assert "pyblish_qml_queue.host.submit" in modules
+    # Each name loads its module when first used, not at the import.
+    assert "pyblish_qml_queue.host.submit" not in modules
+    probe = _probe()
+    assert probe["submit"] == "pyblish_qml_queue.host.submit"
+    assert "pyblish_qml_queue.host.submit" in probe["loaded"]
 
 
 def test_facade_exports_submit_and_the_version():
