@@ -23,7 +23,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from pyblish_qml_queue.gui.queue.jobs import ACTIVE, listed_row, row_key
+from pyblish_qml_queue.gui.queue.jobs import ACTIVE, listed_row, listed_same, row_key
 from pyblish_qml_queue.queue.model import FINISHED
 from pyblish_qml_queue.queue.store import JobNotFound, StoreError
 
@@ -264,8 +264,8 @@ class JobReader:
     It also lists the whole store, so that the GUI thread never does:
     :meth:`list_history` reads the finished jobs a first page left out, and
     :meth:`check` compares the store's counts per state with the page's and, when they
-    differ twice in a row, lists the store and delivers only the jobs whose listing
-    changed since its last listing (compared by a hash of each job's listed columns).
+    differ twice in a row, lists the store and delivers only the jobs whose rows
+    differ from their listing (:func:`~.queue.jobs.listed_same`), and the jobs gone.
 
     Args:
         store: a :class:`~pyblish_qml_queue.queue.store.JobStore` (safe to use
@@ -274,15 +274,18 @@ class JobReader:
             None, log lines or None)}``.
         deliver_history: called on the reader thread with ``(started, rows, last)``
             (None: :meth:`list_history` is not used).
+        shown: the job list's :attr:`~.queue.jobs.JobListModel.rows_by_id`, which
+            :meth:`check` compares the store with (read only: ``get`` and ``list``,
+            each one step under the GIL; never a Qt call).
     """
 
-    def __init__(self, store, deliver, deliver_history=None):
+    def __init__(self, store, deliver, deliver_history=None, shown=None):
         self._store = store
         self._deliver = deliver
         self._deliver_history = deliver_history
+        self._shown = {} if shown is None else shown
         self._pending = {}  # job id -> read its log too
         self._tasks = collections.deque()  # (name, argument) to run on the thread
-        self._listed = None  # job id -> hash of its listed columns at the last listing
         self._stale = False  # the last check found the counts different
         self._wake = threading.Condition()
         self._stopped = False
@@ -301,11 +304,11 @@ class JobReader:
                 self._pending[job_id] = self._pending.get(job_id, False) or job_id == log_of
             self._wake.notify()
 
-    def list_history(self, load: bool) -> None:
-        """List the store (any thread): its finished jobs go to ``deliver_history`` in
-        chunks of :data:`HISTORY_CHUNK`, in the list's order, when ``load`` (the page
-        read at start left some out); the listing is what :meth:`check` compares with."""
-        self._submit("history", load)
+    def list_history(self) -> None:
+        """List the store's finished jobs (any thread): they go to ``deliver_history`` in
+        chunks of :data:`HISTORY_CHUNK`, in the list's order (those the page read at
+        start has already among them)."""
+        self._submit("history", None)
 
     def check(self, counts: dict) -> None:
         """Compare the store's counts per state with ``counts`` (the page's) on the
@@ -340,7 +343,7 @@ class JobReader:
                     pending, self._pending = self._pending, {}
             if task is not None:
                 try:
-                    self._history(task[1]) if task[0] == "history" else self._check(task[1])
+                    self._history() if task[0] == "history" else self._check(task[1])
                 except StoreError:
                     log.exception("Could not list the job store; the next check tries again")
                 except Exception:
@@ -355,18 +358,12 @@ class JobReader:
             if reads and deliver is not None:
                 deliver(reads)
 
-    def _history(self, load: bool) -> None:
+    def _history(self) -> None:
         started = time.monotonic()
-        listed = {}
-        rows = []
         share = {}
-        for values in self._store.listing():
-            listed[values[0]] = hash(values)
-            if load and values[2] in FINISHED:
-                rows.append(listed_row(values, share))
-        self._listed = listed
-        if not load:
-            return
+        rows = [
+            listed_row(values, share) for values in self._store.listing() if values[2] in FINISHED
+        ]
         rows.sort(key=row_key)
         deliver = self._deliver_history
         for at in range(0, max(len(rows), 1), HISTORY_CHUNK):
@@ -378,7 +375,7 @@ class JobReader:
     def _check(self, counts: dict) -> None:
         mine = {k: v for k, v in counts.items() if v}
         theirs = {k: v for k, v in self._store.counts().items() if v}
-        if theirs == mine or self._listed is None:
+        if theirs == mine:
             self._stale = False
             return
         if not self._stale:
@@ -388,15 +385,17 @@ class JobReader:
         self._resync()
 
     def _resync(self) -> None:
-        """Deliver every job whose listing changed since the last one, and the gone ones."""
+        """Deliver every job whose row differs from its listing, and the gone ones."""
         started = time.monotonic()
-        before, listed = self._listed, {}
+        shown = self._shown
         reads = {}
         share = {}
+        found = 0
         for values in self._store.listing():
             job_id = values[0]
-            listed[job_id] = sig = hash(values)
-            if before.get(job_id) == sig:
+            row = shown.get(job_id)
+            found += row is not None
+            if row is not None and listed_same(row, values):
                 continue
             if values[2] in ACTIVE:  # its current step shows: read it whole
                 try:
@@ -405,9 +404,11 @@ class JobReader:
                     reads[job_id] = (started, None, None)
             else:
                 reads[job_id] = (started, listed_row(values, share), None)
-        for job_id in before.keys() - listed.keys():
-            reads[job_id] = (started, None, None)
-        self._listed = listed
+        if found < len(shown):  # some rows are of jobs no longer listed
+            listed = {values[0] for values in self._store.listing()}
+            for job_id in list(shown):
+                if job_id not in listed and job_id not in reads:
+                    reads[job_id] = (started, None, None)
         deliver = self._deliver
         if reads and deliver is not None:
             deliver(reads)

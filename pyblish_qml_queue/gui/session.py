@@ -66,10 +66,12 @@ class Session(QObject):
         self.hub = hub
         self.executor = executor
         self.bridge = EventBridge(interval, self)
-        self.reader = JobReader(store, self.bridge.read_sink(), self.bridge.history_sink())
+        self.jobs = JobListModel(store, self)
+        self.reader = JobReader(
+            store, self.bridge.read_sink(), self.bridge.history_sink(), self.jobs.rows_by_id
+        )
         self.hosts = HostListModel(self)
         self.host_proxy = HostFilterProxy(self.hosts, self)
-        self.jobs = JobListModel(store, self)
         self.job_proxy = JobFilterProxy(self.jobs, self)
         self.steps = JobStepModel(self)
         self.log = JobLogModel(self)
@@ -95,11 +97,9 @@ class Session(QObject):
         self.bridge.showRequested.connect(self.app.show_host)
 
         self.jobs.load()
-        self._history_listed = False
-        if self.jobs.complete:  # the reader lists the store now, for its checks
-            self.list_history()
-        else:  # when the Queue page first shows, or at the first check: not before the
-            self.app.pageChanged.connect(self._page_changed)  # first frame is drawn
+        self._history_listed = self.jobs.complete
+        if not self.jobs.complete:  # the rest when the Queue page first shows, or at the
+            self.app.pageChanged.connect(self._page_changed)  # first check: after the first frame
         if hub is not None:
             self._unsubscribe = hub.subscribe(self.bridge.push_hub)
             self.hosts.set_hosts(hub.hosts())
@@ -171,12 +171,11 @@ class Session(QObject):
         self._backlog_timer.start()
 
     def list_history(self):
-        """Have the reader list the store (once): the history the first page left out
-        comes in, and its later checks compare with this listing."""
+        """Have the reader list the history the first page left out (once)."""
         if self._history_listed or not self.reader.lists:
             return
         self._history_listed = True
-        self.reader.list_history(load=not self.jobs.complete)
+        self.reader.list_history()
 
     def _page_changed(self):
         if self.app.page == "queue":
