@@ -23,7 +23,9 @@ unless QT_QPA_PLATFORM / QT_QUICK_BACKEND say otherwise). The kinds:
   pyblish-base installed, e.g. ``python -m venv /tmp/pqml && /tmp/pqml/bin/pip install
   PyQt5 pyblish-qml pyblish-base``); "not measured" without one.
 
-Prints the median and the minimum of each kind, ours beside each baseline.
+Prints, for each kind, the median and the minimum wall time, the median CPU time the
+process used to its first frame (all its threads; less sensitive to the machine's load) and
+its peak RSS, with ours beside each baseline.
 """
 
 import argparse
@@ -55,9 +57,18 @@ def _peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _cpu_seconds():
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return usage.ru_utime + usage.ru_stime
+
+
 def _report(started):
-    """Print the seconds since ``started`` and the peak RSS: the child's one result line."""
-    sys.stdout.write(f"{MARK} {time.time() - started:.4f} {_peak_mib():.1f}\n")
+    """The child's one result line: seconds since ``started``, peak RSS (MiB), CPU seconds
+    used since the process began (less sensitive to the machine's load than the wall time)."""
+    elapsed = time.time() - started
+    sys.stdout.write(f"{MARK} {elapsed:.4f} {_peak_mib():.1f} {_cpu_seconds():.4f}\n")
     sys.stdout.flush()
 
 
@@ -148,7 +159,8 @@ CHILDREN = {"empty": child_empty, "app": child_app, "pyblish-qml": child_pyblish
 
 
 def run_child(kind, python, home):
-    """(seconds from process start to first frame, peak RSS MiB) of one fresh child."""
+    """(seconds from process start to first frame, peak RSS MiB, CPU seconds) of one
+    fresh child."""
     env = dict(
         os.environ,
         PYBLISH_QML_QUEUE_HOME=os.path.join(home, "home"),
@@ -156,9 +168,15 @@ def run_child(kind, python, home):
     )
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if kind == "python":
+        import resource
+
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.time()
         subprocess.run([python, "-c", "pass"], check=True, env=env)
-        return time.time() - started, 0.0
+        elapsed = time.time() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return elapsed, 0.0, cpu
     # stderr goes to a file, read when the child failed.
     with tempfile.TemporaryFile(mode="w+") as errors:
         started = time.time()
@@ -179,8 +197,8 @@ def run_child(kind, python, home):
         stderr = errors.read()
     if not lines:
         raise RuntimeError(f"the {kind} child showed no frame (exit {code}): {stderr[-800:]}")
-    _, elapsed, rss = lines[-1].split()
-    return float(elapsed), float(rss)
+    _, elapsed, rss, cpu = lines[-1].split()
+    return float(elapsed), float(rss), float(cpu)
 
 
 def serve_child(child, kind):
@@ -245,48 +263,50 @@ def main(argv=None):
     if other:
         kinds.append(("pyblish-qml", other))
     home = tempfile.mkdtemp(prefix="bench-startup-")
-    times = {kind: [] for kind, _ in kinds}
-    rss = {kind: [] for kind, _ in kinds}
+    results = {kind: [] for kind, _ in kinds}  # (wall s, peak RSS MiB, CPU s) per run
     try:
         for run in range(args.runs + 1):  # run 0 warms the caches up
             for kind, python in kinds:
-                elapsed, peak = run_child(kind, python, home)
+                result = run_child(kind, python, home)
                 if run:
-                    times[kind].append(elapsed)
-                    rss[kind].append(peak)
+                    results[kind].append(result)
     except RuntimeError as exc:
         sys.stderr.write(f"bench_startup: {exc}\n")
         return 1
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
-    def summary(kind):
-        if kind not in times:
-            return "not measured"
-        values = times[kind]
-        return f"median {statistics.median(values):.3f} s, min {min(values):.3f} s"
+    def median(kind, column):
+        return statistics.median(r[column] for r in results[kind])
 
     platform = os.environ["QT_QPA_PLATFORM"], os.environ["QT_QUICK_BACKEND"]
     print(
         f"process start -> first frame, {args.runs} runs each (platform {platform[0]}, "
         f"scene graph {platform[1]}, load {_loadavg()})"
     )
-    ours = statistics.median(times["app"])
+    print(
+        f"  {'':32} {'median s':>9} {'min s':>7} {'CPU s':>7} {'ours/this':>10} "
+        f"{'CPU ours/this':>14} {'RSS MiB':>8}"
+    )
+    ours, ours_cpu = median("app", 0), median("app", 2)
     for kind, label in (
         ("app", "pyblish-qml-queue app"),
         ("empty", "empty QML window (PySide6)"),
         ("python", "bare interpreter (-c pass)"),
         ("pyblish-qml", "pyblish-qml's window (PyQt5)"),
     ):
-        line = f"  {label:32} {summary(kind)}"
-        if kind in times and kind != "app":
-            base = statistics.median(times[kind])
-            line += f"   ours / this: {ours / base:.2f}x" if base else ""
-        if kind in rss and kind != "python":
-            line += f"   peak RSS {statistics.median(rss[kind]):.0f} MiB"
-        if kind == "pyblish-qml" and not other:
-            line += f" ({why})"
-        print(line)
+        if kind not in results:
+            print(f"  {label:32} not measured ({why})")
+            continue
+        wall, cpu = median(kind, 0), median(kind, 2)
+        fastest = min(r[0] for r in results[kind])
+        ratio = f"{ours / wall:.2f}x" if kind != "app" and wall else ""
+        cpu_ratio = f"{ours_cpu / cpu:.2f}x" if kind != "app" and cpu else ""
+        peak = f"{median(kind, 1):.0f}" if kind != "python" else ""
+        print(
+            f"  {label:32} {wall:9.3f} {fastest:7.3f} {cpu:7.3f} {ratio:>10} {cpu_ratio:>14} "
+            f"{peak:>8}"
+        )
     print("target: ours at or below pyblish-qml's (issue 17, item 6)")
     return 0
 
