@@ -11,6 +11,7 @@ import sys
 from pyblish_qml_queue.common.wire.schema import MAX_FRAME, TOO_LARGE, ProtocolError
 
 __all__ = [
+    "FrameReader",
     "FrameTooLarge",
     "recv_frame",
     "shutdown",
@@ -47,6 +48,71 @@ def recv_frame(conn, cap=MAX_FRAME):
             remaining -= chunk
         raise FrameTooLarge(size)
     return recv(size).getvalue() if size else b""
+
+
+class FrameReader(object):
+    """Cuts the bytes of a stream into frames as they arrive, for a reader that must
+    never block (the app's one I/O thread reads every host's link with it). The frames
+    are those of :func:`recv_frame` (``multiprocessing.connection``'s format); an
+    oversized frame is skipped as it arrives, never held, and stands as a
+    :class:`FrameTooLarge` in the list :meth:`feed` returns.
+    """
+
+    def __init__(self, cap=MAX_FRAME):
+        self._cap = cap
+        self._buffer = bytearray()
+        self._skip = 0  # bytes of an oversized frame still to drop
+
+    def feed(self, data):
+        """The frames ``data`` completes: bytes, or FrameTooLarge for one dropped.
+
+        Raises:
+            OSError: a negative frame length (the stream is not a link's).
+        """
+        if self._skip:
+            dropped = min(self._skip, len(data))
+            self._skip -= dropped
+            data = data[dropped:]
+        if not data:
+            return []
+        buffer = self._buffer
+        if buffer:
+            buffer += data
+            data = buffer
+        frames = []
+        pos, end = 0, len(data)
+        while end - pos >= 4:
+            size = _INT.unpack_from(data, pos)[0]
+            head = 4
+            if size == -1:
+                if end - pos < 12:
+                    break
+                size = _LONG.unpack_from(data, pos + 4)[0]
+                head = 12
+            if size < 0:
+                raise OSError("bad frame length")
+            start = pos + head
+            if size > self._cap:
+                frames.append(FrameTooLarge(size))
+                if end - start < size:
+                    self._skip = size - (end - start)
+                    pos = end
+                    break
+                pos = start + size
+                continue
+            if end - start < size:
+                break
+            frames.append(bytes(data[start : start + size]))
+            pos = start + size
+        if data is buffer:
+            del buffer[:pos]
+        elif pos < end:
+            buffer += data[pos:]
+        return frames
+
+
+_INT = struct.Struct("!i")
+_LONG = struct.Struct("!Q")
 
 
 def shutdown(conn):

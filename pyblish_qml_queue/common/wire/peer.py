@@ -7,6 +7,7 @@ Python 3.7 syntax.
 import logging
 import threading
 import time
+from concurrent.futures import Future
 
 from pyblish_qml_queue.common.wire import (
     EVENTS,
@@ -26,7 +27,7 @@ from pyblish_qml_queue.common.wire import (
     shutdown,
 )
 
-__all__ = ["Peer", "answer", "answer_frame", "refusal"]
+__all__ = ["BasePeer", "Peer", "answer", "answer_frame", "refusal", "result_of"]
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,23 @@ class _Throttle(object):
             self._hidden = 0
 
 
-def answer(handler, msg_id, method, params, name="peer"):
+def answer(handler, msg_id, method, params, name="peer", defer=None):
     """The response to one checked request: ``handler(method, params)``'s result, or
     its error by code (ProtocolError and RemoteError keep theirs; anything else is
-    INTERNAL, with the traceback in the log)."""
+    INTERNAL, with the traceback in the log).
+
+    A handler may answer later: it returns a ``concurrent.futures.Future``. With
+    ``defer``, ``defer(future)`` is called and None returned (the caller answers when
+    the future is done); without, the future's result is waited for here.
+    """
     try:
-        return response(msg_id, handler(method, params))
+        result = handler(method, params)
+        if isinstance(result, Future):
+            if defer is not None:
+                defer(result)
+                return None
+            result = result.result()
+        return response(msg_id, result)
     except ProtocolError as error:
         return response(msg_id, error=error.to_error())
     except RemoteError as error:
@@ -111,29 +123,27 @@ def answer_frame(data, handler, methods, events=None, name="peer"):
         return encode(response(msg["id"], error={"code": code, "message": str(error)}))
 
 
-class Peer(object):
-    """One end of a link: sends requests and events, answers the other side's.
+class BasePeer(object):
+    """What both kinds of peer share: sending, requests (waited for, or answered
+    through a callback), the delivery of responses, closing.
 
-    Two threads take turns reading frames: the one whose turn it is reads and
-    serves the requests it reads itself, one at a time and in order, so a
-    request waits for no thread to wake. While it serves, the other thread
-    takes over the reading as soon as anything could be waiting for a frame:
-    at once when a request of this side is pending, as soon as this side makes
-    one (a handler's own request, or any thread's), and at the next heartbeat
-    tick when a request runs longer than half a heartbeat (so heartbeats are
-    read during a long step). A heartbeat thread sends ``heartbeat`` events and
-    drops a silent peer.
+    :class:`Peer` reads its connection on threads of its own (the host, the CLI);
+    the app reads every host's connection on one I/O thread
+    (:class:`pyblish_qml_queue.hub.loop.LoopPeer`).
 
     Args:
         conn: an authenticated ``multiprocessing.connection.Connection``.
         handler (callable): ``handler(method, params) -> result`` for requests
             and events already checked against ``methods``; raise ProtocolError
             or RemoteError to answer with that error, anything else answers
-            INTERNAL (traceback to the log).
+            INTERNAL (traceback to the log). A request's handler may return a
+            ``concurrent.futures.Future`` to answer once it is done.
         methods (dict): the requests this side answers (method -> schema).
         events (dict): the events this side accepts.
         on_close (callable): called once with this peer when the link ends.
         name (str): for the log.
+        heartbeat (float): seconds between heartbeats; a peer silent for five
+            (at least 1 s) is dropped.
     """
 
     def __init__(
@@ -160,20 +170,225 @@ class Peer(object):
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()
         self._next_id = 0
-        self._pending = {}  # id -> [Event, reply]
+        self._pending = {}  # id -> callback(reply, or None when the link closed first)
+        self._closed = threading.Event()
+        self.last_seen = clock()
+
+    @property
+    def closed(self):
+        return self._closed.is_set()
+
+    # -- sending ----------------------------------------------------------------
+
+    def send(self, msg):
+        self.send_bytes(encode(msg))
+
+    def send_bytes(self, data):
+        """Send one frame of encoded bytes (:func:`encode`)."""
+        with self._send_lock:
+            if self._closed.is_set():
+                raise ConnectionLost("%s: link is closed" % self.name)
+            try:
+                self.conn.send_bytes(data)
+                return
+            except (OSError, ValueError) as error:
+                lost = error
+        self.close()
+        raise ConnectionLost("%s: %s" % (self.name, lost))
+
+    def notify(self, method, params=None):
+        """Send an event; False when the link is gone."""
+        try:
+            self.send(event(method, params))
+            return True
+        except ConnectionLost:
+            return False
+
+    def ask(self, method, params, callback):
+        """Send a request and return at once; ``callback(reply)`` gets the response
+        message (``"result"`` or ``"error"``) on the thread that reads it, or None
+        when the link closes first (then perhaps on this thread, before ``ask``
+        returns). Called exactly once.
+
+        Raises:
+            ConnectionLost: the link is closed already (``callback`` is not called).
+        """
+        with self._lock:
+            if self._closed.is_set():
+                raise ConnectionLost("%s: link is closed" % self.name)
+            self._reader_needed()
+            self._next_id += 1
+            msg_id = self._next_id
+            self._pending[msg_id] = callback
+        try:
+            self.send(request(msg_id, method, params))
+        except BaseException:
+            with self._lock:
+                mine = self._pending.pop(msg_id, None) is not None
+            if mine:  # else close() took it and told the callback
+                raise
+        return msg_id
+
+    def request(self, method, params=None, timeout=None):
+        """Send a request and wait for its answer.
+
+        Raises:
+            RemoteError: the other side answered with an error.
+            ConnectionLost: the link went away first (or ``timeout`` passed).
+        """
+        box = []
+        done = threading.Event()
+
+        def answered(reply):
+            box.append(reply)
+            done.set()
+
+        msg_id = self.ask(method, params, answered)
+        try:
+            if not done.wait(timeout):
+                raise ConnectionLost(
+                    "%s: no answer to %s within %ss" % (self.name, method, timeout)
+                )
+        finally:
+            with self._lock:
+                self._pending.pop(msg_id, None)
+        return result_of(box[0], method, self.name)
+
+    def _reader_needed(self):
+        """Under the lock, before a request goes out: make sure someone reads its answer."""
+
+    # -- reading ----------------------------------------------------------------
+
+    def _take(self, data):
+        """One frame read: a response goes to its request; an event or a request
+        to serve is returned as ``(id, method, params)`` (id None for an event);
+        else None (a bad frame is answered here)."""
+        try:
+            kind, msg, params = parse_frame(data, self._methods, self._events)
+        except ProtocolError as error:
+            if refusal(error) is not None:
+                self._reply_error(error.msg_id, error)
+            else:
+                log.debug("%s: dropped event: %s", self.name, error)
+            return None
+        if kind == "response":
+            msg_id = msg["id"]
+            with self._lock:
+                callback = self._pending.pop(msg_id, None) if msg_id is not None else None
+            if callback is not None:
+                callback(msg)
+            elif "error" in msg:
+                log.warning("%s: the other side reports: %s", self.name, msg["error"]["message"])
+            return None
+        if kind == "event":
+            if msg["method"] == "heartbeat":
+                return None
+            return None, msg["method"], params
+        return msg["id"], msg["method"], params
+
+    def _event(self, method, params):
+        try:
+            self._handler(method, params)
+        except Exception:
+            log.exception("%s: event %s failed", self.name, method)
+
+    def _answer(self, msg_id, method, params, defer=None):
+        """Serve one request and send its answer (now, or when a deferred one is done)."""
+        reply = answer(self._handler, msg_id, method, params, self.name, defer)
+        if reply is not None:
+            self._send_reply(reply, msg_id, method)
+
+    def _send_reply(self, reply, msg_id, method):
+        try:
+            self.send(reply)
+        except ConnectionLost:
+            pass
+        except (ProtocolError, ValueError) as error:  # a result too large, or not JSON
+            log.error("%s: cannot send the answer to %s: %s", self.name, method, error)
+            code = getattr(error, "code", INTERNAL)
+            try:
+                self.send(response(msg_id, error={"code": code, "message": str(error)}))
+            except (ConnectionLost, ProtocolError, ValueError):
+                pass
+
+    def _reply_error(self, msg_id, error):
+        self._refusals.log(self.name, error)
+        try:
+            self.send(refusal(error, msg_id))
+        except (ConnectionLost, ProtocolError, ValueError):
+            pass
+
+    # -- closing ----------------------------------------------------------------
+
+    def close(self):
+        with self._lock:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            pending, self._pending = self._pending, {}
+            self._closing()
+        for callback in pending.values():
+            try:
+                callback(None)
+            except Exception:
+                log.exception("%s: a request's callback failed", self.name)
+        self._refusals.flush(self.name)
+        self._shut()
+        if self._on_close is not None:
+            try:
+                self._on_close(self)
+            except Exception:
+                log.exception("%s: on_close failed", self.name)
+
+    def _closing(self):
+        """Under the lock, as the link closes."""
+
+    def _shut(self):
+        """Close the connection (and wake whoever reads it)."""
+        shutdown(self.conn)
+
+    def wait_closed(self, timeout=None):
+        return self._closed.wait(timeout)
+
+
+def result_of(reply, method, name="peer"):
+    """A request's result from its response message; raises what the answer says.
+
+    Raises:
+        RemoteError: the other side answered with an error.
+        ConnectionLost: ``reply`` is None (the link closed before the answer).
+    """
+    if reply is None:
+        raise ConnectionLost("%s: link closed before %s was answered" % (name, method))
+    if "error" in reply:
+        raise RemoteError(reply["error"]["code"], reply["error"]["message"])
+    return reply.get("result")
+
+
+class Peer(BasePeer):
+    """One end of a link that reads its connection on threads of its own (the
+    host's link, a CLI client, a Windows pipe in the app).
+
+    Two threads take turns reading frames: the one whose turn it is reads and
+    serves the requests it reads itself, one at a time and in order, so a
+    request waits for no thread to wake. While it serves, the other thread
+    takes over the reading as soon as anything could be waiting for a frame:
+    at once when a request of this side is pending, as soon as this side makes
+    one (a handler's own request, or any thread's), and at the next heartbeat
+    tick when a request runs longer than half a heartbeat (so heartbeats are
+    read during a long step). A heartbeat thread sends ``heartbeat`` events and
+    drops a silent peer. See :class:`BasePeer` for the arguments.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super(Peer, self).__init__(*args, **kwargs)
         self._requests = []
         self._reading = False  # a thread has the reading turn
         self._serving = False  # a thread is serving requests
         self._held = False  # ... and holds the reading turn meanwhile
         self._serve_started = 0.0
         self._wake = threading.Condition(self._lock)
-        self._closed = threading.Event()
-        self.last_seen = clock()
         self._threads = []
-
-    @property
-    def closed(self):
-        return self._closed.is_set()
 
     @property
     def threads(self):
@@ -192,77 +407,11 @@ class Peer(object):
             self._threads.append(thread)
         return self
 
-    # -- sending ----------------------------------------------------------------
+    def _reader_needed(self):
+        self._hand_on_reading()
 
-    def send(self, msg):
-        data = encode(msg)
-        with self._send_lock:
-            if self.closed:
-                raise ConnectionLost("%s: link is closed" % self.name)
-            try:
-                self.conn.send_bytes(data)
-            except (OSError, ValueError) as error:
-                self.close()
-                raise ConnectionLost("%s: %s" % (self.name, error))
-
-    def notify(self, method, params=None):
-        """Send an event; False when the link is gone."""
-        try:
-            self.send(event(method, params))
-            return True
-        except ConnectionLost:
-            return False
-
-    def request(self, method, params=None, timeout=None):
-        """Send a request and wait for its answer.
-
-        Raises:
-            RemoteError: the other side answered with an error.
-            ConnectionLost: the link went away first (or ``timeout`` passed).
-        """
-        slot = [threading.Event(), None]
-        with self._lock:
-            self._hand_on_reading()  # someone must read the answer
-            self._next_id += 1
-            msg_id = self._next_id
-            self._pending[msg_id] = slot
-        try:
-            self.send(request(msg_id, method, params))
-            if not slot[0].wait(timeout):
-                raise ConnectionLost(
-                    "%s: no answer to %s within %ss" % (self.name, method, timeout)
-                )
-        finally:
-            with self._lock:
-                self._pending.pop(msg_id, None)
-        reply = slot[1]
-        if reply is None:
-            raise ConnectionLost("%s: link closed before %s was answered" % (self.name, method))
-        if "error" in reply:
-            raise RemoteError(reply["error"]["code"], reply["error"]["message"])
-        return reply.get("result")
-
-    # -- closing ----------------------------------------------------------------
-
-    def close(self):
-        with self._lock:
-            if self._closed.is_set():
-                return
-            self._closed.set()
-            pending, self._pending = self._pending, {}
-            self._wake.notify_all()
-        for slot in pending.values():
-            slot[0].set()
-        self._refusals.flush(self.name)
-        shutdown(self.conn)
-        if self._on_close is not None:
-            try:
-                self._on_close(self)
-            except Exception:
-                log.exception("%s: on_close failed", self.name)
-
-    def wait_closed(self, timeout=None):
-        return self._closed.wait(timeout)
+    def _closing(self):
+        self._wake.notify_all()
 
     # -- threads ----------------------------------------------------------------
 
@@ -291,7 +440,7 @@ class Peer(object):
     def _read(self):
         """Read frames until one is a request this thread is to serve (True: the
         reading turn is handed on) or the link ends (False)."""
-        while not self.closed:
+        while not self._closed.is_set():
             try:
                 data = recv_frame(self.conn)
             except ProtocolError as error:
@@ -300,45 +449,21 @@ class Peer(object):
             except (EOFError, OSError, ValueError, TypeError):  # TypeError: closed meanwhile
                 return False
             self.last_seen = self._clock()
-            try:
-                kind, msg, params = parse_frame(data, self._methods, self._events)
-            except ProtocolError as error:
-                if refusal(error) is not None:
-                    self._reply_error(error.msg_id, error)
-                else:
-                    log.debug("%s: dropped event: %s", self.name, error)
+            work = self._take(data)
+            if work is None:
                 continue
-            if kind == "response":
-                with self._lock:
-                    slot = self._pending.get(msg["id"]) if msg["id"] is not None else None
-                if slot is None:
-                    if "error" in msg:
-                        log.warning(
-                            "%s: the other side reports: %s", self.name, msg["error"]["message"]
-                        )
-                else:
-                    slot[1] = msg
-                    slot[0].set()
-            elif kind == "event":
-                self._event(msg["method"], params)
-            else:
-                with self._lock:
-                    self._requests.append((msg["id"], msg["method"], params))
-                    if not self._serving:  # serve it here
-                        self._serving = True
-                        self._held = True
-                        if self._pending:  # an answer may come meanwhile: the other reads
-                            self._hand_on_reading()
-                        return True
+            if work[0] is None:
+                self._event(work[1], work[2])
+                continue
+            with self._lock:
+                self._requests.append(work)
+                if not self._serving:  # serve it here
+                    self._serving = True
+                    self._held = True
+                    if self._pending:  # an answer may come meanwhile: the other reads
+                        self._hand_on_reading()
+                    return True
         return False
-
-    def _event(self, method, params):
-        if method == "heartbeat":
-            return
-        try:
-            self._handler(method, params)
-        except Exception:
-            log.exception("%s: event %s failed", self.name, method)
 
     def _serve(self):
         """Serve the queued requests in order, then give up serving.
@@ -354,25 +479,7 @@ class Peer(object):
                     return held
                 msg_id, method, params = self._requests.pop(0)
                 self._serve_started = self._clock()
-            reply = answer(self._handler, msg_id, method, params, self.name)
-            try:
-                self.send(reply)
-            except ConnectionLost:
-                continue  # closed: the next look ends serving
-            except (ProtocolError, ValueError) as error:
-                log.error("%s: cannot send the answer to %s: %s", self.name, method, error)
-                code = getattr(error, "code", INTERNAL)
-                try:
-                    self.send(response(msg_id, error={"code": code, "message": str(error)}))
-                except (ConnectionLost, ProtocolError, ValueError):
-                    continue
-
-    def _reply_error(self, msg_id, error):
-        self._refusals.log(self.name, error)
-        try:
-            self.send(refusal(error, msg_id))
-        except (ConnectionLost, ProtocolError, ValueError):
-            pass
+            self._answer(msg_id, method, params)
 
     def _beat(self):
         while not self._closed.wait(self._heartbeat):
