@@ -2,12 +2,14 @@
 
 Hosts connect over the authenticated local link (:mod:`transport`), register,
 and get a :class:`~pyblish_qml_queue.hub.session.HostSession` each; the hub
-drives several hosts in parallel (a thread per session) and tells its
-subscribers (the GUI, the CLI) what happens. A host whose link drops stays,
-disconnected, with its progress; when it registers again (same id) its
-session is restored from the results the host kept. Disconnected hosts are
-forgotten after ``FORGET_AFTER`` seconds, and beyond the ``KEEP_DISCONNECTED``
-most recent, so a DCC launched daily does not leave a card per launch. The GUI and the CLI rely
+drives several hosts in parallel and tells its subscribers (the GUI, the CLI)
+what happens. Its threads do not grow with the hosts: one I/O thread reads
+every link and a small pool serves what may block (:mod:`~pyblish_qml_queue.hub.loop`).
+A host whose link drops stays, disconnected, with its progress; when it
+registers again (same id) its session is restored from the results the host
+kept. Disconnected hosts are forgotten after ``FORGET_AFTER`` seconds, and
+beyond the ``KEEP_DISCONNECTED`` most recent, so a DCC launched daily does not
+leave a card per launch. The GUI and the CLI rely
 on this class's methods; every one is thread-safe, and callbacks run on hub
 threads (the GUI marshals them to its own). The wire is in docs/protocol.md.
 """
@@ -18,12 +20,14 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import Future
 from typing import Callable, Optional
 
 from pyblish_qml_queue.common import spool, wire
 from pyblish_qml_queue.common.wire import handoff
 from pyblish_qml_queue.common.wire.peer import Peer
 from pyblish_qml_queue.hub import dispatch
+from pyblish_qml_queue.hub.loop import Loop, LoopPeer, can_serve
 from pyblish_qml_queue.hub.session import HostSession, HostUnavailable
 from pyblish_qml_queue.hub.transport import HubRunning, Listener
 
@@ -77,6 +81,7 @@ class Hub:
         self._peers: dict = {}  # peer -> host id (hosts) or None (cli / hand-off peers)
         self._subscribers: list = []
         self._listener: Optional[Listener] = None
+        self._loop: Optional[Loop] = None
         self._closed = False
         self._dispatch_table = {
             "ping": self._ping,
@@ -100,22 +105,46 @@ class Hub:
         """Connections refused for a wrong authkey."""
         return self._listener.refused if self._listener else 0
 
+    @property
+    def threads(self) -> list:
+        """The hub's own threads (the I/O thread and its pool), whatever the hosts."""
+        return self._loop.threads if self._loop else []
+
     def start(self) -> None:
         """Listen and write the runtime file. Raises :class:`HubRunning`."""
-        listener = Listener(self._on_connection)
-        listener.start()
+        loop = Loop().start()
+        listener = Listener(self._on_connection, loop=loop)
+        try:
+            listener.start()
+        except BaseException:
+            loop.stop()
+            raise
+        self._loop = loop
         self._listener = listener
-        sweeper = threading.Thread(target=self._sweep, name="hub-forget", daemon=True)
-        sweeper.start()
+        self._sweep_every = min(60.0, max(self._forget_after / 4, 0.5))
+        loop.call_later(self._sweep_every, self._sweep)
+
+    def _run_off(self, func: Callable, *args) -> None:
+        """Run what may block on the hub's pool (a thread each before it starts)."""
+        if self._loop is not None:
+            self._loop.pool.submit(func, *args)
+        else:
+            threading.Thread(target=func, args=args, daemon=True).start()
 
     def _sweep(self) -> None:
-        """Forget stale disconnected hosts now and then, also while nobody asks."""
-        every = min(60.0, max(self._forget_after / 4, 0.5))
-        while not self._closing.wait(every):
+        """Forget stale disconnected hosts now and then, also while nobody asks
+        (a timer of the loop; the forgetting runs on its pool)."""
+        if self._closing.is_set():
+            return
+
+        def forget():
             try:
                 self.forget_stale()
             except Exception:
                 log.exception("forgetting stale hosts failed")
+
+        self._loop.pool.submit(forget)
+        self._loop.call_later(self._sweep_every, self._sweep)
 
     def close(self) -> None:
         """Stop listening, drop every link, remove the runtime file (if ours)."""
@@ -130,6 +159,8 @@ class Hub:
             peer.close()
         for session in sessions:
             session.close()
+        if self._loop is not None:
+            self._loop.stop()
 
     # -- subscribers ----------------------------------------------------------------------
 
@@ -264,13 +295,16 @@ class Hub:
             wire.shutdown(conn)
             return
         holder: list = []
-        peer = Peer(
+        args = (
             conn,
             lambda method, params: holder[0](method, params),
             wire.APP_METHODS,
-            on_close=self._peer_closed,
-            name="hub-peer",
         )
+        kwargs = {"on_close": self._peer_closed, "name": "hub-peer"}
+        if self._loop is not None and can_serve(conn):
+            peer = LoopPeer(self._loop, *args, **kwargs)
+        else:  # a Windows pipe: threads of its own
+            peer = Peer(*args, **kwargs)
         holder.append(self.dispatcher(peer))
         with self._lock:
             self._peers[peer] = None
@@ -312,7 +346,9 @@ class Hub:
             session = self._sessions.get(host_id)
             added = session is None
             if added:
-                session = HostSession(info, self._emit, self._on_job, self._clock)
+                session = HostSession(
+                    info, self._emit, self._on_job, self._clock, run=self._run_off
+                )
                 self._sessions[host_id] = session
         session.attach(peer, info)
         if added:
@@ -417,26 +453,37 @@ class Hub:
             return {"host": session.snapshot()}
         try:
             session.require_connected()
-            name = {
-                "reset": "do_reset",
-                "validate": "do_validate",
-                "publish": "do_publish",
-                "handoff": "do_handoff",
-            }[action]
-            args = (params.get("title"),) if action == "handoff" else ()
-            future = session.submit(getattr(session, name), *args)
-            out: dict = {}
-            if params.get("wait", action == "handoff"):
-                value = future.result()
-                if action == "handoff":
-                    out["job_id"] = value
-        except (HostUnavailable, wire.RemoteError) as error:
+        except HostUnavailable as error:
             raise wire.RemoteError(wire.FAILED, str(error))
-        except Exception as error:
-            log.warning("host %s: %s failed", session.id, action, exc_info=True)
-            raise wire.RemoteError(wire.FAILED, f"{action} failed: {error}")
-        out["host"] = session.snapshot()
-        return out
+        name = {
+            "reset": "do_reset",
+            "validate": "do_validate",
+            "publish": "do_publish",
+            "handoff": "do_handoff",
+        }[action]
+        args = (params.get("title"),) if action == "handoff" else ()
+        future = session.submit(getattr(session, name), *args)
+        if not params.get("wait", action == "handoff"):
+            return {"host": session.snapshot()}
+        # Answered once the operation ends, holding no thread meanwhile.
+        answer: Future = Future()
+
+        def done(op: Future) -> None:
+            try:
+                value = op.result()
+            except (HostUnavailable, wire.RemoteError) as error:
+                answer.set_exception(wire.RemoteError(wire.FAILED, str(error)))
+                return
+            except Exception as error:
+                log.warning("host %s: %s failed", session.id, action, exc_info=True)
+                answer.set_exception(wire.RemoteError(wire.FAILED, f"{action} failed: {error}"))
+                return
+            out = {"job_id": value} if action == "handoff" else {}
+            out["host"] = session.snapshot()
+            answer.set_result(out)
+
+        future.add_done_callback(done)
+        return answer
 
 
 def _remote(error: KeyError) -> wire.RemoteError:

@@ -1,11 +1,15 @@
 """One connected (or once connected) host, as the hub sees and drives it.
 
 A session mirrors what its host keeps (plugins, instances, results) and
-drives it one operation at a time on its own thread while it is connected
-(a disconnected session keeps no thread; one starts again with the next
-operation, the restore of a reconnected host): reset (with
-collection), validate, publish, hand-off, toggle, repair, actions. Each step
-is one ``process`` round trip whose reply carries the result and what changed.
+drives it one operation at a time: reset (with collection), validate,
+publish, hand-off, toggle, repair, actions. Each step is one ``process``
+round trip whose reply carries the result and what changed. A session holds
+no thread (issue 17, item 1: 50 hosts had 200 threads in the app): an
+operation is a generator that yields the requests it makes, ``reply = yield
+(method, params)``; it goes on where the answer is read (the hub's I/O
+thread), so a host between two steps costs nothing but its record.
+Operations that block otherwise (a hand-off stores its job) run on a pool
+thread and wait for their answers there.
 When the link drops the session stays, disconnected, with its progress; when
 the host registers again the session is restored from the host's kept results.
 No Qt.
@@ -14,6 +18,7 @@ No Qt.
 from __future__ import annotations
 
 import collections
+import inspect
 import logging
 import threading
 import time
@@ -22,6 +27,7 @@ from typing import Callable, Optional
 
 from pyblish_qml_queue.common import stages, wire
 from pyblish_qml_queue.common.states import host_state_of_stage
+from pyblish_qml_queue.common.wire.peer import result_of
 from pyblish_qml_queue.hub import plan
 from pyblish_qml_queue.hub.record import (
     CONNECTED,
@@ -43,15 +49,22 @@ class Stopped(Exception):
     pass
 
 
+def _spawn(func: Callable, *args) -> None:
+    """Run ``func`` on a thread of its own (a session without a hub's pool)."""
+    threading.Thread(target=func, args=args, daemon=True).start()
+
+
 class HostSession:
-    """The hub's side of one host: its link, and an operation queue run on
-    its own thread that drives the host one step at a time.
+    """The hub's side of one host: its link, and an operation queue that drives
+    the host one step at a time.
 
     Args:
         info: the host's registration (id, application, version, pid, ...).
         emit: ``emit(event)`` for the hub's subscribers.
         on_job: ``on_job(payload) -> job id`` for hand-offs.
         clock: time source for ``last_activity``.
+        run: ``run(func, *args)`` runs what may block off the caller's thread
+            (the hub's pool); a thread each without it.
 
     Attributes:
         record: what the hub knows of the host (:class:`~.record.HostRecord`);
@@ -64,17 +77,19 @@ class HostSession:
         emit: Callable,
         on_job: Optional[Callable] = None,
         clock: Callable = time.time,
+        run: Optional[Callable] = None,
     ):
         self.record = HostRecord(info, clock)
         self.id = self.record.id
         self._clock = clock
         self._emit = emit
         self._on_job = on_job
+        self._run_off = run or _spawn
         self._stop = threading.Event()
         self._ops: collections.deque = collections.deque()
         self._wake = threading.Condition()
         self._closed = False
-        self._thread = None  # the operation thread, while there is one
+        self._busy = False  # an operation runs (or waits on its host's answer)
 
     # -- link ---------------------------------------------------------------------
 
@@ -100,37 +115,38 @@ class HostSession:
             record.disconnected_at = self._clock()  # the card's "disconnected N ago"
             record.current = {"plugin": None, "instance": None}
             record.log_tail.append("disconnected: the host's link dropped", "WARNING")
-        self._stop.set()
-        with self._wake:  # the thread ends once what was queued is done
-            self._wake.notify()
+        self._stop.set()  # what was queued still runs, and fails at its first request
         self.changed()
 
     def close(self) -> None:
         self._closed = True
         self._stop.set()
-        with self._wake:
-            self._wake.notify()
 
     @property
-    def thread(self):
-        """The thread running this session's operations, or None when it has none."""
-        return self._thread
+    def busy(self) -> bool:
+        """Whether an operation runs or waits on its host (it holds no thread meanwhile)."""
+        return self._busy
 
-    # -- operations (run on the session thread) ---------------------------------------
+    # -- operations ---------------------------------------------------------------------
 
     def submit(self, func: Callable, *args) -> Future:
+        """Queue an operation: a generator function (it yields its requests and
+        holds no thread while the host works) or a plain one (it runs on a pool
+        thread). Operations run one at a time, in order.
+
+        Returns:
+            Future: the operation's result.
+        """
         future: Future = Future()
         with self._wake:
             if self._closed:
                 future.set_exception(HostUnavailable("the hub is closing"))
                 return future
             self._ops.append((future, func, args))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._work, name=f"host-{self.id}", daemon=True
-                )
-                self._thread.start()
-            self._wake.notify()
+            if self._busy:
+                return future
+            self._busy = True
+        self._run_off(self._next)
         return future
 
     def require_connected(self) -> None:
@@ -143,31 +159,101 @@ class HostSession:
         """Stop after the running step."""
         self._stop.set()
 
-    def _work(self) -> None:
+    def _next(self) -> None:
+        """Start the next queued operation (or mark the session idle)."""
         while True:
             with self._wake:
-                while not self._ops:
-                    if self._closed or not self.connected:
-                        # Nothing queued and no link (or the hub closing): a disconnected
-                        # host keeps no thread (issue 14, item 8); submit() starts another.
-                        self._thread = None
-                        return
-                    self._wake.wait()
+                if not self._ops:
+                    self._busy = False
+                    return
                 future, func, args = self._ops.popleft()
             if not future.set_running_or_notify_cancel():
                 continue
+            if inspect.isgeneratorfunction(func):
+                try:
+                    steps = func(*args)
+                except BaseException as error:
+                    self._finish(future, error=error)
+                    continue
+                self._resume(future, steps)
+                return
+            self._call(future, func, args)  # on a pool thread: it may block
+            return
+
+    def _call(self, future: Future, func: Callable, args: tuple) -> None:
+        try:
+            value = func(*args)
+        except BaseException as error:
+            self._finish(future, error=error)
+        else:
+            self._finish(future, value)
+        self._next()
+
+    def _resume(self, future: Future, steps, value=None, error=None) -> None:
+        """Run an operation on to its next request (sent, answered later to here)
+        or to its end."""
+        while True:
             try:
-                future.set_result(func(*args))
-            except BaseException as error:  # to the caller, who may be waiting
-                if not isinstance(
-                    error, (HostUnavailable, wire.RemoteError, Stopped, wire.ConnectionLost)
-                ):
-                    log.exception("host %s: operation failed", self.id)
-                future.set_exception(error)
-            finally:
-                with self.record.lock:
-                    self.record.current = {"plugin": None, "instance": None}
-                self.changed()
+                ask = steps.throw(error) if error is not None else steps.send(value)
+            except StopIteration as done:
+                self._finish(future, done.value)
+                break
+            except BaseException as failure:
+                self._finish(future, error=failure)
+                break
+            method, params = ask
+            value = error = None
+            peer = self.record.peer
+            if peer is None or peer.closed:
+                error = HostUnavailable(f"host {self.id} is disconnected")
+                continue
+            try:
+                peer.ask(method, params, self._answered(future, steps, method))
+                return  # goes on in the callback
+            except wire.ConnectionLost:
+                error = HostUnavailable(f"host {self.id} disconnected during {method}")
+        self._run_off(self._next)
+
+    def _answered(self, future: Future, steps, method: str) -> Callable:
+        def answered(reply):
+            try:
+                value = result_of(reply, method)
+            except wire.ConnectionLost:
+                lost = HostUnavailable(f"host {self.id} disconnected during {method}")
+                self._resume(future, steps, error=lost)
+            except wire.RemoteError as error:
+                self._resume(future, steps, error=error)
+            else:
+                self._resume(future, steps, value)
+
+        return answered
+
+    def _finish(self, future: Future, value=None, error=None) -> None:
+        with self.record.lock:
+            self.record.current = {"plugin": None, "instance": None}
+        if error is not None:
+            if not isinstance(
+                error, (HostUnavailable, wire.RemoteError, Stopped, wire.ConnectionLost)
+            ):
+                log.error("host %s: operation failed", self.id, exc_info=error)
+            future.set_exception(error)  # to the caller, who may be waiting
+        else:
+            future.set_result(value)
+        self.changed()
+
+    def _blocking(self, steps):
+        """Run an operation's steps here, waiting for each answer (a pool thread)."""
+        value = error = None
+        while True:
+            try:
+                ask = steps.throw(error) if error is not None else steps.send(value)
+            except StopIteration as done:
+                return done.value
+            value = error = None
+            try:
+                value = self._request(*ask)
+            except (HostUnavailable, wire.RemoteError) as failure:
+                error = failure
 
     def _request(self, method: str, params: Optional[dict] = None):
         peer = self.record.peer
@@ -178,29 +264,29 @@ class HostSession:
         except wire.ConnectionLost:
             raise HostUnavailable(f"host {self.id} disconnected during {method}")
 
-    def do_reset(self) -> None:
+    def do_reset(self):
         record = self.record
         self._stop.clear()
         with record.lock:
             comment = (record.context.get("data") or {}).get("comment")
-        reply = self._request("reset")
+        reply = yield ("reset", None)
         with record.lock:
             record.load(reply["plugins"], reply["context"], [], None)
             record.log_tail.append("reset")
         self.changed()
-        self._run(stages.COLLECT_END)
+        yield from self._run(stages.COLLECT_END)
         if isinstance(comment, str) and comment:  # kept across resets, as pyblish-qml's page
-            self.do_comment(comment)
+            yield from self.do_comment(comment)
         with record.lock:
             record.state = CONNECTED
             record.stage = None
 
-    def do_validate(self) -> bool:
+    def do_validate(self):
         record = self.record
         self._stop.clear()
         if not record.plugins:
-            self.do_reset()
-        outcome = self._run(stages.VALIDATE_END)
+            yield from self.do_reset()
+        outcome = yield from self._run(stages.VALIDATE_END)
         with record.lock:
             failed = any(
                 stages.COLLECT_END <= o < stages.VALIDATE_END for o in record.orders_with_error
@@ -212,12 +298,12 @@ class HostSession:
             )
         return record.validated
 
-    def do_publish(self) -> str:
+    def do_publish(self):
         record = self.record
         self._stop.clear()
         if not record.plugins:
-            self.do_reset()
-        outcome = self._run(None)
+            yield from self.do_reset()
+        outcome = yield from self._run(None)
         with record.lock:
             if outcome == "stopped":
                 record.state = CONNECTED
@@ -241,7 +327,7 @@ class HostSession:
             raise HostUnavailable(
                 f"host {self.id} has started extracting; reset it before handing off"
             )
-        if not record.validated and not self.do_validate():
+        if not record.validated and not self._blocking(self.do_validate()):
             raise HostUnavailable(f"host {self.id} failed validation; fix it, then hand off")
         reply = self._request("handoff", {"title": title})
         job_id = self._on_job(reply["job"])
@@ -252,9 +338,9 @@ class HostSession:
             record.log_tail.append(f"handed off as job {job_id}")
         return job_id
 
-    def do_toggle(self, item_id: str, value: bool) -> None:
+    def do_toggle(self, item_id: str, value: bool):
         record = self.record
-        reply = self._request("toggle", {"id": item_id, "value": value})
+        reply = yield ("toggle", {"id": item_id, "value": value})
         with record.lock:
             if "plugin" in reply:
                 for plugin in record.plugins:
@@ -264,7 +350,7 @@ class HostSession:
                 record.instances[item_id].setdefault("data", {})["publish"] = value
             record.recount()
 
-    def do_repair(self, plugin_id: str) -> None:
+    def do_repair(self, plugin_id: str):
         """``repair(instance)`` on each failed instance the plugin processes (once on
         the context for a context plugin), in order, each result kept, as pyblish-qml."""
         record = self.record
@@ -277,22 +363,22 @@ class HostSession:
                 record.log_tail.append(f"{plugin.get('label') or plugin['name']}: nothing failed")
         for instance in targets:
             params = {"plugin": plugin_id, "instance": instance and instance["id"]}
-            self._apply(self._request("repair", params), keep_result=True)
+            self._apply((yield ("repair", params)), keep_result=True)
         if not targets:
             self.changed()
 
-    def do_act(self, plugin_id: str, action_id: str) -> None:
-        reply = self._request("process", {"plugin": plugin_id, "action": action_id})
+    def do_act(self, plugin_id: str, action_id: str):
+        reply = yield ("process", {"plugin": plugin_id, "action": action_id})
         self._apply(reply, keep_result=False)
 
-    def do_comment(self, text: str) -> None:
-        self._request("update", {"key": "comment", "value": text})
+    def do_comment(self, text: str):
+        yield ("update", {"key": "comment", "value": text})
         with self.record.lock:
             self.record.context.setdefault("data", {})["comment"] = text
 
-    def _restore(self) -> None:
+    def _restore(self):
         record = self.record
-        reply = self._request("progress")
+        reply = yield ("progress", None)
         with record.lock:
             record.load(reply["plugins"], reply["context"], reply["results"], reply.get("job_id"))
             fresh = not record.results and not record.instances and not record.job_id
@@ -301,12 +387,12 @@ class HostSession:
                 record.log_tail.append(f"restored {len(record.done)} step(s) from the host")
         self.changed()
         if fresh:
-            self.do_reset()
+            yield from self.do_reset()
 
     # -- steps ---------------------------------------------------------------------------
 
-    def _run(self, last: Optional[float]) -> Optional[str]:
-        """Process every pair not done yet below ``last``, in pyblish's order.
+    def _run(self, last: Optional[float]):
+        """Process every pair not done yet below ``last``, in pyblish's order (steps).
 
         Returns:
             None when all ran, "stopped" or "failed validation" otherwise.
@@ -327,10 +413,10 @@ class HostSession:
                     continue
                 if self._stop.is_set():
                     return "stopped"
-                self._step(plugin, instance)
+                yield from self._step(plugin, instance)
         return None
 
-    def _step(self, plugin: dict, instance: Optional[dict]) -> None:
+    def _step(self, plugin: dict, instance: Optional[dict]):
         record = self.record
         with record.lock:
             record.interrupted = ""  # going on, or starting again
@@ -341,9 +427,7 @@ class HostSession:
                 "instance": None if instance is None else instance["name"],
             }
         self.changed()
-        reply = self._request(
-            "process", {"plugin": plugin["id"], "instance": instance and instance["id"]}
-        )
+        reply = yield ("process", {"plugin": plugin["id"], "instance": instance and instance["id"]})
         self._apply(reply, keep_result=True)
 
     def _apply(self, reply: dict, keep_result: bool) -> None:

@@ -136,15 +136,22 @@ def _release_lock(f) -> None:
 class Listener:
     """Accepts authenticated connections and hands each to ``on_connection``.
 
+    With a :class:`~pyblish_qml_queue.hub.loop.Loop` (POSIX), the loop's thread
+    accepts and its pool answers the challenge, so connections cost no thread
+    of their own; without one (a Windows pipe), a thread accepts and one per
+    connection authenticates.
+
     Args:
-        on_connection: ``on_connection(conn)`` on a fresh thread, once the peer
-            proved it has the authkey.
+        on_connection: ``on_connection(conn)``, once the peer proved it has the
+            authkey (on a pool thread, or a fresh one without a loop).
         auth_timeout: seconds a peer gets to answer the challenge.
+        loop: the hub's I/O loop, if any.
     """
 
-    def __init__(self, on_connection: Callable, auth_timeout: float = 10.0):
+    def __init__(self, on_connection: Callable, auth_timeout: float = 10.0, loop=None):
         self._on_connection = on_connection
         self._auth_timeout = auth_timeout
+        self._loop = loop
         self._listener = None
         self._lock_file = None
         self._thread = None
@@ -170,6 +177,11 @@ class Listener:
             self._lock_file = None
             raise
 
+    def _socket(self):
+        """The listening socket, when the loop can wait on it (None: a Windows pipe)."""
+        sock = getattr(self._listener, "_listener", None)
+        return getattr(sock, "_socket", None)
+
     def _listen(self, runtime_dir: str) -> None:
         current = read_runtime_raw()
         if current and wire.pid_alive(current.get("pid")) and _listening(current):
@@ -179,7 +191,7 @@ class Listener:
         self.address = address_for(runtime_dir)
         if self.family == "AF_UNIX" and os.path.exists(self.address):
             os.remove(self.address)
-        self._listener = _Listener(self.address, self.family)
+        self._listener = _Listener(self.address, self.family, backlog=128)
         write_runtime(
             {
                 "address": self.address,
@@ -189,8 +201,13 @@ class Listener:
                 "started": time.time(),
             }
         )
-        self._thread = threading.Thread(target=self._accept, name="hub-accept", daemon=True)
-        self._thread.start()
+        sock = self._socket() if self._loop is not None else None
+        if sock is not None:
+            sock.setblocking(False)
+            self._loop.add_reader(sock, self._accept_ready)
+        else:
+            self._thread = threading.Thread(target=self._accept, name="hub-accept", daemon=True)
+            self._thread.start()
         log.info("listening on %s", self.address)
 
     def close(self) -> None:
@@ -198,19 +215,29 @@ class Listener:
         if self._listener is None or self._closing:
             return
         self._closing = True
-        try:
-            # wake the accept() call
-            from multiprocessing.connection import Client
-
-            Client(self.address, self.family).close()
-        except OSError:
-            pass
         if self._thread is not None:
+            try:
+                # wake the accept() call
+                from multiprocessing.connection import Client
+
+                Client(self.address, self.family).close()
+            except OSError:
+                pass
             self._thread.join(5)
-        try:
-            self._listener.close()
-        except OSError:
-            pass
+            self._close_listener()
+        else:
+            done = threading.Event()
+
+            def stop_accepting():
+                self._loop.remove_reader(self._socket())
+                self._close_listener()
+                done.set()
+
+            if self._loop.running:
+                self._loop.call_soon(stop_accepting)
+                done.wait(5)
+            else:
+                self._close_listener()
         current = read_runtime_raw()
         if current and current.get("pid") == os.getpid() and current.get("address") == self.address:
             try:
@@ -219,6 +246,26 @@ class Listener:
                 pass
         _release_lock(self._lock_file)
         self._lock_file = None
+
+    def _close_listener(self) -> None:
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+
+    def _accept_ready(self) -> None:
+        """On the loop: take every connection waiting; each is authenticated on the pool."""
+        while not self._closing:
+            try:
+                conn = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                if not self._closing:
+                    log.exception("accepting a connection failed")
+                return
+            timer = self._loop.call_later(self._auth_timeout, wire.shutdown, conn)
+            self._loop.pool.submit(self._authenticate, conn, timer)
 
     def _accept(self) -> None:
         while not self._closing:
@@ -233,14 +280,15 @@ class Listener:
             if self._closing:
                 conn.close()
                 return
+            timer = threading.Timer(self._auth_timeout, wire.shutdown, args=(conn,))
+            timer.daemon = True
+            timer.start()
             threading.Thread(
-                target=self._authenticate, args=(conn,), name="hub-auth", daemon=True
+                target=self._authenticate, args=(conn, timer), name="hub-auth", daemon=True
             ).start()
 
-    def _authenticate(self, conn) -> None:
-        timer = threading.Timer(self._auth_timeout, wire.shutdown, args=(conn,))
-        timer.daemon = True
-        timer.start()
+    def _authenticate(self, conn, timer) -> None:
+        """Pass the authkey challenge both ways; ``timer`` drops a peer that takes too long."""
         try:
             deliver_challenge(conn, self._authkey)
             answer_challenge(conn, self._authkey)
@@ -254,7 +302,10 @@ class Listener:
             wire.shutdown(conn)
             return
         finally:
-            timer.cancel()
+            if self._loop is not None and not isinstance(timer, threading.Timer):
+                self._loop.cancel(timer)
+            else:
+                timer.cancel()
         try:
             self._on_connection(conn)
         except Exception:
