@@ -32,7 +32,7 @@ from pyblish_qml_queue.queue import model as jobs_model
 log = logging.getLogger(__name__)
 
 #: Reads applied to the rows per event-loop turn (each is a Qt change of one row).
-READ_CHUNK = 200
+READ_CHUNK = 25
 
 
 class Session(QObject):

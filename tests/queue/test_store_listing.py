@@ -114,3 +114,55 @@ def test_a_listing_error_is_a_store_error(db):
             list(store.listing())
     finally:
         store.close()
+
+
+def test_the_newest_page_is_every_unfinished_job_and_the_newest_finished_ones(db):
+    store = SQLiteJobStore(db)
+    try:
+        ids = []
+        for k in range(12):
+            job = make_job()
+            job.created = 1000.0 + k
+            store.add(job)
+            ids.append(job.id)
+        for k, job_id in enumerate(ids[:9]):  # end them in an order of their own
+            store.cancel(job_id)
+            store._connection().execute(
+                "UPDATE jobs SET finished = ? WHERE id = ?", (5000.0 - 10 * (k % 3) - k, job_id)
+            )
+        store._connection().commit()
+        finished = sorted(
+            (job for job in store.jobs() if job.state == "cancelled"),
+            key=lambda job: (-job.finished, job.position),
+        )
+
+        page = list(store.listing(newest=4))
+
+        assert {values[0] for values in page[:3]} == set(ids[9:])  # unfinished first
+        assert [values[0] for values in page[3:]] == [job.id for job in finished[:4]]
+        assert {values[0] for values in store.listing(newest=100)} == set(ids)
+    finally:
+        store.close()
+
+
+def test_a_v3_file_gets_the_history_index(db):
+    class StoreV3(SQLiteJobStore):
+        MIGRATIONS = MIGRATIONS[:3]
+
+    old = StoreV3(db)
+    old.add(make_job())
+    old.close()
+
+    store = SQLiteJobStore(db)
+    try:
+        conn = store._connection()
+        assert conn.execute("PRAGMA user_version").fetchone() == (4,)
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM jobs INDEXED BY jobs_ended "
+            "WHERE state IN ('succeeded', 'failed', 'cancelled') "
+            "ORDER BY COALESCE(finished, updated, created) DESC, position LIMIT 5"
+        ).fetchall()
+        assert "USE TEMP B-TREE" not in str(plan)  # the index gives the order: no sort
+        assert len(list(store.listing(newest=5))) == 1
+    finally:
+        store.close()
