@@ -108,7 +108,7 @@ ApplicationWindow {
     }
 
     // Only the Overview is built for the first frame. The other pages are built when first
-    // shown, or one per event-loop turn once the first frame is on screen (warm), so that
+    // shown, or one after the other once the first frame is on screen (warm), so that
     // switching to them later is instant; once built they stay.
     property bool warm: false
     property int warming: 0
@@ -120,7 +120,7 @@ ApplicationWindow {
     }
     Timer {
         id: warmUp
-        interval: 0
+        interval: 1  // not 0: a repeating 0 ms Timer did not fire (Qt 6.11)
         repeat: true
         onTriggered: {
             if (window.warming < 3) {

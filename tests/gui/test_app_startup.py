@@ -1,0 +1,105 @@
+"""The app's start: what the first frame needs and nothing more (issue 17, item 6).
+
+Shapes, not timings (benchmarks/bench_startup.py times it): which modules a start loads,
+which pages exist before they are shown, what runs after the first frame.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import gui_support
+from conftest import ROOT
+from gui_support import items, settle
+from waiting import wait_until
+
+from pyblish_qml_queue.gui import app as gui_app
+from pyblish_qml_queue.queue.memory import MemoryJobStore
+
+make_gui = gui_support.make_gui  # a shared fixture
+
+MODULE_DIR = os.path.join(gui_app.QML_DIR, gui_app.MODULE)
+
+_PROBE = """
+import json, sys
+from pyblish_qml_queue.cli import command
+command.build_parser()
+import pyblish_qml_queue.gui.app
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_command_line_and_the_app_module_load_neither_pyblish_nor_the_host_side():
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    modules = json.loads(out.stdout)
+    loaded = [
+        m
+        for m in modules
+        if m.split(".")[0] == "pyblish"
+        or m.startswith(("pyblish_qml_queue.host", "pyblish_qml_queue.dcc", "celery", "kombu"))
+    ]
+    assert loaded == []
+
+
+def _loaders(root):
+    return {item.objectName().split(":")[1]: item for item in items(root, "pageLoader:")}
+
+
+def test_only_the_overview_is_built_before_the_first_frame(qapp, make_gui):
+    session, root = make_gui(MemoryJobStore())
+    loaders = _loaders(root)
+    assert sorted(loaders) == ["console", "publish", "queue"]
+    assert [name for name, loader in loaders.items() if loader.property("item")] == []
+    assert items(root, "jobCounts") == []  # the Queue page is not there yet
+
+
+def test_a_page_is_built_when_first_shown(qapp, make_gui):
+    session, root = make_gui(MemoryJobStore())
+    session.app.showQueue()
+    assert _loaders(root)["queue"].property("item") is not None
+    settle(qapp, session)
+    assert len(items(root, "jobCounts")) == 1
+    session.app.showConsole()
+    assert _loaders(root)["console"].property("item") is not None
+
+
+def test_every_page_is_built_soon_after_the_first_frame(qapp, make_gui):
+    session, root = make_gui(MemoryJobStore())
+    root.show()
+    loaders = _loaders(root)
+    _wait(qapp, lambda: all(loader.property("item") for loader in loaders.values()), "pages")
+    assert session.app.page == "overview"  # built, not shown
+
+
+def test_after_first_frame_runs_its_callbacks_once_after_the_first_frame(qapp, make_gui):
+    session, root = make_gui(MemoryJobStore())
+    ran = []
+    gui_app.after_first_frame(root, lambda: ran.append("a"), lambda: ran.append("b"))
+    assert ran == []  # not before the frame
+    root.show()
+    _wait(qapp, lambda: ran, "the callbacks")
+    root.contentItem().update()  # more frames: the callbacks do not run again
+    _wait(qapp, lambda: root.property("warm"), "the pages")
+    assert ran == ["a", "b"]
+
+
+def test_a_failing_after_first_frame_callback_is_logged_and_the_rest_run(qapp, make_gui, caplog):
+    session, root = make_gui(MemoryJobStore())
+    ran = []
+
+    def fails():
+        raise ValueError("boom")
+
+    gui_app.after_first_frame(root, fails, lambda: ran.append("after"))
+    root.show()
+    _wait(qapp, lambda: ran, "the second callback")
+    assert ran == ["after"]
+    assert "a start-up step after the first frame failed" in caplog.text
+
+
+def _wait(qapp, condition, what):
+    wait_until(condition, timeout=10.0, what=what, tick=qapp.processEvents)
