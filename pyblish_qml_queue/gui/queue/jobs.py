@@ -1,13 +1,18 @@
 """Jobs as a Qt list model: a thin adapter over the job store.
 
-Rows are plain summaries built from :class:`~pyblish_qml_queue.queue.model.Job`.
-The model reads every job once at start (``store.jobs()``), then changes only
-the rows named by events: ``dataChanged`` for a changed row (only the changed
-roles), a move when its place in the order changed, an insert for a new job,
-a remove for a deleted one. It never resets itself after start.
+Rows are compact :class:`Row` records (``__slots__``) built from a
+:class:`~pyblish_qml_queue.queue.model.Job` or from a store's ``listing()`` tuple.
+The model reads the jobs at start (from a store that lists them: the unfinished
+ones and the newest page of the history; a :class:`~.bridge.JobReader` lists the
+older history on its thread and :meth:`JobListModel.add_rows` takes it in chunks),
+then changes only the rows named by events: ``dataChanged`` for a changed row
+(only the changed roles), a move when its place in the order changed, an insert
+for a new job, a remove for a deleted one. It never resets itself after start.
 
 Display order: running and waiting jobs first (oldest start first), then the
-claimable queue by position, then finished history newest first.
+claimable queue by position, then finished history newest first. Each row's
+place is one int (:func:`order_key`); rows are found by a bisect of it, so an
+insert near the top of 100,000 rows renumbers nothing.
 """
 
 from __future__ import annotations
