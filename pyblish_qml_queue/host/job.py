@@ -16,6 +16,10 @@ What is left out of the data, and nothing else:
 Any other value that is not JSON raises :class:`NotJsonSafe` naming where it
 is (:mod:`.jsonsafe`); nothing is silently dropped. Tuples are accepted and
 travel as lists.
+
+The payload shares no list or dict with the scene (the data is copied as it is
+checked), so the host may go on, and edit the scene, while the payload is
+encoded and written on another thread: what travels is what was validated.
 """
 
 import logging
@@ -107,6 +111,22 @@ def _current_file(adapter):
         return None
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def independent(value):
+    """A copy of JSON data (checked already) that shares no list or dict with ``value``;
+    tuples become lists, as they travel."""
+    if isinstance(value, dict):
+        return dict(
+            (key, item if isinstance(item, _ATOMS) else independent(item))
+            for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return [item if isinstance(item, _ATOMS) else independent(item) for item in value]
+    return value
+
+
 def members_of(instance, adapter):
     """``list(instance)`` as JSON-safe names (the adapter names DCC nodes).
 
@@ -125,7 +145,7 @@ def members_of(instance, adapter):
             )
         members.append(name)
     check_json_safe(members, "instance %r members" % instance.name)
-    return members
+    return independent(members)
 
 
 def _families(instance):
@@ -187,7 +207,8 @@ def build_job(
         adapter: the host adapter (default: :func:`pyblish_qml_queue.dcc.current`).
 
     Returns:
-        dict: the payload (schema 1), id a uuid4 hex.
+        dict: the payload (schema 1), id a uuid4 hex; it shares no list or dict
+        with the context (see :func:`independent`).
 
     Raises:
         NotJsonSafe: context or instance data holds a value JSON cannot carry.
@@ -210,7 +231,7 @@ def build_job(
                 "id": instance.id,
                 "name": instance.name,
                 "families": _families(instance),
-                "data": json_data(instance.data, where),
+                "data": independent(json_data(instance.data, where)),
                 "members": members_of(instance, adapter),
             }
         )
@@ -230,7 +251,7 @@ def build_job(
         "adapter": {"name": adapter.name, "class": dcc.locator(adapter)},
         "cwd": os.getcwd(),
         "env": filter_env(os.environ),
-        "context": {"data": json_data(context_data, "context data")},
+        "context": {"data": independent(json_data(context_data, "context data"))},
         "instances": instances,
         "steps": steps,
         "max_attempts": 3,

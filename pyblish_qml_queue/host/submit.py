@@ -3,8 +3,8 @@
 Runs inside DCCs: standard library and pyblish-base only, Python 3.7 syntax.
 """
 
-import json
 import logging
+import threading
 
 import pyblish.api
 import pyblish.plugin
@@ -109,90 +109,176 @@ def _recorded_failures(context, first, last):
     return failures
 
 
-def _by_reference(payload):
-    """Write a job too big for one frame's comfort for a hand-off by reference
-    (:mod:`pyblish_qml_queue.common.wire.handoff`), logging the progress; its id,
-    or None for a job small enough to travel in the request."""
-    if len(payload["steps"]) < handoff.INLINE_STEPS:  # not worth encoding twice
+def frozen(payload):
+    """The job's JSON bytes when it may be too big for one frame, else None.
+
+    The bytes are a copy of the job that no later edit of the scene reaches: the
+    host may go on once it has them. A job of fewer than ``handoff.INLINE_STEPS``
+    steps is not measured (see :func:`pyblish_qml_queue.common.wire.handoff.by_reference`).
+
+    Raises:
+        ValueError: the job cannot be encoded (nested too deeply).
+    """
+    if not handoff.by_reference(len(payload["steps"])):
         return None
-    try:
-        data = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    except RecursionError:
-        raise ValueError("job %s is nested too deeply to be handed off" % payload["id"])
-    if len(data) <= handoff.INLINE_LIMIT:
-        return None
+    data = handoff.encode(payload)
+    return data if handoff.by_reference(len(payload["steps"]), len(data)) else None
+
+
+def write_reference(job_id, steps, data):
+    """Write a job's JSON bytes for a hand-off by reference, logging the progress."""
     total = len(data) / 1e6
     log.info(
         "handing off job %s: %d steps, %.1f MB, written to the spool for the app",
-        payload["id"],
-        len(payload["steps"]),
+        job_id,
+        steps,
         total,
     )
 
     def progress(written, size):
         log.info(
-            "handing off job %s: %d%% of %.1f MB written",
-            payload["id"],
-            100 * written // size,
-            total,
+            "handing off job %s: %d%% of %.1f MB written", job_id, 100 * written // size, total
         )
 
-    handoff.write(data, payload["id"], progress=progress)
-    return payload["id"]
+    handoff.write(data, job_id, progress=progress)
+    return job_id
 
 
-def hand_off(payload):
+def _by_reference(payload):
+    """Write a job too big for one frame's comfort for a hand-off by reference
+    (:mod:`pyblish_qml_queue.common.wire.handoff`), logging the progress; its id,
+    or None for a job small enough to travel in the request."""
+    data = frozen(payload)
+    if data is None:
+        return None
+    return write_reference(payload["id"], len(payload["steps"]), data)
+
+
+def _offer(try_handoff, job_id):
+    """Tell the app the job ``job_id`` is written for it (a hand-off by reference).
+
+    Returns:
+        str: "link", or the spooled file's path (no app runs, an app of an older
+        release, a broken link: the file becomes an ordinary spooled job).
+
+    Raises:
+        HandOffRefused: the app refused the job; its file is removed.
+    """
+    try:
+        if try_handoff({"id": job_id}, spooled=job_id):
+            return "link"
+    except (OSError, EOFError):
+        log.warning(
+            "the link to the app broke while handing off job %s; spooling it instead",
+            job_id,
+            exc_info=True,
+        )
+    except Exception as exc:
+        if getattr(exc, "code", None) == wire.INVALID_PARAMS:
+            log.info("the app takes no hand-off by reference (an older release); spooling")
+        else:
+            handoff.discard(job_id)
+            log.debug("the app refused job %s", job_id, exc_info=True)
+            raise HandOffRefused(
+                "the app refused job %s: %s. Check the app's console, then submit again."
+                % (job_id, str(exc).rstrip(". "))
+            )
+    return handoff.to_spool(job_id)
+
+
+def _hand_off_later(try_handoff, payload):
+    """:func:`_hand_off` on a thread of its own, once the host has gone on; what
+    became of the job is logged. Not a daemon thread: an interpreter that exits
+    waits for it, so a job is never left half written."""
+    job_id = payload["id"]
+
+    def run():
+        try:
+            where = _hand_off(try_handoff, payload)
+        except HandOffRefused as exc:
+            snapshots.discard(payload)
+            log.error("%s Nothing was queued.", exc)
+        except Exception:
+            log.exception("handing off job %s failed; putting it into the spool", job_id)
+            try:
+                log.info("job %s is in the spool (%s)", job_id, spool.write_job(payload))
+            except Exception as exc:
+                snapshots.discard(payload)
+                log.error("job %s could not be spooled either (%s): nothing queued", job_id, exc)
+        else:
+            if where == "link":
+                log.info("the app took job %s", job_id)
+            else:
+                log.info(
+                    "job %s is in the spool (%s); the app ingests it when it runs", job_id, where
+                )
+
+    thread = threading.Thread(target=run, name="pyblish-qml-queue-handoff-%s" % job_id[:8])
+    thread.start()
+    return thread
+
+
+def _hand_off(try_handoff, payload):
+    try:
+        reference = _by_reference(payload)
+    except OSError as exc:
+        raise HandOffRefused(
+            "could not write job %s into the spool folder for the app: %s; nothing was "
+            "handed off. Free some disk space, then submit again." % (payload["id"], exc)
+        )
+    if reference is not None:
+        return _offer(try_handoff, reference)
+    try:
+        if try_handoff(payload):
+            return "link"
+    except (OSError, EOFError):
+        log.warning(
+            "the link to the app broke while handing off job %s; spooling it instead",
+            payload["id"],
+            exc_info=True,
+        )
+    except Exception as exc:
+        log.debug("the app refused job %s", payload["id"], exc_info=True)
+        raise HandOffRefused(
+            "the app refused job %s: %s. Check the app's console, then submit again."
+            % (payload["id"], str(exc).rstrip(". "))
+        )
+    return spool.write_job(payload)
+
+
+def hand_off(payload, background=False):
     """Give ``payload`` to the running app over the link, else drop it in the spool.
 
     The link (host.link.try_handoff, when present) returns False when no app
     runs; a link that breaks mid-way (OSError, EOFError) also falls back to the
     spool. Any other error means the app refused the job. A job whose JSON is
-    over ``handoff.INLINE_LIMIT`` is written to the spool folder first and only
+    over ``handoff.inline_limit()`` is written to the spool folder first and only
     its id travels (an app of an older release refuses that param: the file
     then goes into the spool, as when no app runs).
 
+    Args:
+        background: for a job big enough to be measured (``handoff.by_reference``),
+            return at once and do all of that on a thread (the payload of
+            :func:`~pyblish_qml_queue.host.job.build_job` shares nothing with
+            the scene, so later edits do not reach it); what became of the job
+            is logged, a refusal included.
+
     Returns:
-        str: "link" or the spooled file's path.
+        str: "link", "background" or the spooled file's path.
 
     Raises:
-        HandOffRefused: the app refused the job; nothing was spooled.
+        HandOffRefused: the app refused the job, or it could not be written for
+            the app; nothing was spooled.
     """
     try:
         from pyblish_qml_queue.host.link import try_handoff
     except ImportError as exc:
         log.debug("no host link (%s); spooling", exc)
-        try_handoff = None
-    reference = None
-    if try_handoff is not None:
-        try:
-            reference = _by_reference(payload)
-            taken = (
-                try_handoff(payload)
-                if reference is None
-                else try_handoff(payload, spooled=reference)
-            )
-            if taken:
-                return "link"
-        except (OSError, EOFError):
-            log.warning(
-                "the link to the app broke while handing off job %s; spooling it instead",
-                payload["id"],
-                exc_info=True,
-            )
-        except Exception as exc:
-            if reference is not None and getattr(exc, "code", None) == wire.INVALID_PARAMS:
-                log.info("the app takes no hand-off by reference (an older release); spooling")
-            else:
-                if reference is not None:
-                    handoff.discard(reference)
-                log.debug("the app refused job %s", payload["id"], exc_info=True)
-                raise HandOffRefused(
-                    "the app refused job %s: %s. Check the app's console, then submit again."
-                    % (payload["id"], str(exc).rstrip(". "))
-                )
-    if reference is not None:
-        return handoff.to_spool(reference)
-    return spool.write_job(payload)
+        return spool.write_job(payload)
+    if background and handoff.by_reference(len(payload["steps"])):
+        _hand_off_later(try_handoff, payload)
+        return "background"
+    return _hand_off(try_handoff, payload)
 
 
 def submit(context=None, plugins=None, targets=None, title=None):
@@ -216,8 +302,14 @@ def submit(context=None, plugins=None, targets=None, title=None):
 
     Raises:
         ValidationFailed: a collector or validator failed; nothing was handed off.
-        HandOffRefused: the scene snapshot could not be saved, or the running
-            app refused the job; nothing was handed off.
+        HandOffRefused: the scene snapshot could not be saved, the job could not
+            be written, or the running app refused the job; nothing was handed
+            off. A big job (1,000 steps or more, see
+            :func:`pyblish_qml_queue.common.wire.handoff.by_reference`) is
+            encoded, written and given to the app on a thread once this returns
+            (the payload is a copy that later scene edits do not reach); its
+            refusal (rare: the app checks what this host built) is logged as an
+            error instead.
         host.job.NotJsonSafe: instance or context data, or an instance's
             members, cannot travel as JSON.
     """
@@ -237,9 +329,11 @@ def submit(context=None, plugins=None, targets=None, title=None):
     except snapshot.SnapshotRefused as exc:
         raise HandOffRefused(str(exc))
     try:
-        where = hand_off(payload)
+        where = hand_off(payload, background=True)
     except BaseException:
         snapshots.discard(payload)
         raise
+    if where == "background":
+        where = "a thread that gives it to the app (it logs the outcome)"
     log.info("handed off job %s (%d steps) to %s", payload["id"], len(payload["steps"]), where)
     return payload["id"]

@@ -1,6 +1,7 @@
 """Big hand-offs travel by reference (common/wire/handoff.py): the job is a file in the
 spool folder and only its id goes over the link; no frame grows with the publish."""
 
+import json
 import os
 import sys
 import types
@@ -23,7 +24,7 @@ def _files(home):
 
 
 def _written(payload):
-    data = submit_module.json.dumps(payload).encode()
+    data = json.dumps(payload).encode()
     handoff.write(data, payload["id"])
     return payload["id"]
 
