@@ -50,6 +50,15 @@ def add_parsers(subparsers) -> None:
         help="acknowledge the stores moved aside so far (doctor warns of each until then)",
     )
     doctor.add_argument(
+        "--salvage",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="put back in the queue the jobs a damaged store still holds (default: every "
+        "store moved aside and not acknowledged); the damaged file stays",
+    )
+    doctor.add_argument(
         "--node",
         action="store_true",
         help="check this farm node instead: broker, Celery, pyblish, plugin paths, snapshot "
@@ -70,6 +79,10 @@ def run_doctor(args) -> int:
     )
     from pyblish_qml_queue.cli.doctor_node import node_checks
 
+    if getattr(args, "salvage", None) is not None:
+        from pyblish_qml_queue.cli.doctor import run_salvage
+
+        return run_salvage(args)
     node = getattr(args, "node", False)
     if args.ack and not node:
         names = acknowledge()
@@ -107,11 +120,10 @@ def run_app_verb(args) -> int:
     from pyblish_qml_queue.gui.app import run_app  # imports PySide6
     from pyblish_qml_queue.hub.transport import HubRunning
 
-    # This interpreter runs the app: a host with nothing configured starts it with this one.
-    interpreter.record()
-
     try:
-        return run_app(args)
+        # This interpreter runs the app: a host with nothing configured starts it with this
+        # one. Written (and fsynced) after the first frame, which does not wait for it.
+        return run_app(args, after_start=[interpreter.record])
     except HubRunning:  # another app started between our look and our listen
         pid = raise_running()
         if pid:
@@ -132,11 +144,12 @@ def raise_running(timeout: float = 5.0) -> int:
     """
     from pyblish_qml_queue.cli.command import FAILED, CliError
     from pyblish_qml_queue.common import wire
-    from pyblish_qml_queue.common.wire import client
 
     info = wire.read_runtime()
     if info is None:
         return 0
+    from pyblish_qml_queue.common.wire import client
+
     pid = info.get("pid")
     try:
         reply = client.request("raise", {}, timeout, "app-raise", connect_timeout=timeout) or {}
