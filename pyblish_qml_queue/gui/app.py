@@ -238,11 +238,12 @@ def session_of(engine) -> Session:
     return engine._pqq_session
 
 
-def run_app(args=None) -> int:
+def run_app(args=None, after_start=()) -> int:
     """``pyblish-qml-queue app``: the window, the hub, the executor; returns the exit code.
 
     ``args`` may carry ``concurrency`` (jobs at once, default 1), ``signals``,
-    ``backend`` and ``broker``.
+    ``backend`` and ``broker``. ``after_start``: callables run once right after the window's
+    first frame (start-up work the window does not wait for).
     """
     concurrency = getattr(args, "concurrency", None) or 1
     try:
@@ -258,7 +259,7 @@ def run_app(args=None) -> int:
         sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
         return 1
     quit_on_signals(app)
-    after_first_frame(root, freeze_startup_objects)
+    after_first_frame(root, *after_start, freeze_startup_objects)
     code = app.exec()
     shut_down(engine)
     # Delete the window, the engine and the session under it here, on the GUI
