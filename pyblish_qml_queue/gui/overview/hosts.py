@@ -21,6 +21,7 @@ from pyblish_qml_queue.gui.rowmodel import role_ids
 
 log = logging.getLogger(__name__)
 
+
 def instance_summary(instances) -> str:
     """``"5 · pointcache 3 · camera 1 · review 1"`` from a snapshot's instance counts."""
     if not instances or not instances.get("count"):
@@ -88,9 +89,13 @@ class HostListModel(QAbstractListModel):
     countChanged = Signal()
 
     #: GUI time (s) one call spends telling views of changed rows; the rows left over
-    #: are told a moment later (oldest first). With 50 hosts publishing at once, 50
-    #: cards redrawn in one go held the GUI for hundreds of ms (benchmarks/bench_hosts.py).
-    NOTIFY_BUDGET = 0.020
+    #: are told :attr:`NOTIFY_LATER` ms later (oldest first, each with its latest
+    #: snapshot). With 50 hosts publishing at once, 50 cards redrawn in one go held the
+    #: GUI for hundreds of ms, and a card costs about 1 ms to tell (benchmarks/bench_hosts.py):
+    #: so a busy Overview refreshes each card a few times a second, and the GUI thread
+    #: spends at most about a fifth of its time on cards.
+    NOTIFY_BUDGET = 0.008
+    NOTIFY_LATER = 40
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -99,7 +104,7 @@ class HostListModel(QAbstractListModel):
         self._told = {}  # host id -> the snapshot views were last told of (rows pending)
         self._later = QTimer(self)
         self._later.setSingleShot(True)
-        self._later.setInterval(10)
+        self._later.setInterval(self.NOTIFY_LATER)
         self._later.timeout.connect(self._notify)
 
     # -- Qt interface ----------------------------------------------------------
@@ -144,7 +149,7 @@ class HostListModel(QAbstractListModel):
         the latest snapshot of each host): one ``dataChanged`` per changed row, naming
         only the roles that changed in that row since views were last told, so a card
         re-reads only what changed in it. Rows beyond :attr:`NOTIFY_BUDGET` are told
-        10 ms later (their data is current at once).
+        :attr:`NOTIFY_LATER` ms later (their data is current at once).
         """
         for snap in snapshots:
             row = self._rows.get(snap["id"])
@@ -165,6 +170,8 @@ class HostListModel(QAbstractListModel):
 
     def _notify(self) -> None:
         """Tell views of the pending rows, oldest first, within :attr:`NOTIFY_BUDGET`."""
+        if self._later.isActive():
+            return  # the rows left over last time go first, on the timer
         started = time.perf_counter()
         while self._told:
             host_id = next(iter(self._told))
@@ -212,6 +219,11 @@ class HostFilterProxy(QSortFilterProxyModel):
     #: Cards re-sort by activity this often (ms); in between they keep their places,
     #: so a busy host does not make the cards jump under the mouse.
     RESORT_INTERVAL = 5000
+    #: ... and only when a host shown below another was active more than this many
+    #: seconds after it: hosts publishing at once keep their places, one gone quiet
+    #: sinks. A re-sort makes the views re-read every card (about 200 ms for 50 cards,
+    #: benchmarks/bench_hosts.py), so it is kept for when the order really changed.
+    RESORT_TOLERANCE = 10.0
 
     def __init__(self, source: HostListModel, parent=None):
         super().__init__(parent)
@@ -239,11 +251,8 @@ class HostFilterProxy(QSortFilterProxyModel):
         if activity == self._activity and self.sortColumn() == 0:
             return
         if self.sortColumn() == 0 and self._sort_key == "activity" and self._activity:
-            if set(activity) == set(self._activity) and self._order(activity) == self._order(
-                self._activity
-            ):
-                self._activity = activity  # same places: nothing to move
-                return
+            if set(activity) == set(self._activity) and not self._out_of_order(activity):
+                return  # places kept (and the activity they were sorted by)
         self._activity = activity
         self.invalidate()
         self.sort(0, Qt.SortOrder.AscendingOrder)
@@ -252,6 +261,17 @@ class HostFilterProxy(QSortFilterProxyModel):
     def _order(activity) -> list:
         """Host ids latest active first, as :meth:`lessThan` sorts them by activity."""
         return sorted(activity, key=lambda host_id: -activity[host_id])
+
+    def _out_of_order(self, activity) -> bool:
+        """Whether a host shown below another (by the activity last sorted by) was
+        active more than :attr:`RESORT_TOLERANCE` seconds after it."""
+        latest_below = float("-inf")
+        for host_id in reversed(self._order(self._activity)):
+            when = activity[host_id]
+            if latest_below > when + self.RESORT_TOLERANCE:
+                return True
+            latest_below = max(latest_below, when)
+        return False
 
     def set_group(self, group: str) -> bool:
         return set_filter(self, "_group", group)
