@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 #: Requests that only read what the service keeps: served off the main thread,
 #: so the app can restore a page while the DCC's main thread is busy.
 OFF_MAIN_THREAD = ("ping", "progress", "hide")
+#: Requests served on the link's thread that run their pyblish part on the main
+#: thread themselves (``handoff`` encodes and writes a big job here, not there).
+DISPATCH_THEMSELVES = ("handoff",)
 BACKOFF_FIRST = 0.1
 BACKOFF_MAX = 2.0
 #: Seconds the exit handler waits, in all, for the link's threads.
@@ -381,7 +384,7 @@ class Link(object):
         if func is None:
             raise wire.ProtocolError(wire.UNKNOWN_METHOD, "this host does not serve %r" % method)
         try:
-            if method in OFF_MAIN_THREAD:
+            if method in OFF_MAIN_THREAD or method in DISPATCH_THEMSELVES:
                 return func(**params)
             return call_in_main_thread(func, **params)
         except (ValueError, KeyError, LookupError) as error:

@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 import threading
+import time
 
 import pyblish.api
 import pyblish.lib
@@ -22,7 +23,8 @@ import pyblish.logic
 import pyblish.plugin
 
 from pyblish_qml_queue import dcc
-from pyblish_qml_queue.common import wire
+from pyblish_qml_queue.common import snapshots, wire
+from pyblish_qml_queue.common.wire import handoff
 from pyblish_qml_queue.host.env import user_name
 from pyblish_qml_queue.host.formats import (
     format_context,
@@ -67,6 +69,7 @@ class Service(object):
         self._known_context = {}
         self.results = []
         self.job_id = None
+        self._reference = None  # the job id of the last hand-off by reference
         self.reset()
 
     # -- pyblish-qml's vocabulary -------------------------------------------------
@@ -83,6 +86,7 @@ class Service(object):
         with self._lock:
             from pyblish_qml_queue import __version__
 
+            self._forget_reference()
             targets = self.targets or ["default"] + pyblish.api.registered_targets()
             self.context = pyblish.api.Context()
             data = self.context.data
@@ -186,18 +190,46 @@ class Service(object):
     def handoff(self, title=None, steps=None):
         """The validated context and the steps from extraction on, as a job payload.
 
-        The host adapter saves the scene's snapshot first (on this, the main,
-        thread); if it cannot, nothing is handed off and the reply says why.
+        The job is built and the scene's snapshot saved on the DCC's main thread
+        (through the dispatch wrapper, as every pyblish call); if the snapshot
+        cannot be saved, nothing is handed off and the reply says why. The rest
+        runs on the link's thread while the DCC goes on (the payload shares
+        nothing with the scene): a job too big for one frame
+        (:func:`pyblish_qml_queue.common.wire.handoff.by_reference`) is
+        encoded and written to the spool folder, logging its progress, and only
+        its id travels; the app reads the file, stores the job and removes the file.
 
         Returns:
-            {"job": payload}
+            {"job": payload}, or {"spooled": job id} for a hand-off by reference.
         """
+        from pyblish_qml_queue.host.link import call_in_main_thread
+        from pyblish_qml_queue.host.submit import frozen, write_reference
+
+        payload = call_in_main_thread(self._build_handoff, title=title)
+        data = frozen(payload)
+        if data is None:
+            return {"job": payload}
+        try:
+            write_reference(payload["id"], len(payload["steps"]), data)
+        except OSError as exc:
+            snapshots.discard(payload)
+            self.job_id = None
+            raise ServiceError(
+                "could not write job %s into the spool folder for the app: %s; nothing was "
+                "handed off. Free some disk space, then hand off again." % (payload["id"], exc)
+            )
+        self._reference = payload["id"]
+        return {"spooled": payload["id"]}
+
+    def _build_handoff(self, title=None):
         from pyblish_qml_queue.host import job, snapshot
 
         with self._lock:
+            self._forget_reference()
             if not len(self.context):
                 raise ServiceError("nothing to hand off: no instance was collected; reset first")
             adapter = dcc.current()
+            started = time.time()
             payload = job.build_job(
                 self.context,
                 plugins=self.plugins,
@@ -205,12 +237,27 @@ class Service(object):
                 title=title,
                 adapter=adapter,
             )
+            if len(payload["steps"]) >= handoff.INLINE_STEPS:
+                log.info(
+                    "handing off job %s: %d instances, %d steps built in %.2f s",
+                    payload["id"],
+                    len(payload["instances"]),
+                    len(payload["steps"]),
+                    time.time() - started,
+                )
             try:
                 snapshot.attach(payload, adapter)
             except snapshot.SnapshotRefused as exc:
                 raise ServiceError(str(exc))
             self.job_id = payload["id"]
-            return {"job": payload}
+            return payload
+
+    def _forget_reference(self):
+        """Remove the file of the last hand-off by reference if the app never took it
+        (an app of an older release cannot read that reply)."""
+        reference, self._reference = self._reference, None
+        if reference is not None:
+            handoff.discard(reference)
 
     def progress(self):
         """What the app needs to rebuild this host's page: the kept results,
