@@ -27,6 +27,7 @@ from typing import Callable, Optional
 
 from pyblish_qml_queue.common import stages, wire
 from pyblish_qml_queue.common.states import host_state_of_stage
+from pyblish_qml_queue.common.wire import handoff
 from pyblish_qml_queue.common.wire.peer import result_of
 from pyblish_qml_queue.hub import plan
 from pyblish_qml_queue.hub.record import (
@@ -330,13 +331,36 @@ class HostSession:
         if not record.validated and not self._blocking(self.do_validate()):
             raise HostUnavailable(f"host {self.id} failed validation; fix it, then hand off")
         reply = self._request("handoff", {"title": title})
-        job_id = self._on_job(reply["job"])
+        if "spooled" in reply:
+            job_id = self._take_by_reference(reply["spooled"])
+        else:
+            job_id = self._on_job(reply["job"])
         with record.lock:
             record.job_id = job_id
             record.state = HANDED_OFF
             record.interrupted = ""
             record.log_tail.append(f"handed off as job {job_id}")
         return job_id
+
+    def _take_by_reference(self, job_id) -> str:
+        """Store a job the host wrote for a hand-off by reference (common/wire/handoff.py):
+        read from the spool folder (only an id travelled), stored, its file removed."""
+        if not isinstance(job_id, str):
+            raise HostUnavailable(f"host {self.id} answered the hand-off with no job id")
+        try:
+            payload = handoff.read(job_id)
+        except FileNotFoundError:
+            raise HostUnavailable(
+                f"host {self.id} handed off job {job_id}, but its file is not in the spool "
+                "folder; hand off again"
+            )
+        except ValueError as error:
+            handoff.discard(job_id)
+            raise HostUnavailable(f"host {self.id} handed off a job the app cannot read: {error}")
+        try:
+            return self._on_job(payload)
+        finally:
+            handoff.discard(job_id)  # stored, spooled by on_job, or refused
 
     def do_toggle(self, item_id: str, value: bool):
         record = self.record
