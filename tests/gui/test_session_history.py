@@ -122,7 +122,9 @@ def test_a_filter_set_while_the_history_comes_in_holds_for_the_rows_that_come(
     proxy = session.job_proxy
     shown = [proxy.index(n, 0).data(session.jobs.role("jobId")) for n in range(proxy.rowCount())]
     expected = [
-        row.jobId for row in full_rows(store) if row.state == model.FAILED and "sh" in row._text
+        row.jobId
+        for row in full_rows(store)
+        if row.state == model.FAILED and "sh" in f"{row.title} {row.jobId}".lower()
     ]
     assert shown == expected and shown
     assert session.queue.counts["shown"] == len(expected)
@@ -147,7 +149,7 @@ def test_a_keystroke_asks_no_python_of_each_row_and_reads_no_store(qapp, store, 
     assert store.calls == []
     proxy.set_search("sh10")
     assert [proxy.index(n, 0).data(every.role("jobId")) for n in range(proxy.rowCount())] == [
-        row.jobId for row in every.rows() if "sh10" in row._text
+        row.jobId for row in every.rows() if "sh10" in f"{row.title} {row.jobId}".lower()
     ]
 
 
@@ -184,3 +186,24 @@ def test_the_periodic_resync_reads_on_the_readers_thread_and_hands_over_only_cha
     assert store.on_gui_thread() == ["get"]
     assert handed == [{added.id, queued.id, gone.id}]
     assert session.jobs.rows() == full_rows(store)
+
+
+def test_the_search_finds_a_title_an_id_a_host_or_a_user(qapp, store):
+    every = JobListModel(store, page=0)
+    every.load()
+    proxy = JobFilterProxy(every)
+    row = every.rows()[7]
+
+    def shown():
+        return [proxy.index(n, 0).data(every.role("jobId")) for n in range(proxy.rowCount())]
+
+    for text, field in [
+        (row.title.upper(), "title"),
+        (row.jobId[:10], "jobId"),
+        (row.machine, "machine"),
+        (row.user.upper(), "user"),
+        (row.application.lower(), "application"),
+    ]:
+        proxy.set_search(text)
+        expected = [r.jobId for r in every.rows() if text.lower() in r[field].lower()]
+        assert row.jobId in shown() and shown() == expected, field

@@ -16,7 +16,7 @@ import bisect
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 
 from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
-from pyblish_qml_queue.gui.queue.jobs import JobListModel, find_row
+from pyblish_qml_queue.gui.queue.jobs import JobListModel, find_row, matches
 
 #: Queue page state filter values -> job states they show ("" shows all).
 STATE_GROUPS = {
@@ -38,6 +38,7 @@ class JobFilterProxy(QAbstractListModel):
         self._state = ""
         self._host = ""
         self._search = ""
+        self._values = frozenset()  # the hosts' and users' names the search is in
         self._jobs = source
         self._shown = list(source._rows)  # the rows shown, in the job list's order
         self._keys = list(source._keys)  # their "_key", for bisect
@@ -103,6 +104,8 @@ class JobFilterProxy(QAbstractListModel):
             return False
         narrower = attr == "_search" and old in value
         setattr(self, attr, value)
+        if attr == "_search":
+            self._values = self._jobs.values_with(value) if value else frozenset()
         self._pick(self._shown if narrower else self._jobs._rows)
         return True
 
@@ -127,7 +130,7 @@ class JobFilterProxy(QAbstractListModel):
             return False
         if self._host and self._host not in (row.application, row.machine):
             return False
-        return not self._search or self._search in row._text
+        return not self._search or matches(self._search, row, self._values)
 
     def _select(self, rows) -> list:
         """The rows of ``rows`` the filters let through, in their order (a new list)."""
@@ -138,8 +141,11 @@ class JobFilterProxy(QAbstractListModel):
             host = self._host
             rows = [row for row in rows if row.application == host or row.machine == host]
         if self._search:
-            search = self._search
-            rows = [row for row in rows if search in row._text]
+            search, values = self._search, self._values
+            if values:
+                rows = [row for row in rows if matches(search, row, values)]
+            else:  # the usual case, inline: at 100,000 rows a call per row is 10 ms
+                rows = [row for row in rows if search in row._text or search in row.jobId]
         return list(rows) if not self.filtered else rows
 
     def _pick(self, rows) -> None:
@@ -159,6 +165,7 @@ class JobFilterProxy(QAbstractListModel):
 
     def rows_added(self, rows) -> None:
         """New rows of the job list (sorted by key)."""
+        self._new_values()
         rows = self._select(rows)
         if not rows:
             return
@@ -180,6 +187,7 @@ class JobFilterProxy(QAbstractListModel):
 
     def row_replaced(self, old, new, roles) -> None:
         """``new`` took the place of ``old`` (the same job), its key maybe changed."""
+        self._new_values()
         n = self._find(old)
         if not self._accepts(new):
             if n >= 0:
@@ -212,6 +220,11 @@ class JobFilterProxy(QAbstractListModel):
         if n >= 0:
             index = self.index(n, 0)
             self.dataChanged.emit(index, index, roles)
+
+    def _new_values(self) -> None:
+        """New rows may bring host or user names the search is in."""
+        if self._search:
+            self._values = self._jobs.values_with(self._search)
 
     def _insert(self, row) -> None:
         at = bisect.bisect_right(self._keys, row._key)
