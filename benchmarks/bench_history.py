@@ -103,15 +103,15 @@ def child(db, started):
     QTimer.singleShot(60_000, loop.quit)
     loop.exec()
     root.frameSwapped.disconnect(first_frame)
+    freeze_startup_objects()  # as the app does after its first frame
     session = session_of(engine)
-    # A long history comes in after the first frame, listed on the reader's thread: wait
-    # for all of it (the longest GUI stall meanwhile), then its RSS.
+    session.app.showQueue()
+    # A long history comes in when the Queue page shows, listed on the reader's thread:
+    # wait for all of it (the longest GUI stall meanwhile), then its RSS.
     out["load_ms"], _ = watch(app, lambda: history_in(session), settle=0.0)
     out["loaded"] = time.time() - started
     out["rss_loaded"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     out["listed"] = session.jobs.rowCount()
-    freeze_startup_objects()  # as the app does after start-up
-    session.app.showQueue()
     StallMeter().run(app, 0.5)  # the Queue page built and drawn
 
     keys = []
