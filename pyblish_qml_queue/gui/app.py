@@ -253,13 +253,15 @@ def run_app(args=None, after_start=()) -> int:
             signals=getattr(args, "signals", None),
             backend=getattr(args, "backend", None) or "local",
             broker=getattr(args, "broker", None),
+            tray_options={"icon_later": True},  # the first frame does not wait for the icon
         )
     except (AppError, PartFailed) as exc:
         log.error("%s", exc)
         sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
         return 1
     quit_on_signals(app)
-    after_first_frame(root, *after_start, freeze_startup_objects)
+    tray = desktop_parts.desktop_of(engine).tray
+    after_first_frame(root, tray.show_icon, *after_start, freeze_startup_objects)
     code = app.exec()
     shut_down(engine)
     # Delete the window, the engine and the session under it here, on the GUI

@@ -103,3 +103,28 @@ def test_a_failing_after_first_frame_callback_is_logged_and_the_rest_run(qapp, m
 
 def _wait(qapp, condition, what):
     wait_until(condition, timeout=10.0, what=what, tick=qapp.processEvents)
+
+
+def test_the_tray_icon_can_wait_for_the_first_frame(qapp, make_gui):
+    from pyblish_qml_queue.gui.desktop.parts import desktop_of
+
+    session, root = make_gui(MemoryJobStore(), tray_options={"available": True, "icon_later": True})
+    tray = desktop_of(_engine_of(session)).tray
+    try:
+        assert tray.available is True and tray._icon is None
+        tray.show_icon()
+        assert tray._icon is not None and tray._icon.isVisible()
+        tray.show_icon()  # once
+        tray.close()
+        tray.show_icon()
+        assert tray._icon is None  # closed: it stays gone
+    finally:
+        tray.close()
+        qapp.setQuitOnLastWindowClosed(True)
+
+
+def _engine_of(session):
+    from pyblish_qml_queue.gui.singletons import DESKTOPS
+
+    (engine,) = [engine for engine, desktop in DESKTOPS.items() if desktop.session is session]
+    return engine

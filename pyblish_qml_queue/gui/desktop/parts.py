@@ -34,7 +34,8 @@ class Desktop:
 
 def attach(engine, app, session, available=None, ask=None, log_buffer=None, **watch) -> Desktop:
     """Build the desktop parts for ``engine`` (before its QML loads); ``watch``: the
-    tray's ``probe`` and ``watch_ms`` (see :class:`~pyblish_qml_queue.gui.desktop.tray.Tray`)."""
+    tray's ``probe``, ``watch_ms`` and ``icon_later`` (see
+    :class:`~pyblish_qml_queue.gui.desktop.tray.Tray`)."""
     desktop = Desktop(app, session, available=available, ask=ask, log_buffer=log_buffer, **watch)
     DESKTOPS.attach(engine, desktop)
     # The session outlives the engine's last QML call (the window closing at shutdown);

@@ -68,6 +68,8 @@ class Tray(QObject):
         ask: the quit question (see :class:`~pyblish_qml_queue.gui.desktop.quitting.QuitFlow`).
         probe: asks whether a tray exists now; while there is none it is asked every
             ``watch_ms`` (default: Qt's answer when ``available`` is not given, else none).
+        icon_later: build the icon only when :meth:`show_icon` is called (the app does
+            right after its window's first frame), not here.
     """
 
     stateChanged = Signal()
@@ -79,7 +81,15 @@ class Tray(QObject):
     noticeShown = Signal(dict)
 
     def __init__(
-        self, app, session, available=None, ask=None, parent=None, probe=None, watch_ms=WATCH_MS
+        self,
+        app,
+        session,
+        available=None,
+        ask=None,
+        parent=None,
+        probe=None,
+        watch_ms=WATCH_MS,
+        icon_later=False,
     ):
         super().__init__(parent)
         self._app = app
@@ -98,6 +108,7 @@ class Tray(QObject):
         self._menu = None
         self._actions = {}
         self._window = None
+        self._closed = False
         self.quit_flow = QuitFlow(
             session.executor,
             app.quit,
@@ -115,7 +126,7 @@ class Tray(QObject):
         session.app.pageChanged.connect(self._page_changed)
         session.queue.executorChanged.connect(self._paused_changed)
         session.bridge.raiseRequested.connect(self.show_window)
-        if self._available:
+        if self._available and not icon_later:
             self._build_icon()
         app.setQuitOnLastWindowClosed(not self._available)
         self._watch = QTimer(self)
@@ -274,7 +285,15 @@ class Tray(QObject):
     def notice_clicked(self) -> None:
         self.openJob(self._last_notice.get("jobId", ""))
 
+    def show_icon(self) -> None:
+        """Put the icon in the tray now, if there is a tray and the icon is not there yet
+        (built with ``icon_later``)."""
+        if self._available and self._icon is None and not self._closed:
+            self._build_icon()
+            self._update()
+
     def close(self) -> None:
+        self._closed = True
         self._watch.stop()
         self.quit_flow.stop()
         if self._icon is not None:
