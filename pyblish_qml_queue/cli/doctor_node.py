@@ -7,19 +7,10 @@ No display and no job store are needed.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from typing import Optional
 
 from pyblish_qml_queue.cli.doctor import FAIL, OK, WARN, Check
-
-#: The DCC interpreters a farm node may run jobs with: (application, command).
-DCC_INTERPRETERS = (
-    ("maya", "mayapy"),
-    ("houdini", "hython"),
-    ("nuke", "nuke"),
-    ("blender", "blender"),
-)
 
 
 def check_broker(broker: Optional[str] = None) -> list:
@@ -137,25 +128,15 @@ def check_snapshot_folder() -> list:
     return [Check("snapshots", OK, f"{folder} readable")]
 
 
-def find_interpreter(application: str) -> Optional[str]:
-    """The path of ``application``'s interpreter on this node, or None: the host
-    adapters' own lookups ($MAYA_LOCATION/bin, $HFS/bin), else PATH."""
-    from pyblish_qml_queue.dcc import houdini, maya
-
-    command = dict(DCC_INTERPRETERS)[application]
-    lookup = {"maya": maya.mayapy, "houdini": houdini.hython}.get(application)
-    found = lookup() if lookup else command
-    if os.path.isabs(found):
-        return found if os.path.isfile(found) and os.access(found, os.X_OK) else None
-    return shutil.which(found)
-
-
 def check_interpreters() -> list:
-    """Which DCC interpreters this node has (none is a warning: Python jobs only)."""
-    found = {app: find_interpreter(app) for app, _command in DCC_INTERPRETERS}
-    have = [f"{app} ({path})" for app, path in found.items() if path]
+    """Which DCC interpreters this node has, with their versions and the queues
+    ``worker --queues auto`` serves (none is a warning: Python jobs only)."""
+    from pyblish_qml_queue.queue.celery import dccs
+
+    found = dccs.on_this_node()
+    have = [dcc for dcc in found if dcc.application != "python"]
     if not have:
-        commands = ", ".join(command for _app, command in DCC_INTERPRETERS)
+        commands = ", ".join(command for _app, command in dccs.DCC_INTERPRETERS)
         return [
             Check(
                 "dcc",
@@ -164,7 +145,14 @@ def check_interpreters() -> list:
                 "put the DCC's bin folder on PATH (or set MAYA_LOCATION / HFS)",
             )
         ]
-    return [Check("dcc", OK, "found " + ", ".join(have))]
+    queues = ", ".join(dccs.auto_queues(found))
+    return [
+        Check(
+            "dcc",
+            OK,
+            "found " + ", ".join(dcc.describe() for dcc in have) + f"; --queues auto: {queues}",
+        )
+    ]
 
 
 def node_checks(broker: Optional[str] = None) -> list:

@@ -5,7 +5,8 @@ of its application, DCC version and OS a live node serves (``pyblish.maya.2025.l
 ``pyblish.maya.2025``), else to ``pyblish.<application>``; a node serves the queues
 it is given and every wider one (``--queues pyblish.maya.2025.linux,pyblish.python``
 also serves ``pyblish.maya.2025`` and ``pyblish.maya``) and publishes them in Redis
-while it runs. See docs/farm.md.
+while it runs. ``--queues auto`` serves the queues of the DCCs found on the node
+(:mod:`~.queue.celery.dccs`). See docs/farm.md.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def add_parsers(subparsers) -> None:
         default="pyblish.python",
         help="comma-separated queues to serve, each with its wider ones, e.g. "
         "pyblish.maya.2025.linux (also pyblish.maya.2025 and pyblish.maya),pyblish.python "
-        "(default pyblish.python)",
+        "(default pyblish.python); 'auto' stands for the queues of the DCCs found on this "
+        "node and of this Python (see 'doctor --node')",
     )
     add_broker_argument(parser, "of the broker")
     add_concurrency_argument(parser)
@@ -91,7 +93,7 @@ def worker(args) -> int:
     celery_app = celery_backend()
     broker = celery_app.broker_url(args.broker)
     check_broker(broker)
-    conf = {}
+    conf = {"pyblish_announced": True}  # its NodeBeat says every queue it serves
     if args.node_lease is not None:
         conf["pyblish_node_lease"] = args.node_lease
     if args.redeliver_after is not None:
@@ -102,7 +104,7 @@ def worker(args) -> int:
     start_replay(broker)  # what this node could not send before it stopped
     from pyblish_qml_queue.queue.celery import routing
 
-    served = routing.expand(q for q in args.queues.split(",") if q.strip())
+    served = routing.expand(queues_to_serve(args.queues))
     queues = ",".join(served)
     name = args.name or f"pyblish-{os.getpid()}@%h"
     lease = args.node_lease if args.node_lease is not None else celery_app.NODE_LEASE
@@ -134,6 +136,25 @@ def worker(args) -> int:
     finally:
         beat.stop()
     return 0
+
+
+def queues_to_serve(text: str) -> list:
+    """The queues of ``--queues``, ``auto`` replaced by those of the DCCs found on this
+    node and of this Python (:mod:`~.queue.celery.dccs`), each said on stdout."""
+    from pyblish_qml_queue.cli.command import UsageError
+    from pyblish_qml_queue.queue.celery import dccs
+
+    names = [q.strip() for q in text.split(",") if q.strip()]
+    if not names:
+        raise UsageError("pyblish-qml-queue worker", "--queues names no queue")
+    if "auto" not in names:
+        return names
+    found = dccs.on_this_node()
+    for dcc in found:
+        print(f"found {dcc.describe()}: serving {dcc.queue()}", flush=True)
+    auto = dccs.auto_queues(found)
+    at = names.index("auto")
+    return names[:at] + auto + [q for q in names[at + 1 :] if q != "auto"]
 
 
 def check_broker(broker: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from celery import Celery
+from celery import Celery, signals
 
 from pyblish_qml_queue.queue.celery import routing
 from pyblish_qml_queue.queue.celery.broker import (
@@ -68,7 +68,8 @@ def make_app(broker: Optional[str] = None, **conf) -> Celery:
             or :data:`DEFAULT_BROKER`.
         **conf: Celery settings over ours, plus ``pyblish_node_lease`` (seconds,
             :data:`.celery_node.NODE_LEASE`) and ``pyblish_redeliver_after`` (seconds,
-            :data:`REDELIVER_AFTER`).
+            :data:`REDELIVER_AFTER`), and ``pyblish_announced`` (True: the node publishes
+            its queues itself, as ``pyblish-qml-queue worker`` does; else :func:`announce`).
     """
     broker = broker_url(broker)
     redeliver = float(conf.pop("pyblish_redeliver_after", REDELIVER_AFTER))
@@ -107,6 +108,36 @@ def make_app(broker: Optional[str] = None, **conf) -> Celery:
     )(run_job)
     return app
 
+
+_beats = {}  # node name -> its NodeBeat, for nodes started with plain `celery worker`
+
+
+def announce(sender=None, **_kwargs) -> None:
+    """A node of ours started with plain ``celery -A ... worker -Q ...`` says in Redis
+    which queues it consumes (:class:`.routing.NodeBeat`), as ``pyblish-qml-queue
+    worker`` does, so that the app routes jobs to them (``worker_ready``). Only the
+    queues it consumes: a plain Celery node does not serve the wider ones."""
+    app = getattr(sender, "app", None)
+    if app is None or TASK_NAME not in app.tasks or app.conf.get("pyblish_announced"):
+        return
+    try:
+        queues = sorted(q.name for q in sender.task_consumer.queues)
+    except AttributeError:
+        queues = sorted(app.amqp.queues.consume_from or app.amqp.queues)
+    lease = float(app.conf.get("pyblish_node_lease") or NODE_LEASE)
+    client = redis_client(app.conf.broker_url)
+    _beats[sender.hostname] = routing.NodeBeat(client, sender.hostname, queues, lease).start()
+
+
+def withdraw(sender=None, **_kwargs) -> None:
+    """The node stops: its queues are withdrawn at once (``worker_shutdown``)."""
+    beat = _beats.pop(getattr(sender, "hostname", None), None)
+    if beat is not None:
+        beat.stop()
+
+
+signals.worker_ready.connect(announce, weak=False)
+signals.worker_shutdown.connect(withdraw, weak=False)
 
 #: The app ``celery -A pyblish_qml_queue.queue.celery.app worker`` runs
 #: (broker from ``$PYBLISH_QML_QUEUE_BROKER``).
