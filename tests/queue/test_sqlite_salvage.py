@@ -4,6 +4,7 @@ whole, counts the others as lost, and never writes the damaged file."""
 
 import hashlib
 import shutil
+import sys
 
 import pytest
 from salvage_support import JOBS, damage_middle, filled_store
@@ -90,3 +91,44 @@ def test_a_file_that_is_no_database_is_a_salvage_error(tmp_path, store):
     garbage.write_bytes(b"not sqlite at all" * 500)
     with pytest.raises(SalvageError, match="not a database"):
         salvage(str(garbage), store, cli=None)
+
+
+FAKE_CLI = """#!{python}
+import sqlite3, sys
+if sys.argv[2:] == [".recover"]:  # a file it reads whole: its dump
+    for line in sqlite3.connect(sys.argv[1]).iterdump():
+        print(line)
+else:  # sqlite3 TARGET < dump
+    sqlite3.connect(sys.argv[1]).executescript(sys.stdin.read())
+"""
+
+
+def test_a_sqlite3_whose_recover_works_is_used_and_its_database_read(tmp_path):
+    """Debian's sqlite3 has no working .recover (no sqlite_dbpage), so the command line's
+    path is shown with a stand-in that dumps what it reads, as .recover does."""
+    fake = tmp_path / "sqlite3"
+    fake.write_text(FAKE_CLI.format(python=sys.executable))
+    fake.chmod(0o755)
+    source = str(tmp_path / "old.db")
+    held = filled_store(source, n=20)
+    live = SQLiteJobStore(str(tmp_path / "live.db"))
+    try:
+        found = salvage(source, live, cli=str(fake))
+        assert found.method == CLI
+        assert sorted(found.recovered) == sorted(held) and found.lost == []
+    finally:
+        live.close()
+
+
+def test_a_sqlite3_whose_recover_fails_falls_back_to_row_by_row(tmp_path):
+    fake = tmp_path / "sqlite3"
+    fake.write_text("#!/bin/sh\necho 'sql error: SQL logic error (1)' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    source = str(tmp_path / "old.db")
+    held = filled_store(source, n=10)
+    live = SQLiteJobStore(str(tmp_path / "live.db"))
+    try:
+        found = salvage(source, live, cli=str(fake))
+        assert found.method == ROWS and sorted(found.recovered) == sorted(held)
+    finally:
+        live.close()
