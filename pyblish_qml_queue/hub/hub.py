@@ -347,7 +347,12 @@ class Hub:
             added = session is None
             if added:
                 session = HostSession(
-                    info, self._emit, self._on_job, self._clock, run=self._run_off
+                    info,
+                    self._emit,
+                    self._on_job,
+                    self._clock,
+                    run=self._run_off,
+                    later=self._loop.call_later if self._loop else None,
                 )
                 self._sessions[host_id] = session
         session.attach(peer, info)

@@ -42,6 +42,11 @@ from pyblish_qml_queue.hub.record import (
 log = logging.getLogger(__name__)
 
 
+#: Seconds between two ``host_changed`` events of one host, at most (the GUI takes
+#: its events every 50 ms and keeps the latest snapshot of each host).
+CHANGED_EVERY = 0.05
+
+
 class HostUnavailable(RuntimeError):
     """The host is disconnected or cannot do this now; the message says what to do."""
 
@@ -66,6 +71,9 @@ class HostSession:
         clock: time source for ``last_activity``.
         run: ``run(func, *args)`` runs what may block off the caller's thread
             (the hub's pool); a thread each without it.
+        later: ``later(seconds, func)`` runs ``func`` a moment later (the hub's
+            loop timer): ``host_changed`` is then told at most every
+            :data:`CHANGED_EVERY` seconds, with the latest snapshot; at once without it.
 
     Attributes:
         record: what the hub knows of the host (:class:`~.record.HostRecord`);
@@ -79,6 +87,7 @@ class HostSession:
         on_job: Optional[Callable] = None,
         clock: Callable = time.time,
         run: Optional[Callable] = None,
+        later: Optional[Callable] = None,
     ):
         self.record = HostRecord(info, clock)
         self.id = self.record.id
@@ -91,6 +100,9 @@ class HostSession:
         self._wake = threading.Condition()
         self._closed = False
         self._busy = False  # an operation runs (or waits on its host's answer)
+        self._later = later
+        self._changed_lock = threading.Lock()
+        self._changed_due = False  # a host_changed is to be told
 
     # -- link ---------------------------------------------------------------------
 
@@ -120,7 +132,8 @@ class HostSession:
         self.changed()
 
     def close(self) -> None:
-        self._closed = True
+        with self._changed_lock:  # no host_changed after the hub says it is removed
+            self._closed = True
         self._stop.set()
 
     @property
@@ -493,4 +506,22 @@ class HostSession:
         return self.record.results_copy()
 
     def changed(self) -> None:
-        self._emit({"type": "host_changed", "host": self.snapshot()})
+        """Tell subscribers the host changed: at once, or (with ``later``) once per
+        :data:`CHANGED_EVERY` seconds at most, with the snapshot of then. A host
+        publishing a step every 20 ms told it twice a step (before and after), and each
+        event costs the GUI thread its share (issue 17, item 1)."""
+        if self._later is None:
+            self._tell_changed()
+            return
+        with self._changed_lock:
+            if self._changed_due:
+                return
+            self._changed_due = True
+        self._later(CHANGED_EVERY, self._tell_changed)
+
+    def _tell_changed(self) -> None:
+        with self._changed_lock:
+            self._changed_due = False
+            if self._closed:
+                return
+            self._emit({"type": "host_changed", "host": self.snapshot()})
