@@ -33,8 +33,13 @@ def test_hosts_busy_at_once_keep_their_places_and_one_gone_quiet_sinks(qapp):
     proxy.resort()
     assert _shown(proxy) == ["h3", "h2", "h1", "h0"] and layouts == []
 
+    # A host that came since is placed first, and the others keep their places.
+    hosts.upsert([_host(4, 1006.0)])
+    proxy.resort()
+    assert _shown(proxy) == ["h4", "h3", "h2", "h1", "h0"] and layouts == []
+
     # h3 went quiet while the others went on: it moves down, once.
-    hosts.upsert([_host(3, 1005.0)] + [_host(n, 1030.0) for n in range(3)])
+    hosts.upsert([_host(3, 1005.0)] + [_host(n, 1030.0) for n in (0, 1, 2, 4)])
     proxy.resort()
     assert _shown(proxy)[-1] == "h3" and len(layouts) == 1
     hosts._later.stop()

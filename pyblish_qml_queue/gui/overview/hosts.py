@@ -251,7 +251,7 @@ class HostFilterProxy(QSortFilterProxyModel):
         if activity == self._activity and self.sortColumn() == 0:
             return
         if self.sortColumn() == 0 and self._sort_key == "activity" and self._activity:
-            if set(activity) == set(self._activity) and not self._out_of_order(activity):
+            if not self._out_of_order(activity):
                 return  # places kept (and the activity they were sorted by)
         self._activity = activity
         self.invalidate()
@@ -263,10 +263,13 @@ class HostFilterProxy(QSortFilterProxyModel):
         return sorted(activity, key=lambda host_id: -activity[host_id])
 
     def _out_of_order(self, activity) -> bool:
-        """Whether a host shown below another (by the activity last sorted by) was
-        active more than :attr:`RESORT_TOLERANCE` seconds after it."""
+        """Whether a host shown below another was active more than
+        :attr:`RESORT_TOLERANCE` seconds after it. Shown is the order last sorted by,
+        hosts that came since first (as :meth:`lessThan` places them)."""
+        sorted_by = self._activity
+        shown = sorted(activity, key=lambda host_id: -sorted_by.get(host_id, float("inf")))
         latest_below = float("-inf")
-        for host_id in reversed(self._order(self._activity)):
+        for host_id in reversed(shown):
             when = activity[host_id]
             if latest_below > when + self.RESORT_TOLERANCE:
                 return True
