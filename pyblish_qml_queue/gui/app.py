@@ -186,22 +186,29 @@ def quit_on_signals(app) -> QTimer:
 
 
 class _AfterFirstFrame(QObject):
-    """Runs callbacks once, on the GUI thread, after ``window``'s first frame is on screen.
+    """Runs callbacks once, on the GUI thread, after ``window``'s first frame is on screen,
+    or after ``latest_ms`` when no frame comes (a window started minimized renders nothing,
+    and the tray icon must not wait for it).
 
     Queued: ``frameSwapped`` comes from the render thread where Qt renders on one, and the
     callbacks run in the event-loop turn after the frame, never inside it.
     """
 
-    def __init__(self, window, callbacks):
+    def __init__(self, window, callbacks, latest_ms):
         super().__init__(window)
         self._callbacks = list(callbacks)
         self._window = window
         window.frameSwapped.connect(self._first_frame, Qt.ConnectionType.QueuedConnection)
+        self._latest = QTimer(self)
+        self._latest.setSingleShot(True)
+        self._latest.timeout.connect(self._first_frame)
+        self._latest.start(int(latest_ms))
 
     @Slot()
     def _first_frame(self):
         if not self._callbacks:
             return
+        self._latest.stop()
         self._window.frameSwapped.disconnect(self._first_frame)
         callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
@@ -211,10 +218,11 @@ class _AfterFirstFrame(QObject):
                 log.exception("a start-up step after the first frame failed")
 
 
-def after_first_frame(window, *callbacks) -> QObject:
-    """Run ``callbacks`` once on the GUI thread right after ``window``'s first frame:
-    start-up work the first frame does not need. Returns the watcher (parented to ``window``)."""
-    return _AfterFirstFrame(window, callbacks)
+def after_first_frame(window, *callbacks, latest_ms=2000) -> QObject:
+    """Run ``callbacks`` once on the GUI thread right after ``window``'s first frame (or
+    ``latest_ms`` after this call without one): start-up work the first frame does not need.
+    Returns the watcher (parented to ``window``)."""
+    return _AfterFirstFrame(window, callbacks, latest_ms)
 
 
 def freeze_startup_objects() -> None:

@@ -105,6 +105,17 @@ def _wait(qapp, condition, what):
     wait_until(condition, timeout=10.0, what=what, tick=qapp.processEvents)
 
 
+def test_after_first_frame_runs_its_callbacks_without_a_frame_after_its_time(qapp, make_gui):
+    session, root = make_gui(MemoryJobStore())
+    root.hide()  # a window started minimized renders no frame
+    ran = []
+    gui_app.after_first_frame(root, lambda: ran.append("a"), latest_ms=50)
+    _wait(qapp, lambda: ran, "the callback")
+    root.show()
+    _wait(qapp, lambda: root.property("warm"), "the pages")
+    assert ran == ["a"]
+
+
 def test_the_tray_icon_can_wait_for_the_first_frame(qapp, make_gui):
     from pyblish_qml_queue.gui.desktop.parts import desktop_of
 
