@@ -186,15 +186,30 @@ def _offer(try_handoff, job_id):
     return handoff.to_spool(job_id)
 
 
-def _hand_off_later(try_handoff, payload):
+def _link_handoff():
+    """host.link.try_handoff, or None where the link cannot be imported."""
+    try:
+        from pyblish_qml_queue.host.link import try_handoff
+    except ImportError as exc:
+        log.debug("no host link (%s); spooling", exc)
+        return None
+    return try_handoff
+
+
+def _hand_off_later(payload):
     """:func:`_hand_off` on a thread of its own, once the host has gone on; what
     became of the job is logged. Not a daemon thread: an interpreter that exits
-    waits for it, so a job is never left half written."""
+    waits for it, so a job is never left half written. The thread imports the
+    link too (the first import costs milliseconds)."""
     job_id = payload["id"]
 
     def run():
         try:
-            where = _hand_off(try_handoff, payload)
+            try_handoff = _link_handoff()
+            if try_handoff is None:
+                where = spool.write_job(payload)
+            else:
+                where = _hand_off(try_handoff, payload)
         except HandOffRefused as exc:
             snapshots.discard(payload)
             log.error("%s Nothing was queued.", exc)
@@ -213,6 +228,11 @@ def _hand_off_later(try_handoff, payload):
                     "job %s is in the spool (%s); the app ingests it when it runs", job_id, where
                 )
 
+    log.info(
+        "handing off job %s (%d steps) on a thread, which logs what the app answers",
+        job_id,
+        len(payload["steps"]),
+    )
     thread = threading.Thread(target=run, name="pyblish-qml-queue-handoff-%s" % job_id[:8])
     thread.start()
     return thread
@@ -270,14 +290,12 @@ def hand_off(payload, background=False):
         HandOffRefused: the app refused the job, or it could not be written for
             the app; nothing was spooled.
     """
-    try:
-        from pyblish_qml_queue.host.link import try_handoff
-    except ImportError as exc:
-        log.debug("no host link (%s); spooling", exc)
-        return spool.write_job(payload)
     if background and handoff.by_reference(len(payload["steps"])):
-        _hand_off_later(try_handoff, payload)
+        _hand_off_later(payload)
         return "background"
+    try_handoff = _link_handoff()
+    if try_handoff is None:
+        return spool.write_job(payload)
     return _hand_off(try_handoff, payload)
 
 
@@ -333,7 +351,6 @@ def submit(context=None, plugins=None, targets=None, title=None):
     except BaseException:
         snapshots.discard(payload)
         raise
-    if where == "background":
-        where = "a thread that gives it to the app (it logs the outcome)"
-    log.info("handed off job %s (%d steps) to %s", payload["id"], len(payload["steps"]), where)
+    if where != "background":  # else the thread says where it went
+        log.info("handed off job %s (%d steps) to %s", payload["id"], len(payload["steps"]), where)
     return payload["id"]
