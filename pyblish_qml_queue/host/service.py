@@ -329,8 +329,8 @@ class Service(object):
             removed = [i for i in known if i not in present_ids]
             if added:
                 changes["added"] = [format_instance(i) for i in added]
-                for i in added:
-                    known[i.id] = format_data(i.data)
+                for i, formatted in zip(added, changes["added"]):
+                    known[i.id] = formatted["data"]  # formatted once, sent and kept
                     self._instances[i.id] = i
             for i in removed:
                 del known[i]
