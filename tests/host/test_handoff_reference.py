@@ -305,3 +305,26 @@ def test_the_hand_off_button_gets_a_small_job_in_the_reply_from_a_real_host(
         hub.close()
         if process is not None:
             stop(process)
+
+
+def test_the_hand_off_button_fails_clearly_when_the_hosts_file_is_gone(home, tmp_path, monkeypatch):
+    read = session_module.handoff.read
+
+    def read_after_removal(job_id, folder=None):
+        os.remove(handoff.path(job_id, folder))
+        return read(job_id, folder)
+
+    monkeypatch.setattr(session_module.handoff, "read", read_after_removal)
+    stored = []
+    hub = _hub(stored)
+    process = None
+    try:
+        process, host = _collected_host(hub, tmp_path, {handoff.INLINE_LIMIT_ENV: "0"})
+        with pytest.raises(session_module.HostUnavailable, match="not in the spool folder"):
+            hub.handoff(host["id"])
+        assert stored == []
+        assert hub.host(host["id"])["state"] != "handed off"
+    finally:
+        hub.close()
+        if process is not None:
+            stop(process)
