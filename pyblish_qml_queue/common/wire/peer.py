@@ -4,7 +4,10 @@ Used by the host's link and by the app's hub alike. Standard library only,
 Python 3.7 syntax.
 """
 
+import collections
 import logging
+import os
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -15,6 +18,7 @@ from pyblish_qml_queue.common.wire import (
     INTERNAL,
     UNKNOWN_METHOD,
     ConnectionLost,
+    FrameReader,
     ProtocolError,
     RemoteError,
     encode,
@@ -31,6 +35,8 @@ __all__ = ["BasePeer", "Peer", "answer", "answer_frame", "refusal", "result_of"]
 
 log = logging.getLogger(__name__)
 
+#: Bytes a peer reads from its connection at once.
+READ_SIZE = 256 * 1024
 #: A link logs at most this many refusals of bad frames at WARNING per
 #: REFUSAL_WINDOW seconds; the others go to DEBUG and are counted in one line.
 REFUSALS_LOGGED = 10
@@ -389,6 +395,10 @@ class Peer(BasePeer):
         self._serve_started = 0.0
         self._wake = threading.Condition(self._lock)
         self._threads = []
+        # One read a frame, or fewer (not two: its length, then its bytes). A Windows
+        # pipe is read a message at a time by recv_frame.
+        self._frames = FrameReader() if sys.platform != "win32" else None
+        self._ready = collections.deque()  # frames read, not yet taken
 
     @property
     def threads(self):
@@ -442,7 +452,7 @@ class Peer(BasePeer):
         reading turn is handed on) or the link ends (False)."""
         while not self._closed.is_set():
             try:
-                data = recv_frame(self.conn)
+                data = self._next_frame()
             except ProtocolError as error:
                 self._reply_error(None, error)
                 continue
@@ -464,6 +474,25 @@ class Peer(BasePeer):
                         self._hand_on_reading()
                     return True
         return False
+
+    def _next_frame(self):
+        """The next frame's bytes, read by the thread that has the reading turn.
+
+        Raises:
+            FrameTooLarge: a frame above the cap was dropped.
+            EOFError / OSError / TypeError: the link is gone.
+        """
+        if self._frames is None:
+            return recv_frame(self.conn)
+        while not self._ready:
+            data = os.read(self.conn._handle, READ_SIZE)  # TypeError once closed (None)
+            if not data:
+                raise EOFError
+            self._ready.extend(self._frames.feed(data))
+        frame = self._ready.popleft()
+        if isinstance(frame, ProtocolError):
+            raise frame
+        return frame
 
     def _serve(self):
         """Serve the queued requests in order, then give up serving.
