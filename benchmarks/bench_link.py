@@ -11,8 +11,10 @@ the 200-instance overhead to the 50-instance one.
 The floor, measured in the same run: a bare JSON round trip on a Unix socket
 between this process and a child Python (``multiprocessing.connection``, the
 link's transport, authenticated; one thread a side; a request and a reply of
-the size of a step's, ``json`` on both ends), and a ``ping`` over the link's
-own ``Peer`` to the real host. Target (issue 17, item 7): overhead per step
+the size of a step's, ``json`` on both ends), and a ``ping`` to the real host
+over the link's own peers (the app's ``LoopPeer``: a request waited for on
+this thread, its answer read by the hub's I/O thread; the host's threaded
+``Peer``). Target (issue 17, item 7): overhead per step
 within 2.5x of the bare round trip.
 
 Run: python benchmarks/bench_link.py [--repeat 3]
@@ -142,11 +144,12 @@ def over_the_link(folder, script, instances, repeat):
         host_id = hub.hosts()[0]["id"]
         session = hub._session(host_id)
         counted = [0]
-        request = session.record.peer.request
+        peer = session.record.peer
+        request, ask = peer.request, peer.ask
 
-        def counting(method, params=None, timeout=None):
+        def counting(method, params, callback):  # every request goes out through ask()
             counted[0] += 1
-            return request(method, params, timeout)
+            return ask(method, params, callback)
 
         pings = []
         for _ in range(5):
@@ -154,7 +157,7 @@ def over_the_link(folder, script, instances, repeat):
             for _ in range(ROUND_TRIPS // 4):
                 request("ping")
             pings.append((time.perf_counter() - start) / (ROUND_TRIPS // 4))
-        session.record.peer.request = counting
+        peer.ask = counting
         times, trips = [], []
         for _ in range(repeat):
             hub._drive_session(host_id, "do_reset").result()
