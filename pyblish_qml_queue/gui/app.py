@@ -144,6 +144,8 @@ def build_app(
             "Reinstall pyblish-qml-queue or run 'pyblish-qml-queue doctor'."
         )
     root = roots[0]
+    # The pages the first frame does not show are built in the background after it.
+    after_first_frame(root, lambda: root.setProperty("warm", True))
     desktop.set_window(root)
     session.app.raiseRequested.connect(lambda: _bring_to_front(root))
 

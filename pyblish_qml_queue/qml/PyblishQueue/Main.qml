@@ -108,29 +108,10 @@ ApplicationWindow {
     }
 
     // Only the Overview is built for the first frame. The other pages are built when first
-    // shown, or one after the other once the first frame is on screen (warm), so that
-    // switching to them later is instant; once built they stay.
+    // shown (at once), and all of them once the app sets warm right after the first frame
+    // (gui/app.py), in the background between frames (asynchronous: no stall; a page shown
+    // while it is being built is finished at once). Once built they stay.
     property bool warm: false
-    property int warming: 0
-
-    Connections {
-        target: window
-        enabled: !window.warm
-        function onFrameSwapped() { warmUp.start() }
-    }
-    Timer {
-        id: warmUp
-        interval: 1  // not 0: a repeating 0 ms Timer did not fire (Qt 6.11)
-        repeat: true
-        onTriggered: {
-            if (window.warming < 3) {
-                window.warming += 1
-            } else {
-                stop()
-                window.warm = true
-            }
-        }
-    }
 
     StackLayout {
         anchors.fill: parent
@@ -140,17 +121,20 @@ ApplicationWindow {
         OverviewPage {}
         Loader {
             objectName: "pageLoader:queue"
-            active: window.warming >= 1 || App.page === "queue"
+            active: window.warm || App.page === "queue"
+            asynchronous: App.page !== "queue"
             source: "QueuePage.qml"  // compiled when first loaded, not with Main
         }
         Loader {
             objectName: "pageLoader:publish"
-            active: window.warming >= 2 || App.page === "publish"
+            active: window.warm || App.page === "publish"
+            asynchronous: App.page !== "publish"
             source: "PublishPage.qml"  // compiled when first loaded, not with Main
         }
         Loader {
             objectName: "pageLoader:console"
-            active: window.warming >= 3 || App.page === "console"
+            active: window.warm || App.page === "console"
+            asynchronous: App.page !== "console"
             source: "ConsolePage.qml"  // compiled when first loaded, not with Main
         }
     }
