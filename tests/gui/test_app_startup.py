@@ -139,3 +139,18 @@ def _engine_of(session):
 
     (engine,) = [engine for engine, desktop in DESKTOPS.items() if desktop.session is session]
     return engine
+
+
+def test_show_in_queue_brings_the_job_into_view_when_the_queue_page_is_built_by_it(qapp, make_gui):
+    from pyblish_qml_queue.gui import sample
+
+    store = MemoryJobStore()
+    ids = sample.fill_store(store, 200, running=0)
+    session, root = make_gui(store)
+    root.show()
+    settle(qapp, session)
+    last = session.jobs.rows()[-1]["jobId"]  # far below the first screenful
+    assert _loaders(root)["queue"].property("item") is None  # not built yet
+    session.app.showJob(last)
+    _wait(qapp, lambda: items(root, f"jobRow:{last}"), "the job's row in view")
+    assert session.queue.selectedId == last and last in ids

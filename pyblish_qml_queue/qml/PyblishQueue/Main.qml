@@ -124,6 +124,9 @@ ApplicationWindow {
             active: window.warm || App.page === "queue"
             asynchronous: App.page !== "queue"
             source: "QueuePage.qml"  // compiled when first loaded, not with Main
+            // "Show in Queue" asked for its job before the page was there: show it now.
+            onLoaded: if (Queue.selectedId)
+                          Qt.callLater(() => Queue.revealRequested(Queue.rowOf(Queue.selectedId)))
         }
         Loader {
             objectName: "pageLoader:publish"
