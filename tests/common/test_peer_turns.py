@@ -47,10 +47,12 @@ def test_a_handler_that_asks_the_other_side_gets_its_answer():
 
 def test_heartbeats_are_read_while_a_long_request_runs():
     def slow(method, params):
-        time.sleep(2.5)  # beyond a's silence limit (1 s at a 0.1 s heartbeat)
+        time.sleep(4.5)  # beyond a's silence limit (2 s at a 0.4 s heartbeat)
         return "done"
 
-    a, b = _pair(slow, lambda m, p: None, heartbeat=0.1)
+    # Five heartbeats of margin (not a 0.1 s beat against a 1 s limit), so a loaded
+    # machine that runs a thread late does not drop the link.
+    a, b = _pair(slow, lambda m, p: None, heartbeat=0.4)
     try:
         assert b.request("context", timeout=10) == "done"
         assert not a.closed and not b.closed
