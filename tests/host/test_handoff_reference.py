@@ -3,6 +3,7 @@ the job is built and a thread writes it for the app; the app's Hand off button g
 ``{"spooled": id}`` reply for a job too big for a frame. The threshold is lowered with
 PYBLISH_QML_QUEUE_INLINE_LIMIT, so a few instances stand in for 50,000."""
 
+import json
 import logging
 import os
 import threading
@@ -88,6 +89,34 @@ def _join_hand_offs():
 def _spool_files(home):
     folder = home / "spool"
     return sorted(os.listdir(str(folder))) if folder.is_dir() else []
+
+
+# -- encoding -------------------------------------------------------------------------
+
+
+def test_a_job_encoded_in_chunks_is_what_one_json_call_gives():
+    steps = [{"plugin": "ExtractShot", "instance": f"sh{n:04d}", "order": 2.0} for n in range(1234)]
+    payload = {"id": "abc", "steps": steps, "instances": [], "title": "\u00e9t\u00e9", "n": None}
+    expected = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    assert handoff.encode(payload) == expected
+
+
+def test_a_job_too_deep_to_encode_says_so():
+    nested = []
+    for _ in range(100000):
+        nested = [nested]
+    with pytest.raises(ValueError, match="job abc is nested too deeply"):
+        handoff.encode({"id": "abc", "data": nested})
+
+
+def test_the_inline_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv(handoff.INLINE_LIMIT_ENV, "10")
+    assert handoff.inline_limit() == 10
+    assert handoff.by_reference(1) and handoff.by_reference(1, 11)
+    assert not handoff.by_reference(1, 10)
+    monkeypatch.setenv(handoff.INLINE_LIMIT_ENV, "lots")
+    assert handoff.inline_limit() == handoff.INLINE_LIMIT
+    assert not handoff.by_reference(handoff.INLINE_STEPS - 1)
 
 
 # -- submit() -------------------------------------------------------------------------
