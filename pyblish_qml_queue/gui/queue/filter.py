@@ -12,11 +12,14 @@ removes, moves or changes one row here by a bisect of its order key.
 from __future__ import annotations
 
 import bisect
+import operator
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 
 from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
 from pyblish_qml_queue.gui.queue.jobs import JobListModel, find_row, matches
+
+_KEY = operator.attrgetter("_key")
 
 #: Queue page state filter values -> job states they show ("" shows all).
 STATE_GROUPS = {
@@ -142,17 +145,30 @@ class JobFilterProxy(QAbstractListModel):
             rows = [row for row in rows if row.application == host or row.machine == host]
         if self._search:
             search, values = self._search, self._values
+            # matches(), inline: at 100,000 rows a call per row was 10 ms a keystroke
             if values:
-                rows = [row for row in rows if matches(search, row, values)]
-            else:  # the usual case, inline: at 100,000 rows a call per row is 10 ms
+                rows = [
+                    row
+                    for row in rows
+                    if search in row._text
+                    or search in row.jobId
+                    or row.application in values
+                    or row.machine in values
+                    or row.user in values
+                ]
+            else:
                 rows = [row for row in rows if search in row._text or search in row.jobId]
         return list(rows) if not self.filtered else rows
 
     def _pick(self, rows) -> None:
         shown = self._select(rows)
+        if self.filtered:
+            keys = list(map(_KEY, shown))  # in C: a third of a comprehension's time
+        else:
+            keys = list(self._jobs._keys)
         self.beginResetModel()
         self._shown = shown
-        self._keys = [row._key for row in shown]
+        self._keys = keys
         self.endResetModel()
 
     def _find(self, row) -> int:

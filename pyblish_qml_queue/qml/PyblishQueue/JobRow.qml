@@ -31,6 +31,9 @@ Rectangle {
     signal clicked(string jobId)
 
     readonly property color tint: Theme.stateColor(jobState)
+    // The job states read once per row: each States.job is a call into Python, and a
+    // row asks for it some twenty times as it is built (a keystroke builds a screenful).
+    readonly property var jobStates: States.job
 
     objectName: "jobRow:" + jobId
     height: 25
@@ -39,28 +42,28 @@ Rectangle {
 
     function pillText() {
         switch (jobState) {
-        case States.job.running:
+        case row.jobStates.running:
             return cancelRequested ? "Cancelling" : "Running " + Math.round(progress * 100) + "%"
-        case States.job.waiting: return "Waiting for farm"
+        case row.jobStates.waiting: return "Waiting for farm"
         default: return Format.capital(jobState)
         }
     }
 
     function detail() {
         switch (jobState) {
-        case States.job.running:
-        case States.job.waiting:
+        case row.jobStates.running:
+        case row.jobStates.waiting:
             return current
-        case States.job.succeeded:
+        case row.jobStates.succeeded:
             return started && finished ? Format.duration(finished - started) : ""
-        case States.job.failed:
+        case row.jobStates.failed:
             return error ? "\"" + error + "\"" : ""
-        case States.job.interrupted:
+        case row.jobStates.interrupted:
             return error
-        case States.job.cancelled:
+        case row.jobStates.cancelled:
             // Only a person cancels (the Queue page or the CLI); the executor never does.
             return "by user"
-        case States.job.queued:
+        case row.jobStates.queued:
             return queueNumber > 0 && current ? "next: " + current : ""
         default:
             return ""
@@ -95,11 +98,11 @@ Rectangle {
             anchors.verticalCenter: parent.verticalCenter
             text: row.title
             elide: Text.ElideRight
-            color: row.jobState === States.job.cancelled ? Theme.textDim : Theme.text
+            color: row.jobState === row.jobStates.cancelled ? Theme.textDim : Theme.text
             font.family: Theme.font
             font.pixelSize: Theme.normal
             font.bold: true
-            font.strikeout: row.jobState === States.job.cancelled
+            font.strikeout: row.jobState === row.jobStates.cancelled
             rightPadding: 8
         }
         Row {
@@ -155,10 +158,10 @@ Rectangle {
             StatePill {
                 text: row.pillText()
                 tint: row.tint
-                mark: row.jobState === States.job.succeeded ? "✓"
-                    : row.jobState === States.job.cancelled ? "×"
-                    : row.jobState === States.job.queued ? "○"
-                    : row.jobState === States.job.failed ? "!" : "●"
+                mark: row.jobState === row.jobStates.succeeded ? "✓"
+                    : row.jobState === row.jobStates.cancelled ? "×"
+                    : row.jobState === row.jobStates.queued ? "○"
+                    : row.jobState === row.jobStates.failed ? "!" : "●"
                 anchors.verticalCenter: parent.verticalCenter
             }
             Text {
@@ -166,7 +169,7 @@ Rectangle {
                 width: Math.max(0, row.widths.state - 150)
                 text: row.detail()
                 elide: Text.ElideRight
-                color: row.jobState === States.job.failed ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
+                color: row.jobState === row.jobStates.failed ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
                 font.family: Theme.font
                 font.pixelSize: Theme.normal
                 anchors.verticalCenter: parent.verticalCenter
@@ -180,10 +183,10 @@ Rectangle {
                 width: Math.max(40, row.widths.progress - 70)
                 anchors.verticalCenter: parent.verticalCenter
                 value: row.progress
-                tint: row.jobState === States.job.succeeded ? Theme.success
-                    : row.jobState === States.job.failed ? Theme.error
-                    : row.jobState === States.job.waiting ? Theme.waiting
-                    : row.jobState === States.job.running ? Theme.running : Theme.idle
+                tint: row.jobState === row.jobStates.succeeded ? Theme.success
+                    : row.jobState === row.jobStates.failed ? Theme.error
+                    : row.jobState === row.jobStates.waiting ? Theme.waiting
+                    : row.jobState === row.jobStates.running ? Theme.running : Theme.idle
             }
             Text {
                 width: 50
@@ -199,7 +202,7 @@ Rectangle {
             width: row.widths.attempts
             anchors.verticalCenter: parent.verticalCenter
             text: row.attempts + "/" + row.maxAttempts
-            color: row.attempts >= row.maxAttempts && row.jobState === States.job.failed
+            color: row.attempts >= row.maxAttempts && row.jobState === row.jobStates.failed
                    ? Qt.lighter(Theme.error, 1.2) : Theme.textDim
             horizontalAlignment: Text.AlignHCenter
             font.family: Theme.font
