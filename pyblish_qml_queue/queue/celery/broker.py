@@ -1,15 +1,19 @@
 """The Redis side of the Celery backend, shared by the app and the farm nodes.
 
-The broker's URL, a client per process, and the keys one job has there (see
-:mod:`.celery_app` for what goes through them).
+The broker's URL, a client per process, the keys one job has there (see
+:mod:`.celery_app` for what goes through them), the errors that mean it is down and
+what its Redis settings lack.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
 from typing import Optional
+
+log = logging.getLogger(__name__)
 
 #: Environment variable naming the broker (``celery -A ...`` and the default app).
 BROKER_ENV = "PYBLISH_QML_QUEUE_BROKER"
@@ -87,3 +91,42 @@ class Backoff:
 
     def reset(self) -> None:
         self.delay = 0.0
+
+
+def broker_errors() -> tuple:
+    """The errors that mean the broker cannot be reached (Redis, kombu, the OS)."""
+    import kombu.exceptions
+    import redis.exceptions
+
+    return (
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+        kombu.exceptions.OperationalError,
+        OSError,
+    )
+
+
+def redis_warnings(client) -> list:
+    """What the broker's Redis lacks to keep tasks and checkpoints: persistence
+    (``appendonly yes``) and ``maxmemory-policy noeviction``. Empty when it has
+    both, or when it cannot be asked (down, or CONFIG disabled)."""
+    try:
+        config = {}
+        for name in ("appendonly", "maxmemory-policy"):
+            config.update(client.config_get(name))
+    except Exception as exc:
+        log.debug("could not read the broker's settings: %s", exc)
+        return []
+    lines = []
+    if config.get("appendonly") != "yes":
+        lines.append(
+            "the broker's Redis has no append-only file (appendonly no): a Redis restart "
+            "loses queued tasks, and the app has to send them again; set appendonly yes"
+        )
+    policy = config.get("maxmemory-policy")
+    if policy is not None and policy != "noeviction":
+        lines.append(
+            f"the broker's Redis may evict keys (maxmemory-policy {policy}): a full Redis "
+            "could drop tasks or checkpoints; set maxmemory-policy noeviction"
+        )
+    return lines

@@ -22,7 +22,7 @@ Cancel revokes the task (terminate) and records the job cancelled. A retried
 job (``JobStore.retry``) is claimed again and sent with its remaining steps.
 
 A node that runs a job renews the job's heartbeat key in Redis (``beat``:
-node, task, lease). The executor watches it: once it has expired (the node's
+node, task, lease). The executor watches it (:mod:`.heartbeats`): once it has expired (the node's
 lock on the job expired with it, so the node is certainly gone) the job log
 says "node lost" and the job is sent again at once, same attempt, with the
 steps the store has; the next delivery merges the checkpoints the node left in
@@ -49,9 +49,16 @@ from pyblish_qml_queue.common import snapshots
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery import routing, where
 from pyblish_qml_queue.queue.celery.app import TASK_NAME, make_app, queue_for
-from pyblish_qml_queue.queue.celery.broker import Backoff, Keys, describe_broker, redis_client
+from pyblish_qml_queue.queue.celery.broker import (
+    Backoff,
+    Keys,
+    broker_errors,
+    describe_broker,
+    redis_client,
+    redis_warnings,
+)
+from pyblish_qml_queue.queue.celery.heartbeats import NODE_SILENT, NodeWatch
 from pyblish_qml_queue.queue.celery.journal import KEEP_ENDED
-from pyblish_qml_queue.queue.celery.node import NODE_LEASE
 from pyblish_qml_queue.queue.loop import ClaimLoop, Run, steps_to_send, waiting_line
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
@@ -61,11 +68,6 @@ log = logging.getLogger(__name__)
 BACKOFF_MAX = 30.0
 #: Events read from the streams in one go.
 READ_BATCH = 500
-#: Seconds between two looks at the jobs' heartbeats.
-WATCH_EVERY = 0.5
-#: Seconds a job's node gets to be heard from after the broker lost the job's
-#: keys (restarted empty).
-NODE_SILENT = 30.0
 
 
 def _local_snapshot(job: model.Job) -> str:
@@ -81,18 +83,6 @@ def _local_snapshot(job: model.Job) -> str:
         f"its scene snapshot {info['path']} is on this workstation only, and farm nodes "
         f'cannot open it. Set {snapshots.FOLDER_ENV} (or "snapshots" in settings.json) in '
         "the DCC to a studio folder every node can read, then hand the publish off again"
-    )
-
-
-def _broker_errors() -> tuple:
-    import kombu.exceptions
-    import redis.exceptions
-
-    return (
-        redis.exceptions.ConnectionError,
-        redis.exceptions.TimeoutError,
-        kombu.exceptions.OperationalError,
-        OSError,
     )
 
 
@@ -152,11 +142,21 @@ class CeleryExecutor(ClaimLoop):
         self.node_silent = float(node_silent)
         #: The one-line error while the broker cannot be reached, else None.
         self.broker_error = None
-        self._errors = _broker_errors()
+        self._errors = broker_errors()
         self._backoff = Backoff(1.0, BACKOFF_MAX)
         self._retry_at = 0.0
-        self._watched_at = 0.0
         self._served = routing.Served()  # the queues live nodes serve
+        #: Who runs each job on the farm (the nodes' heartbeats).
+        self.nodes = NodeWatch(
+            lambda: self.client,
+            self._followed,
+            self._follows,
+            self._take,
+            self._send_again,
+            self._emit,
+            lambda: self._served.get(self.client),
+            self.node_silent,
+        )
 
     @property
     def client(self):
@@ -208,8 +208,8 @@ class CeleryExecutor(ClaimLoop):
             self._claim_while_room()
             if not self.broker_error:
                 self._read()
-            if not self.broker_error and time.monotonic() - self._watched_at >= WATCH_EVERY:
-                self._watch()
+            if not self.broker_error and self.nodes.due():
+                self.nodes.look()
         except self._errors as exc:
             self._down(exc)
 
@@ -275,6 +275,16 @@ class CeleryExecutor(ClaimLoop):
         )
         self._emit(job.id, {"event": "job_started", "attempt": job.attempts, "queue": queue})
 
+    def _send_again(self, run: _Remote, why: str) -> None:
+        """Send a run's job again, same attempt, when it is still running and ours
+        (its node was lost, or its narrow queue has no node any more)."""
+        try:
+            job = self.store.get(run.job.id)
+            if job.state == model.RUNNING and job.owner == self.owner:
+                self._submit(job, again=why)
+        except StoreError as exc:
+            log.warning("job %s: could not send it again: %s", run.job.id, exc)
+
     def _give_back(self, job: model.Job, reason: str) -> None:
         try:
             self.store.release(job.id, self.owner, reason)
@@ -304,115 +314,8 @@ class CeleryExecutor(ClaimLoop):
         log.info("the broker at %s answers again", describe_broker(self.broker))
         self.broker_error = None
         self._backoff.reset()
-        # Nodes could not beat meanwhile: give each its lease to be heard from again.
-        now = time.monotonic()
-        with self._lock:
-            for run in self._runs.values():
-                if run.deadline is not None:
-                    run.deadline = now + (run.lease or self.node_silent) + 1.0
+        self.nodes.broker_back()
         self._emit(None, {"event": "broker_up"})
-
-    # -- the nodes' heartbeats ------------------------------------------------------
-
-    def _watch(self) -> None:
-        """Look at every followed job's ``current`` and heartbeat (one round trip).
-
-        A heartbeat of the job's task names its node and pushes its deadline a
-        lease on. No ``current``: the broker lost the job's keys (restarted
-        empty), so they are put back and the node gets ``node_silent`` seconds.
-        Past its deadline without a heartbeat, the node is lost (its hold on the
-        job expired with the heartbeat): the job is sent again.
-        """
-        self._watched_at = time.monotonic()
-        with self._lock:
-            runs = list(self._runs.values())
-        if not runs:
-            return
-        pipe = self.client.pipeline(transaction=False)
-        for run in runs:
-            pipe.get(run.keys.current)
-            pipe.get(run.keys.beat)
-        values = pipe.execute()
-        now = time.monotonic()
-        for i, run in enumerate(runs):
-            current, beat = values[2 * i], values[2 * i + 1]
-            with self._lock:
-                if self._runs.get(run.job.id) is not run:
-                    continue
-            if current is None:
-                self._restore(run, now)
-                continue
-            if current != run.task_id:
-                continue  # being cancelled here
-            info = _beat_of(beat)
-            if info.get("task") == run.task_id:
-                run.node = str(info.get("node") or run.node or "?")
-                run.lease = _seconds(info.get("lease"), NODE_LEASE)
-                run.deadline = now + run.lease + 1.0
-            elif run.deadline is not None and now > run.deadline:
-                self._node_lost(run)
-        self._reroute(runs)
-
-    def _reroute(self, runs: list) -> None:
-        """Send again, same attempt, the jobs waiting untaken in a narrow queue
-        (``pyblish.maya.2025.linux``) no live node serves any more: to the
-        narrowest one still served, else the application's queue, which every
-        node of that application serves. The task left behind drops itself if a
-        node of that queue comes back (it is no longer ``current``)."""
-        served = None
-        for run in runs:
-            if run.node is not None or run.deadline is not None:
-                continue  # a node has it
-            if run.queue == routing.wide_queue(run.job.payload):
-                continue
-            if served is None:
-                served = self._served.get(self.client)
-            if run.queue in served or not self._take(run):
-                continue
-            why = f"no live farm node serves the queue {run.queue} any more"
-            log.warning("job %s: %s; sending it again", run.job.id, why)
-            try:
-                job = self.store.get(run.job.id)
-                if job.state == model.RUNNING and job.owner == self.owner:
-                    self._submit(job, again=why)
-            except StoreError as exc:
-                log.warning("job %s: could not send it again: %s", run.job.id, exc)
-
-    def _restore(self, run: _Remote, now: float) -> None:
-        pipe = self.client.pipeline(transaction=True)
-        pipe.set(run.keys.current, run.task_id, nx=True)
-        pipe.set(run.keys.secret, run.job.secret or "", nx=True)
-        pipe.execute()
-        run.restored = True
-        run.deadline = now + max(self.node_silent, (run.lease or 0.0) + 1.0)
-        log.warning(
-            "job %s: the broker had lost its keys (restarted without its data?); put back, "
-            "waiting %.0f s for its node",
-            run.job.id,
-            run.deadline - now,
-        )
-
-    def _node_lost(self, run: _Remote) -> None:
-        """The job's node is gone (or its task was lost with the broker's data):
-        send the job again, same attempt, with the steps the store has."""
-        if not self._take(run):
-            return
-        job_id = run.job.id
-        if run.node and not run.restored:
-            why = f"{where.LOST} farm node {run.node} sent no heartbeat for {run.lease:.0f} s"
-        elif run.node:
-            why = f"{where.LOST} farm node {run.node} went silent after the broker lost its data"
-        else:
-            why = f"{where.LOST} its farm task was lost with the broker's data"
-        log.warning("job %s: %s; sending it again", job_id, why)
-        self._emit(job_id, {"event": "node_lost", "node": run.node})
-        try:
-            job = self.store.get(job_id)
-            if job.state != model.RUNNING or job.owner != self.owner:
-                return
-            self._submit(job, again=why)
-        except StoreError as exc:
-            log.warning("job %s: could not send it again: %s", job_id, exc)
 
     # -- mirroring ----------------------------------------------------------------
 
@@ -522,6 +425,14 @@ class CeleryExecutor(ClaimLoop):
         self._emit(job_id, {"event": "job_ended", "state": state, "error": error})
         return True
 
+    def _followed(self) -> list:
+        with self._lock:
+            return list(self._runs.values())
+
+    def _follows(self, run: _Remote) -> bool:
+        with self._lock:
+            return self._runs.get(run.job.id) is run
+
     def _take(self, run: _Remote) -> bool:
         """Stop following ``run``; True for the one caller that did it."""
         with self._lock:
@@ -552,43 +463,3 @@ class CeleryExecutor(ClaimLoop):
                 self.client.delete(run.keys.events)
         except self._errors as exc:
             log.warning("job %s: could not clean its farm keys: %s", run.job.id, exc)
-
-
-def _beat_of(raw: Optional[str]) -> dict:
-    """A heartbeat's fields ({} for none or a malformed one)."""
-    try:
-        info = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return info if isinstance(info, dict) else {}
-
-
-def _seconds(value, default: float) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-    return float(value) if ok else default
-
-
-def redis_warnings(client) -> list:
-    """What the broker's Redis lacks to keep tasks and checkpoints: persistence
-    (``appendonly yes``) and ``maxmemory-policy noeviction``. Empty when it has
-    both, or when it cannot be asked (down, or CONFIG disabled)."""
-    try:
-        config = {}
-        for name in ("appendonly", "maxmemory-policy"):
-            config.update(client.config_get(name))
-    except Exception as exc:
-        log.debug("could not read the broker's settings: %s", exc)
-        return []
-    lines = []
-    if config.get("appendonly") != "yes":
-        lines.append(
-            "the broker's Redis has no append-only file (appendonly no): a Redis restart "
-            "loses queued tasks, and the app has to send them again; set appendonly yes"
-        )
-    policy = config.get("maxmemory-policy")
-    if policy is not None and policy != "noeviction":
-        lines.append(
-            f"the broker's Redis may evict keys (maxmemory-policy {policy}): a full Redis "
-            "could drop tasks or checkpoints; set maxmemory-policy noeviction"
-        )
-    return lines
