@@ -358,6 +358,7 @@ def test_after_the_app_restarts_mid_publish_card_and_page_say_press_publish(
 
     session, root = make_gui(store, hub=None, executor=None, spool=False)
     root.show()
+
     def restored_host():
         known = {h["id"]: h for h in session.hub.hosts()}
         snap = known.get(host["id"]) or {}
@@ -372,7 +373,13 @@ def test_after_the_app_restarts_mid_publish_card_and_page_say_press_publish(
     assert restored["interrupted"] == INTERRUPTED_BY_RESTART
     settle(qapp, session)
     card = item(root, "hostCard:" + host["id"])
-    assert below(card, "hostStatePill").property("text") == "Stopped"
+    # A card is told of its host's changes at most every few tens of ms (coalesced).
+    wait_until(
+        lambda: below(card, "hostStatePill").property("text") == "Stopped",
+        timeout=5.0,
+        tick=lambda: settle(qapp, session),
+        what="the card's pill to say Stopped",
+    )
     message = "Stopped by the app's restart: press Publish to continue"
     assert below(card, "currentText").property("text") == message
 
