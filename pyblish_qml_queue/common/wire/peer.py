@@ -243,15 +243,16 @@ class BasePeer(object):
             ConnectionLost: the link went away first (or ``timeout`` passed).
         """
         box = []
-        done = threading.Event()
+        done = threading.Lock()  # released by the answer: one wake-up, no Condition
+        done.acquire()
 
         def answered(reply):
             box.append(reply)
-            done.set()
+            done.release()
 
         msg_id = self.ask(method, params, answered)
         try:
-            if not done.wait(timeout):
+            if not done.acquire(timeout=-1 if timeout is None else max(timeout, 0)):
                 raise ConnectionLost(
                     "%s: no answer to %s within %ss" % (self.name, method, timeout)
                 )
