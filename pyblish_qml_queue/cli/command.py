@@ -1,9 +1,11 @@
 """The ``pyblish-qml-queue`` command line (also ``python -m pyblish_qml_queue``).
 
-Verbs live in their own modules, listed in :data:`COMMANDS`; each has
+Verbs live in their own modules, listed in :data:`VERBS`; each has
 ``add_parsers(subparsers)`` adding its verbs with ``func(args) -> exit code``
-set as a default. Modules are imported by name, so a verb that needs Qt
-(``app``) keeps Qt out of every other verb.
+set as a default. A command line imports only the module of the verb it runs
+(the usage lists the others from the table, with their one-line help), so a
+verb that needs Qt (``app``) keeps Qt out of every other verb, and a verb's
+start does not build every other verb's parser.
 
 Exit codes: 0 ok, 1 a job or check failed, 2 usage error (including an unknown
 job id), 3 ``wait`` timed out. Errors are one line on stderr; the traceback
@@ -31,17 +33,44 @@ log = logging.getLogger(__name__)
 
 PROG = "pyblish-qml-queue"
 
-#: Modules that add verbs, in help order. Other features append theirs here.
-COMMANDS = [
-    "pyblish_qml_queue.cli.serve",
-    "pyblish_qml_queue.cli.jobs",
-    "pyblish_qml_queue.cli.signal",
-    "pyblish_qml_queue.cli.hosts",
-    "pyblish_qml_queue.cli.app",
-    "pyblish_qml_queue.cli.demo",
-    "pyblish_qml_queue.cli.nodes",
-    "pyblish_qml_queue.cli.deadline",
-]
+#: Every verb, in help order: the module that adds it and its one-line help (the
+#: top-level usage lists a verb from here without importing its module; tests/cli
+#: checks the table against the modules). Other features add theirs here.
+VERBS = {
+    "serve": ("pyblish_qml_queue.cli.serve", "run queued jobs without the GUI (farm nodes, CI)"),
+    "jobs": ("pyblish_qml_queue.cli.jobs", "list jobs"),
+    "show": ("pyblish_qml_queue.cli.jobs", "show a job: steps, errors, log and records"),
+    "wait": ("pyblish_qml_queue.cli.jobs", "wait for a job to finish"),
+    "cancel": ("pyblish_qml_queue.cli.jobs", "cancel a queued or running job"),
+    "retry": ("pyblish_qml_queue.cli.jobs", "queue a failed, cancelled or interrupted job again"),
+    "remove": ("pyblish_qml_queue.cli.jobs", "delete a job that is not running"),
+    "signal": ("pyblish_qml_queue.cli.signal", "resume or fail a job waiting for a render farm"),
+    "hosts": ("pyblish_qml_queue.cli.hosts", "list the hosts connected to the running app"),
+    "host": (
+        "pyblish_qml_queue.cli.hosts",
+        "drive one host: validate, publish, stop, handoff or reset",
+    ),
+    "app": (
+        "pyblish_qml_queue.cli.app",
+        "the desktop app: overview, queue, tray, hub and executor",
+    ),
+    "doctor": (
+        "pyblish_qml_queue.cli.app",
+        "check Qt, the tray, the store and the link; say how to fix what is wrong",
+    ),
+    "demo": ("pyblish_qml_queue.cli.demo", "the app plus demo hosts that publish a demo shot"),
+    "worker": (
+        "pyblish_qml_queue.cli.nodes",
+        "run jobs sent to the farm on this node (needs the celery extra)",
+    ),
+    "deadline-plugin": (
+        "pyblish_qml_queue.cli.deadline",
+        "print where the Deadline event plugin is, or copy it into a Deadline repository",
+    ),
+}
+
+#: The modules that add verbs, in help order.
+COMMANDS = list(dict.fromkeys(module for module, _ in VERBS.values()))
 
 #: The oldest Python the app, ``serve`` and the other verbs run on (the app's
 #: dependencies, PySide6 among them, are only installed from there on).
@@ -84,8 +113,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, message)
 
 
-def build_parser(modules: Optional[list] = None) -> argparse.ArgumentParser:
-    """The parser with the verbs of ``modules`` (default: :data:`COMMANDS`)."""
+def build_parser(
+    modules: Optional[list] = None, argv: Optional[list] = None
+) -> argparse.ArgumentParser:
+    """The parser with the verbs of ``modules`` (default: :data:`COMMANDS`).
+
+    With ``argv`` (the command line it is to parse), only the module of the verb
+    there is imported: the other verbs are listed in the usage with their one-line
+    help (:data:`VERBS`) but not built. Without, every verb is built.
+    """
     from pyblish_qml_queue import __version__
 
     parser = _Parser(prog=PROG, description="Background publishing queue for Pyblish.")
@@ -98,8 +134,19 @@ def build_parser(modules: Optional[list] = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for name in COMMANDS if modules is None else modules:
-        importlib.import_module(name).add_parsers(subparsers)
+    wanted = COMMANDS if modules is None else modules
+    if argv is None:
+        built = wanted
+    else:
+        verb = next((a for a in argv if a[:1] != "-"), None)  # top-level options take no value
+        built = [VERBS[verb][0]] if verb in VERBS else []
+    for name in wanted:
+        if name in built:
+            importlib.import_module(name).add_parsers(subparsers)
+        else:
+            for verb, (module, summary) in VERBS.items():
+                if module == name:
+                    subparsers.add_parser(verb, help=summary, add_help=False)
     parser.verbs = subparsers.choices
     if modules is not None and sys.version_info[:2] < APP_PYTHON:
         parser.epilog = too_old("every other verb (app, serve, jobs, ...)")
@@ -124,12 +171,12 @@ def main(argv: Optional[list] = None) -> int:
     try:
         if sys.version_info[:2] < APP_PYTHON:
             verb = next((a for a in argv if a[:1] != "-"), None)
-            parser = build_parser(ANY_PYTHON)
+            parser = build_parser(ANY_PYTHON, argv)
             if verb is not None and verb not in parser.verbs:
                 _fail(too_old(f"'{verb}'"), USAGE, as_json)
                 return USAGE
         else:
-            parser = build_parser()
+            parser = build_parser(argv=argv)
         args, extra = parser.parse_known_args(argv)
         if extra:  # the verb's own line, not the top level's
             parser.verbs[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
