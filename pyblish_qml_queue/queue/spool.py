@@ -7,6 +7,13 @@ the two adds nothing twice: every job is ingested exactly once. A malformed
 file (unreadable, nested too deeply, a field of the wrong type, text SQLite
 cannot store...) is moved to ``<spool>/rejected/`` with a ``.reason.txt``
 beside it and a log line, so one bad file never holds up the jobs behind it.
+
+A hand-off by reference (``<spool>/<id>.handoff``, common/wire/handoff.py) is
+the host's and the app's while it is young: the app renames it to ``<id>.json``
+when it takes it, or the host does when the app does not. One older than
+:data:`HANDOFF_GRACE` seconds was left by a host killed in between (kill -9, a
+DCC crash): the ingester renames it to ``<id>.json`` as that host would have,
+with a log line, and takes it as any spooled job in the same pass.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Callable, Optional
 
 from pyblish_qml_queue.common import paths
-from pyblish_qml_queue.common.spool import read_spooled
+from pyblish_qml_queue.common.spool import SUFFIX, _fsync_folder, read_spooled
+from pyblish_qml_queue.common.wire import handoff
 from pyblish_qml_queue.queue.model import Job, JobPayloadError
 from pyblish_qml_queue.queue.store import StoreError
 
@@ -39,9 +48,15 @@ def rejected(folder: Optional[str] = None) -> list:
         out.append((name, reason))
     return out
 
+
 log = logging.getLogger(__name__)
 
 REJECTED = "rejected"
+
+#: Seconds after which a ``<id>.handoff`` file is taken as a spooled job: its host
+#: writes it, then the app (or the host) renames it within seconds, so an older one
+#: was left by a host that died before either did.
+HANDOFF_GRACE = 120.0
 
 
 class SpoolIngester:
@@ -52,14 +67,21 @@ class SpoolIngester:
         folder: the spool folder (default ``host.paths.spool_dir()``).
         on_added: called with the list of ids added by each pass that added some
             (e.g. ``lambda ids: executor.wake()``).
+        handoff_grace: seconds after which a hand-off by reference nobody took
+            (``<id>.handoff``) is ingested too (:data:`HANDOFF_GRACE`).
     """
 
     def __init__(
-        self, store, folder: Optional[str] = None, on_added: Optional[Callable[[list], None]] = None
+        self,
+        store,
+        folder: Optional[str] = None,
+        on_added: Optional[Callable[[list], None]] = None,
+        handoff_grace: float = HANDOFF_GRACE,
     ):
         self.store = store
         self.folder = folder or paths.spool_dir()
         self.on_added = on_added
+        self.handoff_grace = handoff_grace
         self._stop = threading.Event()
         self._thread = None
 
@@ -67,6 +89,7 @@ class SpoolIngester:
         """Ingest every spooled job, oldest first. Returns the ids added."""
         if not os.path.isdir(self.folder):
             return []
+        self._adopt_orphans()
         added = []
         for path, payload in read_spooled(self.folder):  # oldest first
             if not isinstance(payload, dict):  # read_spooled says why
@@ -125,6 +148,44 @@ class SpoolIngester:
             self.ingest_once()
         except Exception:
             log.exception("spool ingestion failed; trying again shortly")
+
+    def _adopt_orphans(self) -> None:
+        """Rename each ``<id>.handoff`` older than the grace to ``<id>.json``, as its
+        host would have had it lived; a younger one (a live host or app is handing it
+        off) and a temporary file (``.<name>...``) are left alone."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        now = time.time()
+        renamed = False
+        for name in names:
+            if name.startswith(".") or not name.endswith(handoff.SUFFIX):
+                continue
+            path = os.path.join(self.folder, name)
+            try:
+                age = now - os.stat(path).st_mtime
+                if age < self.handoff_grace:
+                    continue
+                target = path[: -len(handoff.SUFFIX)] + SUFFIX
+                os.replace(path, target)
+            except FileNotFoundError:  # the app or the host took it meanwhile
+                continue
+            except OSError as exc:
+                log.error("could not take the orphaned hand-off %s: %s", path, exc)
+                continue
+            renamed = True
+            log.warning(
+                "hand-off file %s is %.0f s old: its host never finished handing it off "
+                "(killed?); taking it as a spooled job",
+                path,
+                age,
+            )
+        if renamed:
+            try:
+                _fsync_folder(self.folder)
+            except OSError as exc:
+                log.debug("could not fsync %s: %s", self.folder, exc)
 
     def _note_duplicate(self, path: str, job: Job) -> None:
         """A spooled job whose id is stored already: the same job ingested before a
