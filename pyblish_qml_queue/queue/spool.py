@@ -82,6 +82,7 @@ class SpoolIngester:
         self.folder = folder or paths.spool_dir()
         self.on_added = on_added
         self.handoff_grace = handoff_grace
+        self._stuck: set = set()  # orphaned hand-offs that could not be renamed
         self._stop = threading.Event()
         self._thread = None
 
@@ -172,7 +173,9 @@ class SpoolIngester:
             except FileNotFoundError:  # the app or the host took it meanwhile
                 continue
             except OSError as exc:
-                log.error("could not take the orphaned hand-off %s: %s", path, exc)
+                if path not in self._stuck:  # said once, tried again every pass
+                    self._stuck.add(path)
+                    log.error("could not take the orphaned hand-off %s: %s", path, exc)
                 continue
             renamed = True
             log.warning(

@@ -107,6 +107,26 @@ def test_a_handoff_whose_job_is_stored_already_is_not_stored_twice(folder, spool
     assert any("reuses the id of stored job 'one job'" in m for m in warnings)
 
 
+def test_a_handoff_that_cannot_be_renamed_is_said_once_and_taken_once_it_can(
+    folder, spool_store, caplog, monkeypatch
+):
+    path = _write_handoff(make_payload(job_id="locked"), folder, HANDOFF_GRACE + 1)
+    replace = os.replace
+
+    def locked(source, target):  # as Windows does while another process holds the file
+        if source == path:
+            raise PermissionError(13, "the file is in use", source)
+        return replace(source, target)
+
+    monkeypatch.setattr(os, "replace", locked)
+    ingester = SpoolIngester(spool_store, folder)
+    assert ingester.ingest_once() == [] and ingester.ingest_once() == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and path in errors[0] and "the file is in use" in errors[0]
+    monkeypatch.setattr(os, "replace", replace)
+    assert ingester.ingest_once() == ["locked"]
+
+
 def test_a_broken_handoff_goes_to_rejected_and_the_job_behind_it_is_ingested(folder, spool_store):
     broken = handoff.write(b'{"id": "broken", "steps": [', "broken", folder)
     _age(broken, HANDOFF_GRACE + 20)

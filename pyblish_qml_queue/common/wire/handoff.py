@@ -2,7 +2,9 @@
 
 A job whose JSON exceeds :func:`inline_limit` is written by the host to
 ``<spool>/<id>.handoff`` (temporary name, fsync, rename, folder fsync: whole or
-absent), a name no spool ingester reads, and the host sends ``submit`` with
+absent), a name the spool ingester leaves alone while it is younger than
+``queue.spool.HANDOFF_GRACE`` (an older one was left by a host killed before the
+file was taken or renamed: the ingester takes it), and the host sends ``submit`` with
 ``{"spooled": "<id>"}`` instead of the job (``submit()``), or answers the app's
 ``handoff`` request with it (the app's Hand off button). The app reads and validates the file,
 renames it to ``<id>.json`` (from then on the job is safe: any ingester stores it,
