@@ -51,6 +51,8 @@ PLUGINS = textwrap.dedent(
                 instance = context.create_instance(name)
                 instance.data["family"] = family
                 instance.data["optional"] = optional
+                if family != "review":
+                    instance.data["frameStart"], instance.data["frameEnd"] = 1001, 1120
                 instance.data["normalsLocked"] = name == "PROP_sword" and not os.path.exists(FIXED)
             self.log.info("collected %d instances", len(context))
 

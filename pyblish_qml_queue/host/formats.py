@@ -27,6 +27,11 @@ DATA_KEYS = (
     "currentFile",
     "pyblishVersion",
     "pythonVersion",
+    # an instance's frame range, shown on its row (pyblish-qml's and Maya's names too)
+    "frameStart",
+    "frameEnd",
+    "startFrame",
+    "endFrame",
 )
 _PLUGIN_TYPES = (
     (pyblish.api.CollectorOrder, "Collector"),

@@ -24,6 +24,7 @@ ITEM_ROLES = [
     "checked",
     "optional",
     "info",
+    "frames",  # an instance's frame range, "1001 – 1120" ("" for other rows)
     "hasComment",
     "section",
     "collapsed",

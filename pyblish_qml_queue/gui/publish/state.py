@@ -14,6 +14,7 @@ importable from here too.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Iterable, Optional
 
@@ -39,6 +40,28 @@ from pyblish_qml_queue.hub import plan
 
 def _basename(path: str) -> str:
     return os.path.basename(path or "") if path else ""
+
+
+#: Instance data keys of a frame range: the usual ones, then pyblish-qml's (and Maya's).
+FRAME_KEYS = (("frameStart", "frameEnd"), ("startFrame", "endFrame"))
+
+
+def frame_range(data: dict) -> str:
+    """``"1001 – 1120"`` from an instance's data (one frame: ``"1001"``; none: ``""``)."""
+    for first, last in FRAME_KEYS:
+        start, end = data.get(first), data.get(last)
+        if _is_frame(start) and _is_frame(end):
+            start, end = _frame(start), _frame(end)
+            return start if start == end else f"{start} – {end}"
+    return ""
+
+
+def _is_frame(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _frame(value) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 class PageState:
@@ -260,6 +283,7 @@ class PageState:
             "checked": True,
             "optional": False,
             "info": " · ".join(parts),
+            "frames": "",
             "hasComment": bool(data.get("comment")),
             "section": "",
             "collapsed": False,
@@ -287,6 +311,7 @@ class PageState:
             "checked": publish,
             "optional": bool(data.get("optional", True)),
             "info": info,
+            "frames": frame_range(data),
             "hasComment": bool(data.get("comment")),
             "section": "section:" + (families[0] if families else "default"),
             "collapsed": False,
@@ -328,6 +353,7 @@ class PageState:
             "checked": bool(active),
             "optional": bool(plugin.get("optional")),
             "info": info,
+            "frames": "",
             "hasComment": False,
             "section": "section:" + stage_name(plugin["order"]),
             "collapsed": False,
@@ -367,6 +393,7 @@ class PageState:
             "checked": True,
             "optional": False,
             "info": info,
+            "frames": "",
             "hasComment": False,
             "section": key,
             "collapsed": key in self.collapsed,

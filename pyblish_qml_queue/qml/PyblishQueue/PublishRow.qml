@@ -2,8 +2,9 @@ import QtQuick
 import PyblishQueue.Backend
 
 // One row of the Publish page's lists: a section header (family or stage) or an
-// item (context, instance, plugin) with its checkbox, state dot, label, info and
-// a chevron to its detail page. Plugins with actions show a tool button.
+// item (context, instance, plugin) with its checkbox, state dot, label, an instance's
+// frame range, info and a chevron to its detail page. Plugins with actions show a tool
+// button.
 Rectangle {
     id: row
 
@@ -15,6 +16,7 @@ Rectangle {
     required property bool checked
     required property bool optional
     required property string info
+    required property string frames  // "1001 – 1120" ("" when the item has none)
     required property bool hasComment
     required property bool collapsed
     required property bool hasActions
@@ -126,6 +128,17 @@ Rectangle {
         anchors.verticalCenter: parent.verticalCenter
         spacing: 6
         Text {
+            objectName: "publishFrames"
+            visible: row.frames !== ""
+            text: row.frames + (row.info ? "  ·" : "")
+            color: row.checked ? Theme.textDim : Theme.textFaint
+            font.family: Theme.font
+            font.pixelSize: Theme.small
+            anchors.verticalCenter: parent.verticalCenter
+        }
+        Text {
+            objectName: "publishInfo"
+            visible: row.info !== ""
             text: row.info
             color: Theme.textFaint
             font.family: Theme.font

@@ -25,7 +25,7 @@ TestCase {
     function make(props) {
         const base = {
             index: 0, itemId: "inst-1", kind: "instance", label: "ben01",
-            itemState: States.item.idle, checked: true, optional: true, info: "",
+            itemState: States.item.idle, checked: true, optional: true, info: "", frames: "",
             hasComment: false, collapsed: false, hasActions: false, hasRepair: false
         }
         for (const key in props)
@@ -81,5 +81,30 @@ TestCase {
         compare(toggles.count, 1)
         compare(toggles.signalArguments[0][0], "inst-1")
         compare(toggles.signalArguments[0][1], false)
+    }
+
+    function test_an_instance_shows_its_frame_range_beside_its_info() {
+        const row = make({ frames: "1001 – 1120", info: "2 errors" })
+        const frames = findChild(row, "publishFrames")
+        const info = findChild(row, "publishInfo")
+        verify(frames.visible)
+        compare(frames.text, "1001 – 1120  ·")
+        verify(info.visible)
+        compare(info.text, "2 errors")
+        verify(frames.x + frames.width <= info.x, "the range comes before the info")
+        verify(frames.mapToItem(row, 0, 0).x > findChild(row, "stateDot").x,
+               "the range sits on the row's right")
+    }
+
+    function test_a_row_without_a_frame_range_shows_none() {
+        const row = make({ frames: "", info: "excluded" })
+        verify(!findChild(row, "publishFrames").visible)
+        compare(findChild(row, "publishInfo").text, "excluded")
+    }
+
+    function test_a_range_alone_has_no_separator() {
+        const row = make({ frames: "1001" })
+        compare(findChild(row, "publishFrames").text, "1001")
+        verify(!findChild(row, "publishInfo").visible)
     }
 }
