@@ -71,6 +71,76 @@ Rectangle {
              : job.state || ""
     }
 
+    // The small monochrome glyphs of the who-and-where line, drawn (no icon font).
+    component Dot: Text {
+        text: "·"
+        color: Theme.textFaint
+        font.family: Theme.font
+        font.pixelSize: Theme.normal
+    }
+    // A monitor: a screen on a stand.
+    component MachineGlyph: Item {
+        property color tint: Theme.textDim
+        implicitWidth: 13
+        implicitHeight: 12
+        Rectangle {
+            x: 0
+            y: 1
+            width: 13
+            height: 8
+            radius: 1
+            color: "transparent"
+            border.color: parent.tint
+            border.width: 1.2
+        }
+        Rectangle {
+            x: 6
+            y: 9
+            width: 1.2
+            height: 2
+            color: parent.tint
+        }
+        Rectangle {
+            x: 3.5
+            y: 10.8
+            width: 6
+            height: 1.2
+            color: parent.tint
+        }
+    }
+    // A person: a head over the curve of the shoulders.
+    component UserGlyph: Item {
+        id: person
+        property color tint: Theme.textDim
+        implicitWidth: 11
+        implicitHeight: 12
+        Rectangle {
+            x: 3
+            y: 0.5
+            width: 5
+            height: 5
+            radius: 2.5
+            color: "transparent"
+            border.color: parent.tint
+            border.width: 1.2
+        }
+        Item {  // the top half of a ring
+            x: 0.5
+            y: 7
+            width: 10
+            height: 5
+            clip: true
+            Rectangle {
+                width: 10
+                height: 10
+                radius: 5
+                color: "transparent"
+                border.color: person.tint
+                border.width: 1.2
+            }
+        }
+    }
+
     objectName: "hostCard:" + hostId
     implicitHeight: 276
     color: gone ? Theme.well : hover.hovered ? Theme.panelHover : Theme.panel
@@ -132,13 +202,66 @@ Rectangle {
             }
         }
 
-        Text {
+        // pid · (screen) machine · (person) user; the names elide (the machine's first,
+        // keeping some of the user's), the glyphs stay
+        Row {
+            id: who
+            objectName: "whoAndWhere"
             Layout.fillWidth: true
-            text: "pid " + card.pid + "  ·  " + card.machine + "  ·  " + card.user
-            color: card.dim
-            elide: Text.ElideRight
-            font.family: Theme.font
-            font.pixelSize: Theme.normal
+            spacing: 5
+            Text {
+                objectName: "pidText"
+                text: "pid " + card.pid
+                color: card.dim
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Dot {
+                visible: card.machine !== ""
+            }
+            MachineGlyph {
+                objectName: "machineGlyph"
+                visible: card.machine !== ""
+                tint: card.dim
+                anchors.verticalCenter: parent.verticalCenter
+            }
+            Text {
+                id: machineText
+                objectName: "machineText"
+                visible: card.machine !== ""
+                // what the user's part needs after it: a dot, its glyph, some of its name
+                readonly property real after: card.user === "" ? 0
+                    : 3 * who.spacing + userDot.width + userGlyph.width
+                      + Math.min(userText.implicitWidth, 90)
+                width: Math.max(0, Math.min(implicitWidth, who.width - x - after))
+                text: card.machine
+                color: card.dim
+                elide: Text.ElideRight
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
+            Dot {
+                id: userDot
+                visible: card.user !== ""
+            }
+            UserGlyph {
+                id: userGlyph
+                objectName: "userGlyph"
+                visible: card.user !== ""
+                tint: card.dim
+                anchors.verticalCenter: parent.verticalCenter
+            }
+            Text {
+                id: userText
+                objectName: "userText"
+                visible: card.user !== ""
+                width: Math.max(0, Math.min(implicitWidth, who.width - x))
+                text: card.user
+                color: card.dim
+                elide: Text.ElideRight
+                font.family: Theme.font
+                font.pixelSize: Theme.normal
+            }
         }
 
         Text {

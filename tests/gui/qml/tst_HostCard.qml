@@ -178,4 +178,48 @@ TestCase {
                              lastActivity: App.now - 70 })
         compare(findChild(older, "goneSince").text, "no heartbeat for 1 min")
     }
+
+    function test_the_machine_and_the_user_each_have_their_glyph() {
+        const card = make({})
+        const machine = findChild(card, "machineText")
+        const user = findChild(card, "userText")
+        const screen = findChild(card, "machineGlyph")
+        const person = findChild(card, "userGlyph")
+        compare(machine.text, "ws-comp-03")
+        compare(user.text, "akim")
+        verify(screen.visible && screen.width > 0 && screen.height > 0)
+        verify(person.visible && person.width > 0 && person.height > 0)
+        // each glyph stands just before its name, on one line with the pid
+        waitForItemPolished(findChild(card, "whoAndWhere"))
+        const pid = findChild(card, "pidText")
+        verify(pid.x < screen.x && screen.x + screen.width <= machine.x)
+        verify(machine.x + machine.width <= person.x && person.x + person.width <= user.x)
+        compare(Math.round(screen.mapToItem(card, 0, screen.height / 2).y),
+                Math.round(machine.mapToItem(card, 0, machine.height / 2).y))
+    }
+
+    function test_a_long_machine_name_elides_and_leaves_the_user_in_view() {
+        const card = make({ width: 240, machine: "render-node-with-a-very-long-hostname-0042",
+                            user: "svc_pipeline" })
+        const line = findChild(card, "whoAndWhere")
+        waitForItemPolished(line)
+        const machine = findChild(card, "machineText")
+        const user = findChild(card, "userText")
+        verify(machine.truncated, "the machine's name elides")
+        verify(user.x + user.width <= line.width + 0.5, "the user stays inside the card")
+        verify(!user.truncated, "a short user name stays whole")
+    }
+
+    function test_short_names_are_shown_whole() {
+        const card = make({ machine: "ws-fx-12", user: "mlopez" })
+        verify(!findChild(card, "machineText").truncated)
+        verify(!findChild(card, "userText").truncated)
+    }
+
+    function test_no_machine_or_user_shows_no_glyph() {
+        const card = make({ machine: "", user: "" })
+        verify(!findChild(card, "machineGlyph").visible)
+        verify(!findChild(card, "userGlyph").visible)
+        verify(findChild(card, "pidText").visible)
+    }
 }
