@@ -192,8 +192,19 @@ Item {
             text: (App.hubAddress !== "" ? "Hub ready on the local socket"
                                          : "No hub: hosts cannot connect")
                   + "  ·  " + Format.plural(Overview.counts.all || 0, "host")
-                  + " this session — click a card to open its page"
+                  + " this session — click a card to open its publish page"
                   + (App.message ? "  ·  " + App.message : "")
+
+            // as the wireframe: pause / resume the queue, the settings
+            StatusBar.PauseButton {
+                enabled: Queue.hasExecutor
+                paused: Queue.paused
+                onClicked: Queue.paused ? Queue.resume() : Queue.pause()
+            }
+            StatusBar.SettingsButton {
+                notifications: Tray.notifications
+                onNotificationsPicked: on => Tray.setNotifications(on)
+            }
         }
     }
 }
