@@ -96,6 +96,10 @@ class HostListModel(QAbstractListModel):
     #: spends at most about a fifth of its time on cards.
     NOTIFY_BUDGET = 0.008
     NOTIFY_LATER = 40
+    #: Changed rows told within the call that brought them; more are told at the next
+    #: turn of the event loop, so a batch of many hosts is not told in the same turn as
+    #: the bridge's drain that brought it (two shorter turns, not one long one).
+    NOTIFY_AT_ONCE = 4
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -106,6 +110,10 @@ class HostListModel(QAbstractListModel):
         self._later.setSingleShot(True)
         self._later.setInterval(self.NOTIFY_LATER)
         self._later.timeout.connect(self._notify)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self._notify)
 
     # -- Qt interface ----------------------------------------------------------
 
@@ -148,7 +156,8 @@ class HostListModel(QAbstractListModel):
         Changed hosts notify once per call (the bridge calls once per GUI tick, with
         the latest snapshot of each host): one ``dataChanged`` per changed row, naming
         only the roles that changed in that row since views were last told, so a card
-        re-reads only what changed in it. Rows beyond :attr:`NOTIFY_BUDGET` are told
+        re-reads only what changed in it. More than :attr:`NOTIFY_AT_ONCE` rows are
+        told at the next turn of the event loop, and rows beyond :attr:`NOTIFY_BUDGET`
         :attr:`NOTIFY_LATER` ms later (their data is current at once).
         """
         for snap in snapshots:
@@ -166,7 +175,10 @@ class HostListModel(QAbstractListModel):
                 continue
             self._told.setdefault(snap["id"], old)
             self._hosts[row] = dict(snap)
-        self._notify()
+        if len(self._told) <= self.NOTIFY_AT_ONCE:
+            self._notify()
+        elif not self._later.isActive():
+            self._soon.start()
 
     def _notify(self) -> None:
         """Tell views of the pending rows, oldest first, within :attr:`NOTIFY_BUDGET`."""
@@ -189,8 +201,9 @@ class HostListModel(QAbstractListModel):
                 return
 
     def stop(self) -> None:
-        """Stop the timer of rows told later (the session is closing)."""
+        """Stop the timers of rows told later (the session is closing)."""
         self._later.stop()
+        self._soon.stop()
         self._told.clear()
 
     def remove(self, host_ids) -> None:
