@@ -129,9 +129,10 @@ Rectangle {
         spacing: 6
         Text {
             objectName: "publishFrames"
-            visible: row.frames !== ""
-            text: row.frames + (row.info ? "  ·" : "")
-            color: row.checked ? Theme.textDim : Theme.textFaint
+            // an excluded instance says only that, as in the wireframe
+            visible: row.frames !== "" && row.checked
+            text: row.frames + (row.info ? " ·" : "")
+            color: Theme.textDim
             font.family: Theme.font
             font.pixelSize: Theme.small
             anchors.verticalCenter: parent.verticalCenter

@@ -88,7 +88,7 @@ TestCase {
         const frames = findChild(row, "publishFrames")
         const info = findChild(row, "publishInfo")
         verify(frames.visible)
-        compare(frames.text, "1001 – 1120  ·")
+        compare(frames.text, "1001 – 1120 ·")
         verify(info.visible)
         compare(info.text, "2 errors")
         verify(frames.x + frames.width <= info.x, "the range comes before the info")
@@ -98,6 +98,12 @@ TestCase {
 
     function test_a_row_without_a_frame_range_shows_none() {
         const row = make({ frames: "", info: "excluded" })
+        verify(!findChild(row, "publishFrames").visible)
+        compare(findChild(row, "publishInfo").text, "excluded")
+    }
+
+    function test_an_excluded_instance_says_only_excluded() {
+        const row = make({ checked: false, frames: "1001 – 1120", info: "excluded" })
         verify(!findChild(row, "publishFrames").visible)
         compare(findChild(row, "publishInfo").text, "excluded")
     }
