@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 #: Seconds between two tries of a checkpoint the store refused (busy), doubling.
 CHECKPOINT_RETRY_FIRST = 0.2
 CHECKPOINT_RETRY_MAX = 2.0
+
+#: This machine's name, as a step's worker names it.
+MACHINE = socket.gethostname()
 
 _SIGKILL = getattr(signal, "SIGKILL", None)  # None: Popen.kill() (Windows)
 _SIGTERM = getattr(signal, "SIGTERM", None)
@@ -84,6 +88,12 @@ class JobRun(Run):
         self.stderr_thread = None
         self.step_timer = None  # stops a step that outlives its timeout
         self.timed_out = None  # why the worker was stopped for a timeout
+
+    def worker(self) -> dict:
+        """The worker process and this machine, as a step it runs records them."""
+        if self.proc is None:
+            return {}
+        return {"machine": MACHINE, "pid": self.proc.pid}
 
     def step_name(self, index) -> str:
         try:

@@ -43,6 +43,10 @@ class Run:
         self.lost = False  # another executor owns the job now
         self.output = OutputTail()
 
+    def worker(self) -> dict:
+        """Who runs the job's steps now (``Step.worker``), as a step starts; {} if unknown."""
+        return {}
+
 
 class OutputTail:
     """A worker's stderr for the job log: the first :data:`STDERR_CAP` bytes."""
@@ -363,7 +367,7 @@ class RunRecords:
             return False
         if kind == "step_started":
             run.current = index
-            self.store.start_step(job_id, self.owner, index)
+            self.store.start_step(job_id, self.owner, index, worker=run.worker())
             return True
         state = event.get("state")
         if state not in model.STEP_STATES:

@@ -117,11 +117,14 @@ class MemoryJobStore(JobStore):
             job.lease_until = self._clock() + lease
             return bool(job.cancel_requested)
 
-    def start_step(self, job_id: str, owner: str, index: int) -> None:
+    def start_step(
+        self, job_id: str, owner: str, index: int, worker: Optional[dict] = None
+    ) -> None:
         with self._lock:
             job = self._fenced(job_id, owner)
             step = _step(job, index)
             now = self._clock()
+            step.worker = dict(worker or {})
             step.state = model.STEP_RUNNING
             step.started = now
             step.finished = step.duration = step.error = step.traceback = None
@@ -176,9 +179,7 @@ class MemoryJobStore(JobStore):
                 reason = rules.lost_reason(job.owner, job.lease_until, now, alive)
                 if reason is None:
                     continue
-                step_runs = max(
-                    [s.runs for s in job.steps if s.state == model.STEP_RUNNING] or [0]
-                )
+                step_runs = max([s.runs for s in job.steps if s.state == model.STEP_RUNNING] or [0])
                 _reset_running_steps(job)
                 state, error, line, job.attempts = rules.recovered_state(
                     job.attempts, job.max_attempts, job.cancel_requested, reason, step_runs
@@ -354,6 +355,7 @@ def _reset_step(step) -> None:
     step.changes = {}
     step.farm = {}
     step.deadline = None
+    step.worker = {}
 
 
 def _reset_running_steps(job: Job) -> None:
@@ -361,3 +363,4 @@ def _reset_running_steps(job: Job) -> None:
         if step.state == model.STEP_RUNNING:
             step.state = model.PENDING
             step.started = None
+            step.worker = {}

@@ -86,6 +86,10 @@ class Step:
     farm: dict = dataclasses.field(default_factory=dict)
     #: When a waiting step gives up on its signal (seconds since the epoch), or None.
     deadline: Optional[float] = None
+    #: Who ran the step last (set when it starts, see ``JobStore.start_step``): on a
+    #: workstation ``{"machine", "pid"}`` (the worker process), on a farm ``{"node"}``
+    #: (the Celery node's name). Empty for a step that never started.
+    worker: dict = dataclasses.field(default_factory=dict)
 
     @property
     def done(self) -> bool:

@@ -144,8 +144,11 @@ class JobStore(abc.ABC):
         Raises :class:`LeaseLost` when another owner took it or it ended."""
 
     @abc.abstractmethod
-    def start_step(self, job_id: str, owner: str, index: int) -> None:
-        """Mark a step running (fenced)."""
+    def start_step(
+        self, job_id: str, owner: str, index: int, worker: Optional[dict] = None
+    ) -> None:
+        """Mark a step running (fenced), run by ``worker`` (``Step.worker``: on a
+        workstation ``{"machine", "pid"}``, on a farm ``{"node"}``; None: nobody known)."""
 
     def finish_step(
         self,

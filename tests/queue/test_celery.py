@@ -34,6 +34,7 @@ from pyblish_qml_queue.farm.signals import SignalReceiver, make_signal
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery.app import Keys, redis_client
 from pyblish_qml_queue.queue.celery.executor import CeleryExecutor
+from pyblish_qml_queue.queue.celery.where import farm_node
 from pyblish_qml_queue.queue.executor import pid_alive
 
 
@@ -63,6 +64,8 @@ def test_jobs_run_on_a_farm_node_and_the_store_mirrors_their_steps(
         assert job.steps[0].changes["instances"]["inst-00"]["set"] == {"marked": True}
         assert [plugins.runs(key, "Mark", i) for i in ("ben01", "ben02")] == [1, 1]
         assert any("running on farm node" in line["message"] for line in store.log(job_id))
+        node = farm_node(store.log(job_id))["name"]
+        assert [s.worker for s in job.steps] == [{"node": node}] * 2  # who ran each step
     ended = [e for e in events if e["event"] == "job_ended"]
     assert sorted(e["job_id"] for e in ended) == sorted(ids)
     assert {e["event"] for e in events} >= {"job_started", "step_started", "step_finished"}

@@ -100,6 +100,10 @@ class _Remote(Run):
         self.deadline = None  # monotonic time by which a heartbeat must come, or None
         self.restored = False  # the broker lost the job's keys and they were put back
 
+    def worker(self) -> dict:
+        """The farm node running the job (its Celery name), as a step it runs records it."""
+        return {"node": self.node} if self.node else {}
+
 
 class CeleryExecutor(ClaimLoop):
     """Runs queued jobs of ``store`` on farm nodes through Celery.

@@ -37,7 +37,7 @@ LISTING_COLUMNS = (
 #: The columns :func:`step_from_row` reads and :func:`step_values` fills (after job_id).
 STEP_COLUMNS = (
     "idx, plugin, module, plugin_order, label, instance, instance_id, state, started, "
-    "finished, duration, error, traceback, records, changes, runs, farm, deadline"
+    "finished, duration, error, traceback, records, changes, runs, farm, deadline, worker"
 )
 
 
@@ -117,6 +117,7 @@ def step_values(job: Job) -> list:
             s.runs,
             dumps(s.farm),
             s.deadline,
+            dumps(s.worker),
         )
         for n, s in enumerate(job.steps)
     ]
@@ -177,4 +178,5 @@ def step_from_row(row) -> Step:
         runs=row[15],
         farm=json.loads(row[16]),
         deadline=row[17],
+        worker=json.loads(row[18]),
     )

@@ -44,7 +44,13 @@ log = logging.getLogger(__name__)
 CLI, ROWS = "sqlite3 .recover", "row by row"
 
 #: Columns a store of an older schema lacks, and what they are in the current one.
-_DEFAULTS = {"secret": "NULL", "resume": "0", "farm": "'{}'", "deadline": "NULL"}
+_DEFAULTS = {
+    "secret": "NULL",
+    "resume": "0",
+    "farm": "'{}'",
+    "deadline": "NULL",
+    "worker": "'{}'",
+}
 #: Seconds the ``sqlite3`` command line may take.
 CLI_TIMEOUT = 600.0
 

@@ -141,10 +141,13 @@ ENDED_ORDER = "COALESCE(finished, updated, created) DESC, position"
 #: sort of every finished job (``SQLiteJobStore.listing(newest=n)``).
 SCHEMA_V4 = (f"CREATE INDEX jobs_ended ON jobs ({ENDED_ORDER}) WHERE state IN {FINISHED_SQL}",)
 
+#: Who ran each step (``Step.worker`` as JSON): the steps already stored get none.
+SCHEMA_V5 = ("ALTER TABLE steps ADD COLUMN worker TEXT NOT NULL DEFAULT '{}'",)
+
 #: Schema migrations, applied in order at open: entry ``n`` takes a file from schema
 #: ``n`` to ``n + 1``. Each is a sequence of SQL statements or a callable taking the
 #: connection; all run in one transaction. Append, never edit.
-MIGRATIONS = (SCHEMA_V1, schema_v2, schema_v3, SCHEMA_V4)
+MIGRATIONS = (SCHEMA_V1, schema_v2, schema_v3, SCHEMA_V4, SCHEMA_V5)
 
 
 class Corrupt(Exception):

@@ -99,9 +99,10 @@ def count_steps(conn, job_id: str) -> None:
 
 
 def reset_running_steps(conn, job_id: str) -> None:
-    """A step still marked running goes back to pending (its run ended)."""
+    """A step still marked running goes back to pending (its run ended), nobody's."""
     conn.execute(
-        "UPDATE steps SET state = 'pending', started = NULL WHERE job_id = ? AND state = 'running'",
+        "UPDATE steps SET state = 'pending', started = NULL, worker = '{}' "
+        "WHERE job_id = ? AND state = 'running'",
         (job_id,),
     )
 

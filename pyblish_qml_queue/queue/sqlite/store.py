@@ -222,14 +222,16 @@ class SQLiteJobStore(JobStore):
                 raise rules.lease_lost(job_id, owner)
             return bool(row[0])
 
-    def start_step(self, job_id: str, owner: str, index: int) -> None:
+    def start_step(
+        self, job_id: str, owner: str, index: int, worker: Optional[dict] = None
+    ) -> None:
         self._write_step(
             job_id,
             owner,
             index,
             "started = ?, state = 'running', finished = NULL, duration = NULL, "
-            "error = NULL, traceback = NULL, runs = runs + 1",
-            (),
+            "error = NULL, traceback = NULL, runs = runs + 1, worker = ?",
+            (rows.dumps(dict(worker or {})),),
         )
 
     def _finish_step(self, job_id: str, owner: str, index: int, outcome: dict) -> None:
@@ -395,7 +397,7 @@ class SQLiteJobStore(JobStore):
             reset = (
                 "UPDATE steps SET state = 'pending', started = NULL, finished = NULL, "
                 "duration = NULL, error = NULL, traceback = NULL, records = '[]', "
-                "changes = '{}', farm = '{}', deadline = NULL WHERE job_id = ?"
+                "changes = '{}', farm = '{}', deadline = NULL, worker = '{}' WHERE job_id = ?"
             )
             if failed_only:
                 reset += f" AND state NOT IN {DONE_SQL}"
