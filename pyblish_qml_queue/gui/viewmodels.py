@@ -7,7 +7,10 @@ composition root turns into effects (raise the window, open a URL). One module
 each: :mod:`.appview`, :mod:`.overview`, :mod:`.queueview`, :mod:`.publish`,
 :mod:`.console`, :mod:`.tray`, and :mod:`.states` (the ``States`` vocabulary,
 which needs no session). Importing this module registers every one of
-them, as it must happen before an engine first compiles the QML module.
+them, as it must happen before the first engine is built: with PySide6 6.11, a
+type registered once an engine has compiled QtQuick documents breaks every later
+compile ("Cannot assign object of type QQuickText to list property data"), so a
+page's type cannot be registered when the page is first built.
 
 The engine asks ``create(engine)`` for each singleton; it returns the instance
 the composition root attached to that engine with :func:`attach` (the session's)

@@ -154,3 +154,21 @@ def test_show_in_queue_brings_the_job_into_view_when_the_queue_page_is_built_by_
     session.app.showJob(last)
     _wait(qapp, lambda: items(root, f"jobRow:{last}"), "the job's row in view")
     assert session.queue.selectedId == last and last in ids
+
+
+def test_the_console_and_the_tray_icon_are_built_after_the_first_frame(qapp, make_gui):
+    from pyblish_qml_queue.gui.desktop.parts import desktop_of
+
+    session, root = make_gui(MemoryJobStore(), tray_options={"available": True, "icon_later": True})
+    desktop = desktop_of(_engine_of(session))
+    try:
+        assert desktop._console is None and desktop.tray._icon is None
+        gui_app.after_first_frame(root, desktop.tray.show_icon)
+        root.show()
+        loaders = _loaders(root)
+        _wait(qapp, lambda: all(loader.property("item") for loader in loaders.values()), "pages")
+        assert desktop._console is not None  # built when the Console page asked for it
+        assert desktop.tray._icon is not None
+    finally:
+        desktop.tray.close()
+        qapp.setQuitOnLastWindowClosed(True)

@@ -1,13 +1,18 @@
 """The tray icon's picture and menu: a "P" flag in the state's colour, a dark menu.
 
 No state here: :class:`~pyblish_qml_queue.gui.desktop.tray.Tray` decides what to show.
+The painting and menu classes are imported when the icon is first built (right after the
+app's first frame), not with the tray.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QAction, QColor, QFont, QPainter, QPainterPath, QPixmap
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QSystemTrayIcon
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
 
 IDLE, RUNNING, FAILED = "idle", "running", "failed"
 #: Icon colours, as Theme.qml names them (idle, running, error).
@@ -30,6 +35,9 @@ QMenu::indicator { width: 12px; height: 12px; left: 7px; }
 def draw_icon(state: str, count: int = 0, size: int = 64) -> QPixmap:
     """The tray icon for a state: a "P" flag in the state's colour, with a badge for
     the running count or a "!" for a failure."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPixmap
+
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     p = QPainter(pixmap)
@@ -97,6 +105,9 @@ def build_menu(entries, checkable=("notifications",)):
         ``(menu, {key: QAction})``; the menu has no parent (a QMenu's parent must
         be a widget): its owner deletes it.
     """
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMenu
+
     menu = QMenu()
     menu.setObjectName("trayMenu")
     menu.setStyleSheet(MENU_STYLE)

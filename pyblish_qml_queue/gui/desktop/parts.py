@@ -1,4 +1,5 @@
-"""One app's desktop shell per engine: the tray and the console, built before QML loads.
+"""One app's desktop shell per engine: the tray, built before QML loads, and the console,
+built when its page first asks for it.
 
 :func:`attach` builds the parts for an engine and registers them, so the
 ``Tray`` and ``Console`` singletons of ``PyblishQueue.Backend`` find them;
@@ -17,18 +18,30 @@ log = logging.getLogger(__name__)
 
 
 class Desktop:
-    """The parts of one app's desktop shell: tray, console, notifier, quit flow."""
+    """The parts of one app's desktop shell: tray, console, notifier, quit flow.
+
+    The console is built when first asked for (its page, after the first frame).
+    """
 
     def __init__(self, app, session, available=None, ask=None, log_buffer=None, **watch):
         self.session = session
-        self.console = Console(log_buffer, parent=session)
+        self._log_buffer = log_buffer
+        self._console = None
         self.tray = Tray(app, session, available=available, ask=ask, parent=session, **watch)
+
+    @property
+    def console(self):
+        """The Console page's viewmodel (built on the GUI thread, when first asked for)."""
+        if self._console is None:
+            self._console = Console(self._log_buffer, parent=self.session)
+        return self._console
 
     def set_window(self, window) -> None:
         self.tray.set_window(window)
 
     def close(self) -> None:
-        self.console.stop()
+        if self._console is not None:
+            self._console.stop()
         self.tray.close()
 
 

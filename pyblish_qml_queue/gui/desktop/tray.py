@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
-from PySide6.QtGui import QIcon
 from PySide6.QtQml import QmlElement, QmlSingleton
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -342,7 +341,7 @@ class Tray(QObject):
         icon.messageClicked.connect(self.notice_clicked)
         self._menu, self._icon = menu, icon
         self._sync_menu()
-        icon.setIcon(QIcon(draw_icon(IDLE)))
+        icon.setIcon(_picture(IDLE))
         icon.show()
 
     def _activated(self, reason) -> None:
@@ -389,7 +388,7 @@ class Tray(QObject):
             self.stateChanged.emit()
         self.labelsChanged.emit()
         if self._icon is not None:
-            self._icon.setIcon(QIcon(draw_icon(state, running)))
+            self._icon.setIcon(_picture(state, running))
             self._icon.setToolTip(self._tooltip())
         self._sync_menu()
 
@@ -417,3 +416,10 @@ class Tray(QObject):
             notifications.blockSignals(True)
             notifications.setChecked(self.notifications)
             notifications.blockSignals(False)
+
+
+def _picture(state: str, count: int = 0):
+    """The icon's picture as a QIcon (QtGui's painting classes load with the first one)."""
+    from PySide6.QtGui import QIcon
+
+    return QIcon(draw_icon(state, count))
