@@ -132,9 +132,16 @@ class HostSession:
         self.changed()
 
     def close(self) -> None:
+        """No more operations: the queued ones fail now (the hub is closing, or forgot
+        the host); the running one fails when its link closes."""
         with self._changed_lock:  # no host_changed after the hub says it is removed
             self._closed = True
         self._stop.set()
+        with self._wake:
+            queued, self._ops = list(self._ops), collections.deque()
+        for future, _, _ in queued:
+            if future.set_running_or_notify_cancel():
+                future.set_exception(HostUnavailable("the hub is closing"))
 
     @property
     def busy(self) -> bool:
