@@ -127,7 +127,7 @@ def check_store(path: Optional[str] = None) -> list:
 
     existed = os.path.exists(path)
     try:
-        store = SQLiteJobStore(path)
+        store = SQLiteJobStore(path, full_check=True)  # quick_check, however it was closed
     except StoreError as error:
         return [
             Check(

@@ -5,6 +5,12 @@ loss; one connection per thread; ``BEGIN IMMEDIATE`` for every read-then-write.
 At open the file is checked and migrated (see :mod:`.schema`); a corrupt
 file is moved aside and a fresh one starts (see :attr:`SQLiteFile.recovered_from`).
 
+The whole file is checked (``PRAGMA quick_check``) at open only when its last close
+was not clean (:func:`.schema.closed_cleanly`); otherwise its header and schema are, and
+the whole file on a thread :data:`CHECK_DELAY` s after open. Damage found there is
+logged and the clean-close marker removed, so the next open checks the file and moves
+it aside (:attr:`SQLiteFile.damaged`).
+
 The job store (:mod:`.store`) has one of these; it knows nothing of jobs.
 """
 
@@ -68,6 +74,9 @@ def _emptied(path: str) -> bool:
 
 #: A zero-byte store younger than this (seconds) is one being created right now.
 EMPTY_AGE = 5.0
+#: Seconds after open that the whole file is checked on a thread, when its open checked
+#: only its header and schema: after the app's first frame and first page of jobs.
+CHECK_DELAY = 5.0
 _EMPTY = "the file is empty (0 bytes)"
 
 
@@ -79,36 +88,54 @@ class SQLiteFile:
         busy_timeout: Seconds to wait for another process's write lock.
         migrations: The schema's migrations, oldest first (see
             :data:`.schema.MIGRATIONS`, the default).
+        full_check: ``PRAGMA quick_check`` the whole file at open, however it was
+            closed (``doctor``); by default only when it was not closed cleanly.
 
     Attributes:
         path: The database file in use.
         recovered_from: Where a corrupt file found at open was moved, else None.
             Tell the user: the jobs in it are not in the queue.
+        damaged: What the check after open found wrong with the file, else None (the
+            next open moves it aside).
+        checked: Set once the whole file was checked (at open, or on the thread).
 
     Raises:
         StoreError: SQLite is older than 3.35, or the file was written by a newer
             version of this package.
     """
 
-    def __init__(self, path: str, busy_timeout: float = 30.0, migrations=schema.MIGRATIONS):
+    def __init__(
+        self,
+        path: str,
+        busy_timeout: float = 30.0,
+        migrations=schema.MIGRATIONS,
+        full_check: bool = False,
+    ):
         schema.require_sqlite()
         self.path = os.path.abspath(path)
         self._migrations = tuple(migrations)
         self.recovered_from = None
+        self.damaged = None
+        self.checked = threading.Event()
         self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._connections = weakref.WeakSet()
         self._connections_lock = threading.Lock()
+        self._opened = False  # open and checked: a close then marks it closed cleanly
+        self._checker = None  # the thread checking the whole file after open
+        self._checking = None  # its connection
+        self._closing = threading.Event()
         paths.make_private_dir(os.path.dirname(self.path))
         self._emptied = _emptied(self.path)
+        self._full = full_check or not schema.closed_cleanly(self.path)
         paths.make_private_file(self.path)  # SQLite gives -wal and -shm its mode
         try:
             self._open()
         except StoreError:
-            self.close()
+            self.close(clean=False)
             raise
         except schema.Corrupt as exc:
-            self.recovered_from = schema.move_aside(self.path, self.close)
+            self.recovered_from = schema.move_aside(self.path, lambda: self.close(clean=False))
             log.debug("Corruption found in %s: %s", self.recovered_from, exc)
             log.warning(
                 "The job store at %s was %s; moved it to %s and started a fresh "
@@ -117,18 +144,30 @@ class SQLiteFile:
                 "empty (0 bytes)" if str(exc) == _EMPTY else "corrupt",
                 self.recovered_from,
             )
+            self._full = True  # a fresh file: checked whole at once, no thread
             try:
                 self._open()
             except schema.Corrupt as again:
                 raise StoreError(f"could not start a fresh job store at {self.path}: {again}")
+        self._opened = True
+        if self._full:
+            self.checked.set()
+        else:
+            self._checker = threading.Thread(
+                target=self._check_later, daemon=True, name="store-check"
+            )
+            self._checker.start()
 
     def _open(self) -> None:
         """Check and migrate the file; raise :class:`.schema.Corrupt` if damaged."""
         if self._emptied:
             self._emptied = False
             raise schema.Corrupt(_EMPTY)
+        problem = schema.header_problem(self.path)
+        if problem:
+            raise schema.Corrupt(problem)
         try:
-            schema.check(self.connection())
+            schema.check(self.connection(), full=self._full)
         except sqlite3.DatabaseError as exc:
             if schema.is_corruption(exc):
                 raise schema.Corrupt(str(exc))
@@ -232,8 +271,64 @@ class SQLiteFile:
         log.error("Job store error on %s", self.path, exc_info=exc)
         return StoreError(f"The job store {self.path} failed ({text}); see the log for details.")
 
-    def close(self) -> None:
-        """Close every connection this file has open (from any thread)."""
+    def _check_later(self) -> None:
+        """The whole file's check after an open that checked its header and schema only
+        (the body of the ``store-check`` thread): damage is logged, :attr:`damaged`
+        says what, and the next open checks the file and moves it aside."""
+        if self._closing.wait(CHECK_DELAY):
+            return
+        try:
+            conn = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, timeout=self._busy_timeout,
+                check_same_thread=False,
+            )  # fmt: skip
+        except sqlite3.Error as exc:
+            log.warning("Could not check the job store %s after open: %s", self.path, exc)
+            return
+        self._checking = conn
+        problem = None
+        try:
+            if self._closing.is_set():
+                return
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+            if rows != [("ok",)]:
+                problem = "; ".join(str(r[0]) for r in rows[:5])
+        except sqlite3.Error as exc:
+            if self._closing.is_set():
+                return  # interrupted by close()
+            if not schema.is_corruption(exc):
+                log.warning("Could not check the job store %s after open: %s", self.path, exc)
+                return
+            problem = str(exc)
+        finally:
+            self._checking = None
+            conn.close()
+        if problem is None:
+            self.checked.set()
+            return
+        self.damaged = problem
+        schema.forget_closed(self.path)
+        log.debug("Corruption found in %s: %s", self.path, problem)
+        log.error(
+            "The job store at %s is damaged (%s). The queue goes on with what it can read; "
+            "restart the app (or run 'pyblish-qml-queue doctor'): the store is then moved "
+            "aside and a fresh one started, and 'pyblish-qml-queue doctor --salvage' puts "
+            "back the jobs it still holds.",
+            self.path,
+            problem,
+        )
+        self.checked.set()
+
+    def close(self, clean: bool = True) -> None:
+        """Close every connection this file has open (from any thread); a store that
+        opened well and found no damage is then marked closed cleanly (when no WAL is
+        left: the last process to close it), so the next open checks less."""
+        self._closing.set()
+        checking = self._checking
+        if checking is not None:
+            checking.interrupt()
+        if self._checker is not None and self._checker is not threading.current_thread():
+            self._checker.join(2.0)
         with self._connections_lock:
             connections = list(self._connections)
             self._connections.clear()
@@ -243,3 +338,5 @@ class SQLiteFile:
             except sqlite3.Error:
                 log.exception("Closing a connection to %s failed", self.path)
         self._local = threading.local()
+        if clean and self._opened and self.damaged is None:
+            schema.mark_closed(self.path)

@@ -48,6 +48,8 @@ class SQLiteJobStore(JobStore):
         path: The database file; None for ``paths.store_path()`` (folder created).
         clock: Seconds since the epoch; inject a fake to test leases.
         busy_timeout: Seconds to wait for another process's write lock.
+        full_check: check every page at open, however the file was last closed
+            (``doctor``; see :mod:`.file`).
 
     Attributes:
         path: The database file in use.
@@ -66,9 +68,12 @@ class SQLiteJobStore(JobStore):
         path: Optional[str] = None,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 30.0,
+        full_check: bool = False,
     ):
         self._clock = clock
-        self._file = SQLiteFile(path or paths.store_path(), busy_timeout, self.MIGRATIONS)
+        self._file = SQLiteFile(
+            path or paths.store_path(), busy_timeout, self.MIGRATIONS, full_check=full_check
+        )
 
     @property
     def path(self) -> str:
@@ -77,6 +82,11 @@ class SQLiteJobStore(JobStore):
     @property
     def recovered_from(self) -> Optional[str]:
         return self._file.recovered_from
+
+    @property
+    def damaged(self) -> Optional[str]:
+        """What the check of the whole file after open found wrong, else None."""
+        return self._file.damaged
 
     def close(self) -> None:
         self._file.close()
