@@ -243,7 +243,8 @@ def mark_closed(path: str) -> bool:
         return False
     temporary = _marker(path) + ".tmp"
     try:
-        with open(temporary, "w", encoding="utf-8") as f:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as f:
             json.dump(signature, f)
         os.replace(temporary, _marker(path))
     except OSError as exc:
