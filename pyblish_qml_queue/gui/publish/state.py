@@ -1,4 +1,4 @@
-"""One host's Publish page in plain Python: rows, state marks, Terminal records, detail.
+"""One host's Publish page in plain Python: its items, their state marks, Terminal records.
 
 No Qt here. :class:`PageState` is built from what the hub keeps for a host
 (``hub.items()`` and ``hub.results()``) and then fed the host's results one at
@@ -6,62 +6,30 @@ a time; each call returns the ids of the rows it changed, so the Qt models
 (:mod:`pyblish_qml_queue.gui.publish.models`) re-read only those rows. A step
 costs the same whatever the number of instances.
 
+What a row shows is built in :mod:`~pyblish_qml_queue.gui.publish.rows`,
 pyblish-qml's rules (stages, levels, settings, action filters) live in
 :mod:`~pyblish_qml_queue.gui.publish.rules`, the Terminal lines and the detail
-pane in :mod:`~pyblish_qml_queue.gui.publish.detail`; the rules' names are
-importable from here too.
+pane in :mod:`~pyblish_qml_queue.gui.publish.detail`.
 """
 
 from __future__ import annotations
 
-import math
-import os
 from typing import Iterable, Optional
 
-from pyblish_qml_queue.common import stages
+from pyblish_qml_queue.common.stages import EXTRACTION_STARTS
 from pyblish_qml_queue.common.states import HostState, ItemState
+from pyblish_qml_queue.gui.publish import rows
 from pyblish_qml_queue.gui.publish.detail import item_detail, records_of
 from pyblish_qml_queue.gui.publish.rules import (
-    ERROR,
     SETTINGS,
     STAGES,
-    WARNING,
-    actions_for,
-    own_source,
     plural,
     result_level,
-    seconds,
     stage_name,
     step_seconds,
     worse,
 )
 from pyblish_qml_queue.hub import plan
-
-
-def _basename(path: str) -> str:
-    return os.path.basename(path or "") if path else ""
-
-
-#: Instance data keys of a frame range: the usual ones, then pyblish-qml's (and Maya's).
-FRAME_KEYS = (("frameStart", "frameEnd"), ("startFrame", "endFrame"))
-
-
-def frame_range(data: dict) -> str:
-    """``"1001 – 1120"`` from an instance's data (one frame: ``"1001"``; none: ``""``)."""
-    for first, last in FRAME_KEYS:
-        start, end = data.get(first), data.get(last)
-        if _is_frame(start) and _is_frame(end):
-            start, end = _frame(start), _frame(end)
-            return start if start == end else f"{start} – {end}"
-    return ""
-
-
-def _is_frame(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _frame(value) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 class PageState:
@@ -71,6 +39,9 @@ class PageState:
         items: ``hub.items(host_id)``: {"context", "instances", "plugins"}.
         results: ``hub.results(host_id)``, in order.
         settings: pyblish_qml settings (checked), the host's over the app's.
+
+    Attributes:
+        pairs: plugin id -> the pairs (plugin x instance) it would process now.
     """
 
     def __init__(self, items: dict, results: Iterable[dict] = (), settings: Optional[dict] = None):
@@ -103,7 +74,7 @@ class PageState:
             self.repaired: dict = {}  # plugin or instance id -> its last repair succeeded
             #: The last repair run since the last step: {plugin, label, ok, failed, error}.
             self.last_repair: Optional[dict] = None
-        self._pairs = {pid: self._count_pairs(p) for pid, p in self.plugins.items()}
+        self.pairs = {pid: self._count_pairs(p) for pid, p in self.plugins.items()}
         # As pyblish-qml, an instance plugin no collected instance is compatible with (on
         # or off) is not listed; worked out here, once per collection, not per row.
         instances = list(self.instances.values())
@@ -218,11 +189,11 @@ class PageState:
         """Reflect a toggle at once (the host confirms through the hub)."""
         if item_id in self.plugins:
             self.plugins[item_id]["active"] = value
-            self._pairs[item_id] = self._count_pairs(self.plugins[item_id])
+            self.pairs[item_id] = self._count_pairs(self.plugins[item_id])
             return {item_id, "section:" + self._section_of_plugin(item_id)}
         if item_id in self.instances:
             self.instances[item_id].setdefault("data", {})["publish"] = value
-            self._pairs = {pid: self._count_pairs(p) for pid, p in self.plugins.items()}
+            self.pairs = {pid: self._count_pairs(p) for pid, p in self.plugins.items()}
             return (
                 {item_id, "section:" + self._family_of(item_id)}
                 | set(self.plugins)
@@ -233,177 +204,24 @@ class PageState:
     def set_comment(self, text: str) -> None:
         self.context.setdefault("data", {})["comment"] = text
 
-    # -- rows --------------------------------------------------------------------------
+    # -- rows (built in :mod:`~pyblish_qml_queue.gui.publish.rows`) ----------------------
 
     def instance_rows(self) -> list:
         """Context, then a section per family with its instances (collapsed ones hidden)."""
-        rows = [self.row(self.context_id)]
-        for family, members in self._families().items():
-            key = "section:" + family
-            rows.append(self.row(key))
-            if key not in self.collapsed:
-                rows.extend(self.row(i["id"]) for i in members)
-        return rows
+        return rows.instance_rows(self)
 
     def plugin_rows(self) -> list:
         """A section per stage that has plugins, then its plugins (collapsed ones hidden)."""
-        rows = []
-        for stage, members in self._stages().items():
-            key = "section:" + stage
-            rows.append(self.row(key))
-            if key not in self.collapsed:
-                rows.extend(self.row(p["id"]) for p in members)
-        return rows
+        return rows.plugin_rows(self)
 
     def row(self, item_id: str) -> dict:
         """The row of a context, instance, plugin or section by id."""
-        if item_id == self.context_id:
-            return self._context_row()
-        if item_id in self.instances:
-            return self._instance_row(self.instances[item_id])
-        if item_id in self.plugins:
-            return self._plugin_row(self.plugins[item_id])
-        if item_id.startswith("section:"):
-            return self._section_row(item_id[len("section:") :])
-        raise KeyError(item_id)
-
-    def _state(self, item_id: str, busy: bool) -> str:
-        return ItemState.PROCESSING if busy else self.marks.get(item_id, ItemState.IDLE)
-
-    def _context_row(self) -> dict:
-        data = self.context.get("data") or {}
-        scene = _basename(data.get("currentFile") or "")
-        parts = [p for p in (scene, data.get("host") and str(data.get("host"))) if p]
-        busy = bool(self.current[0]) and not self.current[1] and self._is_context_step()
-        return {
-            "itemId": self.context_id,
-            "kind": "context",
-            "label": self.settings["ContextLabel"],
-            "itemState": self._state(self.context_id, busy),
-            "checked": True,
-            "optional": False,
-            "info": " · ".join(parts),
-            "frames": "",
-            "hasComment": bool(data.get("comment")),
-            "section": "",
-            "collapsed": False,
-            "hasActions": False,
-            "hasRepair": False,
-        }
-
-    def _instance_row(self, inst: dict) -> dict:
-        data = inst.get("data") or {}
-        publish = data.get("publish") is not False
-        families = plan.families(inst)
-        info = "excluded" if not publish else " · ".join(families[1:3])
-        if self.marks.get(inst["id"]) == ItemState.ERROR:
-            failed = sum(
-                1 for n in self.item_results.get(inst["id"], ()) if self.results[n].get("error")
-            )
-            info = plural(failed, "error")
-        if inst["id"] in self.repaired:
-            info = "repaired" if self.repaired[inst["id"]] else "repair failed"
-        return {
-            "itemId": inst["id"],
-            "kind": "instance",
-            "label": str(data.get("label") or inst.get("name") or ""),
-            "itemState": self._state(inst["id"], self.current[1] == inst.get("name")),
-            "checked": publish,
-            "optional": bool(data.get("optional", True)),
-            "info": info,
-            "frames": frame_range(data),
-            "hasComment": bool(data.get("comment")),
-            "section": "section:" + (families[0] if families else "default"),
-            "collapsed": False,
-            "hasActions": False,
-            "hasRepair": False,
-        }
-
-    def _plugin_row(self, plugin: dict) -> dict:
-        pid = plugin["id"]
-        active = plugin.get("active", True)
-        processed = self.processed.get(pid, 0)
-        failed = self.failed.get(pid, 0)
-        label = plugin.get("label") or plugin["name"]
-        if not active:
-            info = ("optional · off") if plugin.get("optional") else "off"
-        elif processed:
-            info = seconds(self.duration.get(pid, 0.0))
-            warnings = sum(
-                1
-                for n in self.item_results.get(pid, ())
-                for r in self.results[n].get("records") or ()
-                if WARNING <= r.get("levelno", 0) < ERROR and not own_source(r)
-            )
-            if pid in self.repaired:
-                info += " · " + (
-                    "repaired, validate again" if self.repaired[pid] else "repair failed"
-                )
-            elif failed:
-                info += " · " + (self.first_error.get(pid) or plural(failed, "error"))
-            elif warnings:
-                info += " · " + plural(warnings, "warning")
-        else:
-            info = plural(self._pairs.get(pid, 0), "step")
-        return {
-            "itemId": pid,
-            "kind": "plugin",
-            "label": label,
-            "itemState": self._state(pid, self.current[0] == label),
-            "checked": bool(active),
-            "optional": bool(plugin.get("optional")),
-            "info": info,
-            "frames": "",
-            "hasComment": False,
-            "section": "section:" + stage_name(plugin["order"]),
-            "collapsed": False,
-            "hasActions": bool(actions_for(plugin, processed > 0, failed > 0)),
-            "hasRepair": bool(plugin.get("hasRepair")) and failed > 0,
-        }
-
-    def _section_row(self, name: str) -> dict:
-        key = "section:" + name
-        if name in STAGES:
-            members = self._stages().get(name, [])
-            done = sum(self.processed.get(p["id"], 0) for p in members)
-            left = sum(
-                max(0, self._pairs.get(p["id"], 0) - self.processed.get(p["id"], 0))
-                for p in members
-            )
-            if done and not left:
-                spent = sum(self.duration.get(p["id"], 0.0) for p in members)
-                info = plural(len(members), "plug-in") + " · " + seconds(spent)
-            elif left and name in ("Extract", "Integrate"):
-                info = plural(left, "step") + " left"
-            else:
-                info = plural(len(members), "plug-in")
-            marks = [self.marks.get(p["id"], ItemState.IDLE) for p in members]
-        else:
-            members = self._families().get(name, [])
-            info = plural(len(members), "instance")
-            marks = [self.marks.get(i["id"], ItemState.IDLE) for i in members]
-        worst = ItemState.IDLE
-        for mark in marks:
-            worst = worse(worst, mark)
-        return {
-            "itemId": key,
-            "kind": "section",
-            "label": name,
-            "itemState": worst,
-            "checked": True,
-            "optional": False,
-            "info": info,
-            "frames": "",
-            "hasComment": False,
-            "section": key,
-            "collapsed": key in self.collapsed,
-            "hasActions": False,
-            "hasRepair": False,
-        }
+        return rows.row(self, item_id)
 
     # -- groups ------------------------------------------------------------------------
 
-    def _families(self) -> dict:
+    def families(self) -> dict:
+        """The instances by family (their first), in collection order: {family: [instance]}."""
         groups: dict = {}
         for inst in self.instances.values():
             families = plan.families(inst)
@@ -414,7 +232,8 @@ class PageState:
         families = plan.families(self.instances[inst_id])
         return families[0] if families else "default"
 
-    def _stages(self) -> dict:
+    def stages(self) -> dict:
+        """The listed plugins by stage, in order: {stage: [plugin]}, stages without one left out."""
         groups: dict = {s: [] for s in STAGES}
         for plugin in sorted(self.plugins.values(), key=lambda p: p["order"]):
             if plugin["id"] in self._unlisted and plugin["id"] not in self.item_results:
@@ -426,7 +245,8 @@ class PageState:
         plugin = self.plugins.get(plugin_id)
         return stage_name(plugin["order"]) if plugin else "Collect"
 
-    def _is_context_step(self) -> bool:
+    def is_context_step(self) -> bool:
+        """Whether the running step's plugin is a context plugin (it marks the context row)."""
         for plugin in self.plugins.values():
             if (plugin.get("label") or plugin["name"]) == self.current[0]:
                 return not plugin.get("instanceEnabled")
@@ -449,16 +269,16 @@ class PageState:
     def steps_left(self) -> int:
         """Extract and integrate pairs not processed yet."""
         return sum(
-            max(0, self._pairs.get(pid, 0) - self.processed.get(pid, 0))
+            max(0, self.pairs.get(pid, 0) - self.processed.get(pid, 0))
             for pid, p in self.plugins.items()
-            if p["order"] >= stages.EXTRACTION_STARTS
+            if p["order"] >= EXTRACTION_STARTS
         )
 
     def started_extraction(self) -> bool:
         return any(
             self.processed.get(pid)
             for pid, p in self.plugins.items()
-            if p["order"] >= stages.EXTRACTION_STARTS
+            if p["order"] >= EXTRACTION_STARTS
         )
 
     def error_count(self) -> int:

@@ -9,7 +9,8 @@ from publish_hosts import start_studio_host
 from waiting import wait_until
 
 from pyblish_qml_queue.gui.publish.models import ItemListModel
-from pyblish_qml_queue.gui.publish.state import PageState, frame_range
+from pyblish_qml_queue.gui.publish.rows import frame_range
+from pyblish_qml_queue.gui.publish.state import PageState
 from pyblish_qml_queue.host.formats import format_context, format_instance
 
 make_gui = gui_support.make_gui  # a shared fixture
