@@ -13,6 +13,11 @@ order, with one error handling:
 - stopping never stops half-way: a part that fails to stop is logged and the
   next one is stopped all the same.
 
+The desktop app starts it in two steps (``start(two_step=True)``, then
+:meth:`Node.finish_start` right after its window's first frame): the store and
+the hub first (a second app finds this one, hosts connect), then the executor,
+the spool ingester and the farm endpoint, which the first frame does not need.
+
 Parts passed in (a store, an executor, a hub) belong to the caller: the node
 neither starts nor stops them, unless told to close the store.
 """
@@ -118,11 +123,17 @@ class Node:
         if store is not None and close_store:
             self._owned.append(("store", store.close))
         self._started = False
+        self._rest = ()  # the parts finish_start() starts
 
     # -- the order ----------------------------------------------------------------------------
 
-    def start(self) -> Node:
+    def start(self, two_step: bool = False) -> Node:
         """Start the parts in order: store, executor, spool ingester, hub, farm endpoint.
+
+        Args:
+            two_step: start the store and the hub only; :meth:`finish_start` starts the
+                executor, the spool ingester and the farm endpoint (in that order), and
+                :meth:`stop` stops them first.
 
         Raises:
             HubRunning: another app listens already (with ``hub_required``).
@@ -131,15 +142,29 @@ class Node:
         if self._started:
             return self
         self._started = True
+        rest = (self._start_executor, self._start_spool, self._start_signals)
+        if two_step:
+            self._rest = rest
+            self._run((self._open_store, self._start_hub))
+        else:
+            self._run((self._open_store, *rest[:2], self._start_hub, rest[2]))
+        return self
+
+    def finish_start(self) -> Node:
+        """Start what ``start(two_step=True)`` left: the executor, the spool ingester and
+        the farm endpoint (nothing once stopped, or when already done). Raises as
+        :meth:`start` does, having stopped every part."""
+        rest, self._rest = self._rest, ()
+        self._run(rest)
+        return self
+
+    def _run(self, parts) -> None:
         try:
-            for part in (self._open_store, self._start_executor, self._start_spool):
+            for part in parts:
                 part()
-            self._start_hub()
-            self._start_signals()
         except BaseException:
             self.stop()
             raise
-        return self
 
     @property
     def parts(self) -> list:
@@ -148,6 +173,7 @@ class Node:
 
     def stop(self) -> None:
         """Stop what this node started, in reverse order, once."""
+        self._rest = ()  # a finish_start() after this starts nothing
         owned, self._owned = self._owned, []
         for part, stop in reversed(owned):
             try:

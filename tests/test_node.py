@@ -132,3 +132,39 @@ def test_a_second_executor_on_one_home_refuses_to_run_jobs_naming_the_first(home
     again = Node(hub=False, spool=False).start()  # the lock goes with its executor
     assert again.executor is not None
     again.stop()
+
+
+def test_a_two_step_start_starts_the_store_and_hub_then_the_rest(home):
+    node = Node(signals="127.0.0.1:0").start(two_step=True)
+    try:
+        assert node.parts == ["store", "hub"]
+        assert node.executor is None and node.ingester is None and node.signals is None
+        assert client.request("ping", timeout=5)["pong"] is True  # hosts can connect already
+        node.finish_start()
+        assert node.parts == ["store", "hub", "executor", "spool ingester", "farm endpoint"]
+        assert node.executor._thread.is_alive()
+        node.finish_start()  # once
+        assert len(node.parts) == 5
+    finally:
+        node.stop()
+    assert node.parts == []
+    with pytest.raises(client.NotRunning):
+        client.request("ping", timeout=5)
+
+
+def test_a_node_stopped_between_its_two_steps_starts_nothing_more(home):
+    node = Node(MemoryJobStore(), hub=False).start(two_step=True)
+    node.stop()
+    node.finish_start()
+    assert node.parts == [] and node.executor is None
+
+
+def test_a_second_step_that_fails_stops_the_first_steps_parts_and_raises(home):
+    node = Node(signals="not-an-address", signals_required=True).start(two_step=True)
+    assert node.parts == ["store", "hub"]
+    with pytest.raises(PartFailed):
+        node.finish_start()
+    assert node.parts == []
+    assert not node.executor._thread.is_alive()  # started, then stopped
+    with pytest.raises(client.NotRunning):
+        client.request("ping", timeout=5)

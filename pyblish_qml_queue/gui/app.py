@@ -51,6 +51,7 @@ def build_app(
     signals=None,
     backend="local",
     broker=None,
+    executor_later=False,
 ):
     """Build the app and load its window.
 
@@ -71,6 +72,9 @@ def build_app(
             (``available``, ``ask``, ``log_buffer``), for tests.
         backend, broker: where an executor built here runs jobs (``"local"`` or
             ``"celery"`` with the broker's URL), as for ``serve``.
+        executor_later: start the executor built here, the spool ingester and the farm
+            endpoint right after the window's first frame, not before it (local backend
+            only: a Celery backend that cannot start says so before any window shows).
 
     Returns:
         ``(application, engine, root window)``.
@@ -98,7 +102,9 @@ def build_app(
         hub=hub,
         executor_required=False,  # beside a running serve: the window, without running jobs
         signals=signals,
-    ).start()
+    )
+    later = executor_later and backend == "local"
+    node.start(two_step=later)
     store, hub, executor = node.store, node.hub, node.executor
 
     # The engine owns the session (Qt parent): Qt deletes it, and every model,
@@ -130,8 +136,8 @@ def build_app(
         desktop_parts.detach(engine)
         session.publish.close()
         session.close()
-        if executor and getattr(executor, "on_event", None) is not None:
-            executor.on_event = None
+        if node.executor and getattr(node.executor, "on_event", None) is not None:
+            node.executor.on_event = None
         node.on_job_added.clear()
         node.stop()
 
@@ -146,6 +152,8 @@ def build_app(
     root = roots[0]
     # The pages the first frame does not show are built in the background after it.
     after_first_frame(root, lambda: root.setProperty("warm", True))
+    if later:
+        after_first_frame(root, lambda: _finish_start(app, node, session, desktop))
     desktop.set_window(root)
     session.app.raiseRequested.connect(lambda: _bring_to_front(root))
 
@@ -162,6 +170,25 @@ def build_app(
     engine._pqq_session = session  # keep the Python side alive with the engine
     engine._pqq_shut_down = shut_down
     return app, engine, root
+
+
+def _finish_start(app, node, session, desktop) -> None:
+    """The node's parts the first frame did not wait for (executor, spool, farm endpoint),
+    handed to the session and the tray once started. One that cannot start ends the app with
+    its error (exit 1), as it does before the window shows."""
+    try:
+        node.finish_start()
+    except Exception as exc:
+        log.error("%s", exc, exc_info=not isinstance(exc, PartFailed))
+        sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
+        app.exit(1)
+        return
+    executor = node.executor
+    if executor is not None and session.executor is None:
+        session.executor = executor
+        desktop.tray.quit_flow.executor = executor
+        _chain_events(executor, session.bridge.push_job)
+        session.queue.update_executor()  # tells the Queue and the tray
 
 
 def _bring_to_front(window) -> None:
@@ -264,6 +291,7 @@ def run_app(args=None, after_start=()) -> int:
             backend=getattr(args, "backend", None) or "local",
             broker=getattr(args, "broker", None),
             tray_options={"icon_later": True},  # the first frame does not wait for the icon
+            executor_later=True,  # nor for the executor, the spool ingester, the farm endpoint
         )
     except (AppError, PartFailed) as exc:
         log.error("%s", exc)

@@ -172,3 +172,16 @@ def test_the_console_and_the_tray_icon_are_built_after_the_first_frame(qapp, mak
     finally:
         desktop.tray.close()
         qapp.setQuitOnLastWindowClosed(True)
+
+
+def test_the_executor_starts_after_the_first_frame_and_the_queue_and_tray_get_it(qapp, make_gui):
+    from pyblish_qml_queue.gui.desktop.parts import desktop_of
+
+    session, root = make_gui(MemoryJobStore(), executor=None, executor_later=True)
+    tray = desktop_of(_engine_of(session)).tray
+    assert session.executor is None and session.queue.hasExecutor is False
+    root.show()
+    _wait(qapp, lambda: session.executor is not None, "the executor")
+    assert session.queue.hasExecutor is True and tray.hasExecutor is True
+    assert tray.quit_flow.executor is session.executor  # quitting asks about its jobs
+    assert session.executor.on_event is not None  # its events reach the window

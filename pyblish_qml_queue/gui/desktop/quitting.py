@@ -23,7 +23,8 @@ class QuitFlow(QObject):
     """Decides how to quit, given what runs.
 
     Args:
-        executor: the app's executor (None: nothing ever runs here).
+        executor: the app's executor (None: nothing runs here); an attribute, which the
+            app sets when it starts its executor after the window's first frame.
         quit: ``quit()`` ends the app (``QApplication.quit``).
         ask: ``ask(titles of running jobs) -> one of CHOICES``; default a dialog.
         say: ``say(text)`` for the status line.
@@ -37,7 +38,7 @@ class QuitFlow(QObject):
 
     def __init__(self, executor, quit, ask=None, say=None, titles=None, poll=250, parent=None):
         super().__init__(parent)
-        self._executor = executor
+        self.executor = executor
         self._quit = quit
         self._ask = ask or ask_with_dialog
         self._say = say or (lambda text: None)
@@ -51,10 +52,10 @@ class QuitFlow(QObject):
 
     def running(self) -> list:
         """Ids of the jobs this app's executor runs now."""
-        if self._executor is None:
+        if self.executor is None:
             return []
         try:
-            return list(self._executor.running())
+            return list(self.executor.running())
         except Exception:
             log.exception("Could not ask the executor what runs")
             return []
@@ -77,7 +78,7 @@ class QuitFlow(QObject):
             self._stop_waiting()
             for job_id in running:
                 try:
-                    self._executor.cancel(job_id)
+                    self.executor.cancel(job_id)
                 except Exception:
                     log.exception("Could not cancel job %s while quitting", job_id)
             self._finish(choice)
@@ -90,8 +91,8 @@ class QuitFlow(QObject):
 
     def _start_waiting(self, count: int) -> None:
         if not self.waiting:
-            self._was_paused = bool(getattr(self._executor, "paused", False))
-        self._executor.pause()  # no new job starts; the running ones go on
+            self._was_paused = bool(getattr(self.executor, "paused", False))
+        self.executor.pause()  # no new job starts; the running ones go on
         self.waiting = True
         self.waitingChanged.emit()
         self._say(
@@ -106,7 +107,7 @@ class QuitFlow(QObject):
         self._timer.stop()
         self.waiting = False
         if not self._was_paused:
-            self._executor.resume()
+            self.executor.resume()
         self.waitingChanged.emit()
 
     def stop(self) -> None:
