@@ -322,12 +322,14 @@ class Hub:
         with self._lock:
             host_id = self._peers.pop(peer, None)
             session = self._sessions.get(host_id) if host_id else None
+            if session is not None and session.record.peer is peer:
+                # When it went, before its record says so (a reader of the record that
+                # sees it disconnected finds it counted as gone too).
+                self._gone_at[host_id] = self._clock()
         if session is not None:
             log.info("host %s disconnected", host_id)
             session.detach(peer)
             if not session.connected:
-                with self._lock:
-                    self._gone_at[host_id] = self._clock()
                 self.forget_stale()
 
     def _ping(self, peer, params) -> dict:

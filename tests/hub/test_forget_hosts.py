@@ -30,8 +30,8 @@ def test_only_the_most_recently_disconnected_hosts_are_kept(home, hosts, clock):
         for process in procs:  # one after the other, a minute apart
             pids.append(process.pid)
             _kill([process])
-            wait_until(
-                lambda: not any(h["connected"] for h in hub.hosts() if h["pid"] == pids[-1]),
+            wait_until(  # disconnected_at: the hub has taken the disconnection in
+                lambda: any(h["disconnected_at"] for h in hub.hosts() if h["pid"] == pids[-1]),
                 what="the host disconnected",
             )
             clock.advance(60)
@@ -48,8 +48,8 @@ def test_a_disconnected_host_is_forgotten_after_a_while_a_connected_one_never(ho
     try:
         gone, stays = _started(hub, hosts, 2)
         _kill([gone])
-        wait_until(
-            lambda: [h for h in hub.hosts() if h["pid"] == gone.pid and not h["connected"]],
+        wait_until(  # disconnected_at: the hub has taken the disconnection in
+            lambda: [h for h in hub.hosts() if h["pid"] == gone.pid and h["disconnected_at"]],
             what="the host disconnected",
         )
         clock.advance(3599)
