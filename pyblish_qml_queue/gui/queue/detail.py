@@ -25,11 +25,26 @@ STEP_ROLES = [
     "runs",
     "fraction",  # the running step's progress, 0..1
     "message",  # the running step's last progress message
+    "worker",  # who ran it: "render-07" (a farm node), "pid 4242 · ws-01", "" for nobody
 ]
 LOG_ROLES = ["time", "level", "source", "message"]
 
 #: Log levels by rank, for the level filter.
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
+
+
+def worker_text(worker) -> str:
+    """A step's worker (``Step.worker``) for its row: the farm node's name, or the worker
+    process and its machine (``pid 4242 · ws-01``); "" when nobody ran it."""
+    if not isinstance(worker, dict) or not worker:
+        return ""
+    if worker.get("node"):
+        return str(worker["node"])
+    pid, machine = worker.get("pid"), worker.get("machine")
+    text = f"pid {pid}" if pid else ""
+    if machine:
+        text = f"{text} · {machine}" if text else str(machine)
+    return text
 
 
 def step_row(step, live=None) -> dict:
@@ -53,6 +68,7 @@ def step_row(step, live=None) -> dict:
         "runs": int(step.runs or 0),
         "fraction": fraction,
         "message": message,
+        "worker": worker_text(step.worker),
     }
 
 

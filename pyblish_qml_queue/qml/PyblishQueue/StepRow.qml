@@ -16,6 +16,7 @@ Rectangle {
     required property int runs
     required property real fraction
     required property string message
+    required property string worker  // who ran it: a farm node, or "pid N · machine"
     // The job's state: a step that will not run now (its job was cancelled or failed)
     // does not read "queued".
     property string jobState: ""
@@ -60,7 +61,7 @@ Rectangle {
             font.pixelSize: Theme.normal
         }
         Column {
-            width: parent.width - 22 - 14 - 160 - 24
+            width: parent.width - 22 - 14 - workerText.width - 160 - 32
             Text {
                 width: parent.width
                 text: row.label + (row.instance ? "  ·  " + row.instance : "")
@@ -80,6 +81,17 @@ Rectangle {
                 font.family: Theme.font
                 font.pixelSize: Theme.small
             }
+        }
+        Text {
+            id: workerText
+            objectName: "stepWorker"
+            width: Math.min(130, Math.max(0, row.width * 0.22))
+            visible: width >= 40
+            text: row.worker || "—"
+            elide: Text.ElideRight
+            color: Theme.textDim
+            font.family: Theme.font
+            font.pixelSize: Theme.normal
         }
         Row {
             width: 160

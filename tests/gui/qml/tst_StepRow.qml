@@ -21,7 +21,7 @@ TestCase {
         const base = {
             width: 600, index: 0, plugin: "ExtractAlembic", label: "Extract Alembic",
             instance: "ben01", stepState: States.step.pending, started: 0, duration: -1,
-            error: "", runs: 0, fraction: 0, message: ""
+            error: "", runs: 0, fraction: 0, message: "", worker: ""
         }
         for (const key in props)
             base[key] = props[key]
@@ -78,6 +78,15 @@ TestCase {
                               error: "Traceback (most recent call last):\n  File \"x.py\"\n"
                                      + "OSError: disk full on /cache\n" })
         compare(findChild(failed, "stepError").text, "OSError: disk full on /cache")
+    }
+
+    function test_the_worker_column_names_who_ran_the_step() {
+        compare(findChild(make({ stepState: States.step.succeeded, worker: "render-07" }),
+                          "stepWorker").text, "render-07")
+        compare(findChild(make({ stepState: States.step.running,
+                                 worker: "pid 4242 · ws-01" }), "stepWorker").text,
+                "pid 4242 · ws-01")
+        compare(findChild(make({ stepState: States.step.pending }), "stepWorker").text, "—")
     }
 
     function test_only_a_running_step_is_highlighted() {
