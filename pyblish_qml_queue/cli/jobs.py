@@ -15,7 +15,7 @@ from pyblish_qml_queue.cli.command import FAILED, OK, TIMED_OUT, CliError, open_
 from pyblish_qml_queue.common import paths, snapshots
 from pyblish_qml_queue.common.spool import read_spooled
 from pyblish_qml_queue.queue import model, spool
-from pyblish_qml_queue.queue.celery.where import farm_node
+from pyblish_qml_queue.queue.celery.where import farm_node, farm_queue
 from pyblish_qml_queue.queue.rules import MIN_PREFIX
 from pyblish_qml_queue.queue.store import JobNotFound, remove_job
 
@@ -184,9 +184,11 @@ def show(args) -> int:
     job_log = [] if spooled else store.log(job.id)
     snapshot = snapshots.describe(dict(job.payload, id=job.id))
     node = farm_node(job_log) if job.state == model.RUNNING else None
+    queue = farm_queue(job_log)
     if args.json:
         out = dict(job.to_dict(), log=job_log, spooled=spooled, snapshot=snapshot)
         out["node"] = node
+        out["queue"] = queue
         print(json.dumps(out, indent=2))
         return OK
     done, total = job.progress
@@ -196,6 +198,8 @@ def show(args) -> int:
     print(f"State     {state}" + (f": {job.error}" if job.error else ""))
     print(f"Progress  {done}/{total} steps, attempt {job.attempts} of {job.max_attempts}")
     print(f"Host      {_host_name(job.host)}, user {job.user or '?'}")
+    if queue is not None:
+        print(f"Queue     {queue} (farm)")
     if node is not None:
         lost = " (node lost; sent again)" if node["state"] == "lost" else ""
         print(f"Node      {node['name'] or '?'}{lost}")

@@ -34,7 +34,7 @@ from pyblish_qml_queue.farm.signals import SignalReceiver, make_signal
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery.app import Keys, redis_client
 from pyblish_qml_queue.queue.celery.executor import CeleryExecutor
-from pyblish_qml_queue.queue.celery.where import farm_node
+from pyblish_qml_queue.queue.celery.where import farm_node, farm_queue
 from pyblish_qml_queue.queue.executor import pid_alive
 
 
@@ -66,6 +66,7 @@ def test_jobs_run_on_a_farm_node_and_the_store_mirrors_their_steps(
         assert any("running on farm node" in line["message"] for line in store.log(job_id))
         node = farm_node(store.log(job_id))["name"]
         assert [s.worker for s in job.steps] == [{"node": node}] * 2  # who ran each step
+        assert farm_queue(store.log(job_id)) == "pyblish.python"  # where it was sent
     ended = [e for e in events if e["event"] == "job_ended"]
     assert sorted(e["job_id"] for e in ended) == sorted(ids)
     assert {e["event"] for e in events} >= {"job_started", "step_started", "step_finished"}

@@ -50,6 +50,7 @@ ROLE_NAMES = [
     "error",
     "queueNumber",  # 1-based place among active and queued jobs, 0 for history
     "cancelRequested",
+    "node",  # the farm node running the job ("" for a local job or one not running)
 ]
 ROLE_IDS = role_ids(ROLE_NAMES)
 #: Role names that differ from the row's key ("state" would shadow Item.state in QML).
@@ -138,6 +139,7 @@ class Row:
         error,
         queueNumber,
         cancelRequested,
+        node,
         _key,
         _text,
     ):
@@ -160,6 +162,7 @@ class Row:
         self.error = error
         self.queueNumber = queueNumber
         self.cancelRequested = cancelRequested
+        self.node = node
         self._key = _key
         self._text = _text
 
@@ -211,6 +214,18 @@ def matches(search: str, row, values: frozenset) -> bool:
     )
 
 
+def running_node(job) -> str:
+    """The farm node running ``job``: the node (``Step.worker``) of its step started
+    last, while the job runs; "" for a job not running, local, or listed without steps."""
+    if job.state != jobs_model.RUNNING:
+        return ""
+    latest = None
+    for step in job.steps:
+        if step.worker and (latest is None or (step.started or 0.0) >= (latest.started or 0.0)):
+            latest = step
+    return str(latest.worker.get("node") or "") if latest is not None else ""
+
+
 def summarize(job, live=None) -> Row:
     """The row of one job. ``live``: the running step's last progress event, if any.
 
@@ -253,6 +268,7 @@ def summarize(job, live=None) -> Row:
         job.error or "",
         0,
         bool(job.cancel_requested),
+        running_node(job),
         order_key(job),
         search_text(job.title, job.id),
     )
@@ -291,6 +307,7 @@ def listed_row(values, share) -> Row:
         same(error, error) if error else "",
         0,
         bool(cancel),
+        "",
         _order(state, started, created, position, finished, updated),
         search_text(title, job_id),
     )

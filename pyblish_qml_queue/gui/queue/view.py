@@ -20,6 +20,7 @@ from pyblish_qml_queue.gui.queue.detail import log_lines
 from pyblish_qml_queue.gui.singletons import SESSIONS, set_and_notify
 from pyblish_qml_queue.queue import model as jobs_model
 from pyblish_qml_queue.queue import rules
+from pyblish_qml_queue.queue.celery.where import farm_node, farm_queue
 from pyblish_qml_queue.queue.store import StoreError, remove_job
 
 log = logging.getLogger(__name__)
@@ -225,13 +226,14 @@ class Queue(QObject):
             summary["report"] = path if os.path.exists(path) else ""
             summary["failedSteps"] = sum(1 for s in job.steps if s.state == jobs_model.STEP_FAILED)
             summary["stepCounts"] = _step_counts(job)
-        session.steps.set_job(job, live)
-        if job is not None:
             if queue_log is None:
                 try:
                     queue_log = session.store.log(job.id)
                 except StoreError:
                     queue_log = []
+            summary.update(where_it_runs(job, queue_log))
+        session.steps.set_job(job, live)
+        if job is not None:
             session.log.set_lines(job.id, log_lines(job, queue_log))
         else:
             session.log.set_lines(None, [])
@@ -437,6 +439,20 @@ class Queue(QObject):
         else:
             session.jobs.refresh([job_id])
         session.after_jobs_changed()
+
+
+def where_it_runs(job, queue_log) -> dict:
+    """Where the selected job runs, as ``show --json`` says it, for the detail pane:
+    ``farmQueue`` (the Celery routing queue it was last sent to), ``node`` (the farm node
+    running it, or that last ran it) and ``nodeState`` (``"running"``, ``"lost"``, or ""
+    once the job no longer runs); "" for each when the job never went to the farm."""
+    node = farm_node(queue_log) or {}
+    running = job.state == jobs_model.RUNNING
+    return {
+        "farmQueue": farm_queue(queue_log) or "",
+        "node": str(node.get("name") or ("?" if node else "")),
+        "nodeState": str(node.get("state") or "") if running else "",
+    }
 
 
 def _step_counts(job) -> dict:

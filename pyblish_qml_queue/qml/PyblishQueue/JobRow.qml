@@ -25,6 +25,7 @@ Rectangle {
     required property string error
     required property int queueNumber
     required property bool cancelRequested
+    required property string node  // the farm node running it, "" when local
 
     property var widths: ({})
     property bool selected: false
@@ -52,6 +53,7 @@ Rectangle {
     function detail() {
         switch (jobState) {
         case row.jobStates.running:
+            return node ? "on " + node + (current ? " · " + current : "") : current
         case row.jobStates.waiting:
             return current
         case row.jobStates.succeeded:

@@ -187,11 +187,12 @@ Item {
                 visible: page.jobState !== ""
             }
             Text {
+                objectName: "selectedTitle"
                 Layout.fillWidth: true
                 Layout.minimumWidth: 120
                 text: page.jobState === "" ? "Select a job to see its steps and log"
                     : "<b>" + page.job.title + "</b>  <font color='" + Theme.textFaint
-                      + "'>job " + page.job.jobId.slice(0, 8) + "</font>"
+                      + "'>job " + page.job.jobId.slice(0, 8) + page.whereText() + "</font>"
                 textFormat: Text.StyledText
                 elide: Text.ElideRight
                 color: page.jobState === "" ? Theme.textDim : Theme.text
@@ -449,6 +450,16 @@ Item {
         case "openReport": return Queue.openReport()
         case "openFolder": return Queue.openFolder()
         }
+    }
+
+    // Where the selected job runs, after its id: " · queue pyblish.maya.2025.linux ·
+    // on render-07" (", lost" once its node stopped answering); "" for a local job.
+    function whereText() {
+        let out = job.farmQueue ? " · queue " + job.farmQueue : ""
+        if (job.node)
+            out += (jobState === States.job.running ? " · on " : " · ran on ") + job.node
+                   + (job.nodeState === "lost" ? ", lost" : "")
+        return out
     }
 
     function stepSummary() {

@@ -24,7 +24,7 @@ TestCase {
             application: "maya", version: "2025", machine: "ws-1", user: "ana",
             created: 1000, started: 0, finished: 0, attempts: 0, maxAttempts: 3,
             done: 0, total: 4, progress: 0, current: "", error: "", queueNumber: 1,
-            cancelRequested: false,
+            cancelRequested: false, node: "",
             widths: { number: 30, title: 200, host: 190, user: 100, state: 250,
                       progress: 170, attempts: 70, created: 80 }
         }
@@ -55,6 +55,11 @@ TestCase {
         return [
             { tag: "running shows the step", detail: "Extract · ben01",
               props: { jobState: States.job.running, current: "Extract · ben01" } },
+            { tag: "running on a farm node names it", detail: "on render-07 · Extract · ben01",
+              props: { jobState: States.job.running, current: "Extract · ben01",
+                       node: "render-07" } },
+            { tag: "a farm node between steps", detail: "on render-07",
+              props: { jobState: States.job.running, current: "", node: "render-07" } },
             { tag: "failed quotes the error", detail: "\"no disk\"",
               props: { jobState: States.job.failed, error: "no disk" } },
             { tag: "queued names the next step", detail: "next: Extract · ben01",

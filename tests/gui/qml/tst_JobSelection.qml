@@ -24,7 +24,8 @@ TestCase {
         return { jobId: id, title: "Publish " + id, jobState: state, application: "maya",
                  version: "2025", machine: "ws-1", user: "ana", created: 1000, started: 0,
                  finished: 0, attempts: 0, maxAttempts: 3, done: 0, total: 4, progress: 0,
-                 current: "", error: "", queueNumber: 0, cancelRequested: false }
+                 current: "", error: "", queueNumber: 0, cancelRequested: false,
+                 node: "" }
     }
 
     Component {
