@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel
 
@@ -29,21 +30,25 @@ STEP_ROLES = [
 ]
 LOG_ROLES = ["time", "level", "source", "message"]
 
+#: This machine's name: a step's worker names its machine only when it is another.
+MACHINE = socket.gethostname()
+
 #: Log levels by rank, for the level filter.
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
 
 
 def worker_text(worker) -> str:
     """A step's worker (``Step.worker``) for its row: the farm node's name, or the worker
-    process and its machine (``pid 4242 · ws-01``); "" when nobody ran it."""
+    process (``pid 4242``) with its machine when that is not this one (``pid 4242 ·
+    ws-01``); "" when nobody ran it."""
     if not isinstance(worker, dict) or not worker:
         return ""
     if worker.get("node"):
         return str(worker["node"])
-    pid, machine = worker.get("pid"), worker.get("machine")
+    pid, machine = worker.get("pid"), str(worker.get("machine") or "")
     text = f"pid {pid}" if pid else ""
-    if machine:
-        text = f"{text} · {machine}" if text else str(machine)
+    if machine and machine != MACHINE:
+        text = f"{text} · {machine}" if text else machine
     return text
 
 

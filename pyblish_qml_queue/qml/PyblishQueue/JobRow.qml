@@ -32,6 +32,8 @@ Rectangle {
     signal clicked(string jobId)
 
     readonly property color tint: Theme.stateColor(jobState)
+    // The farm node compactly: the host of a Celery "name@host" (the detail names it whole).
+    readonly property string nodeHost: node.slice(node.indexOf("@") + 1)
     // The job states read once per row: each States.job is a call into Python, and a
     // row asks for it some twenty times as it is built (a keystroke builds a screenful).
     readonly property var jobStates: States.job
@@ -53,7 +55,7 @@ Rectangle {
     function detail() {
         switch (jobState) {
         case row.jobStates.running:
-            return node ? "on " + node + (current ? " · " + current : "") : current
+            return node ? "on " + row.nodeHost + (current ? " · " + current : "") : current
         case row.jobStates.waiting:
             return current
         case row.jobStates.succeeded:

@@ -187,12 +187,11 @@ Item {
                 visible: page.jobState !== ""
             }
             Text {
-                objectName: "selectedTitle"
                 Layout.fillWidth: true
                 Layout.minimumWidth: 120
                 text: page.jobState === "" ? "Select a job to see its steps and log"
                     : "<b>" + page.job.title + "</b>  <font color='" + Theme.textFaint
-                      + "'>job " + page.job.jobId.slice(0, 8) + page.whereText() + "</font>"
+                      + "'>job " + page.job.jobId.slice(0, 8) + "</font>"
                 textFormat: Text.StyledText
                 elide: Text.ElideRight
                 color: page.jobState === "" ? Theme.textDim : Theme.text
@@ -304,6 +303,20 @@ Item {
                           + page.stepSummary() + "</font>"
                     textFormat: Text.StyledText
                     color: Theme.text
+                    font.family: Theme.font
+                    font.pixelSize: Theme.normal
+                }
+                Text {
+                    objectName: "jobWhere"
+                    anchors.left: stepsTitle.right
+                    anchors.leftMargin: 12
+                    anchors.right: parent.right
+                    anchors.rightMargin: 8
+                    y: 6
+                    text: page.whereText()
+                    horizontalAlignment: Text.AlignRight
+                    elide: Text.ElideRight
+                    color: page.job.nodeState === "lost" ? Theme.waiting : Theme.textDim
                     font.family: Theme.font
                     font.pixelSize: Theme.normal
                 }
@@ -452,14 +465,17 @@ Item {
         }
     }
 
-    // Where the selected job runs, after its id: " · queue pyblish.maya.2025.linux ·
-    // on render-07" (", lost" once its node stopped answering); "" for a local job.
+    // Where the selected job runs, for the Steps header: "on render-07 · queue
+    // pyblish.maya.2025.linux" (", lost" once its node stopped answering, "ran on" once
+    // it ended); "" for a job that never went to the farm.
     function whereText() {
-        let out = job.farmQueue ? " · queue " + job.farmQueue : ""
+        const parts = []
         if (job.node)
-            out += (jobState === States.job.running ? " · on " : " · ran on ") + job.node
-                   + (job.nodeState === "lost" ? ", lost" : "")
-        return out
+            parts.push((jobState === States.job.running ? "on " : "ran on ") + job.node
+                       + (job.nodeState === "lost" ? ", lost" : ""))
+        if (job.farmQueue)
+            parts.push("queue " + job.farmQueue)
+        return parts.join(" · ")
     }
 
     function stepSummary() {

@@ -85,10 +85,11 @@ Rectangle {
         Text {
             id: workerText
             objectName: "stepWorker"
-            width: Math.min(130, Math.max(0, row.width * 0.22))
+            width: Math.min(120, Math.max(0, row.width * 0.2))
             visible: width >= 40
-            text: row.worker || "—"
-            elide: Text.ElideRight
+            // a Celery node compactly, as the job's row names it: the host of "name@host"
+            text: row.worker ? row.worker.slice(row.worker.indexOf("@") + 1) : "—"
+            elide: Text.ElideMiddle
             color: Theme.textDim
             font.family: Theme.font
             font.pixelSize: Theme.normal

@@ -55,9 +55,9 @@ TestCase {
         return [
             { tag: "running shows the step", detail: "Extract · ben01",
               props: { jobState: States.job.running, current: "Extract · ben01" } },
-            { tag: "running on a farm node names it", detail: "on render-07 · Extract · ben01",
+            { tag: "running on a farm node names its host", detail: "on render-07 · Extract · ben01",
               props: { jobState: States.job.running, current: "Extract · ben01",
-                       node: "render-07" } },
+                       node: "pyblish@render-07" } },
             { tag: "a farm node between steps", detail: "on render-07",
               props: { jobState: States.job.running, current: "", node: "render-07" } },
             { tag: "failed quotes the error", detail: "\"no disk\"",

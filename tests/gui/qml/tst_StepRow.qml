@@ -81,8 +81,9 @@ TestCase {
     }
 
     function test_the_worker_column_names_who_ran_the_step() {
-        compare(findChild(make({ stepState: States.step.succeeded, worker: "render-07" }),
-                          "stepWorker").text, "render-07")
+        compare(findChild(make({ stepState: States.step.succeeded,
+                                 worker: "pyblish@render-07" }), "stepWorker").text,
+                "render-07")
         compare(findChild(make({ stepState: States.step.running,
                                  worker: "pid 4242 · ws-01" }), "stepWorker").text,
                 "pid 4242 · ws-01")

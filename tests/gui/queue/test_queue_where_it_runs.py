@@ -7,6 +7,7 @@ import gui_support
 from gui_support import items, settle
 
 from pyblish_qml_queue.gui import sample
+from pyblish_qml_queue.gui.queue import detail
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.celery import where
 from pyblish_qml_queue.queue.model import Job
@@ -65,28 +66,31 @@ def test_a_farm_job_shows_its_queue_and_node_in_the_detail_and_its_node_on_its_r
         "running",
     )
     (row,) = items(root, "jobRow:" + job_id)
-    assert any(t.startswith(f"on {NODE} · ") for t in texts(row))
-    (title,) = items(root, "selectedTitle")
-    assert f"queue {QUEUE} · on {NODE}" in title.property("text")
+    assert any(t.startswith("on render-07 · ") for t in texts(row))  # the node's host
+    (title,) = items(root, "jobWhere")
+    assert title.property("text") == f"on {NODE} · queue {QUEUE}"
     rows = {item.property("index"): item for item in items(root, "stepRow:")}
     shown = {
         n: next(w.property("text") for w in items(root, "stepWorker") if rows[n].isAncestorOf(w))
         for n in rows
     }
-    assert shown == {0: NODE, 1: NODE, 2: "—"}  # the Steps list's worker column
+    assert shown == {0: "render-07", 1: "render-07", 2: "—"}  # the Steps list's worker column
 
     # The node stops answering: the executor says so in the log, and sends the job again.
     store.add_log(job_id, "warning", f"{where.LOST} farm node {NODE} sent no heartbeat for 6 s")
     session.queue.reload_selected()
     settle(qapp, session)
     assert session.queue.selected["nodeState"] == "lost"
-    assert f"on {NODE}, lost" in title.property("text")
+    assert title.property("text") == f"on {NODE}, lost · queue {QUEUE}"
 
 
 def test_a_local_job_shows_no_farm_and_its_steps_name_the_worker_process(qapp, store, make_gui):
+    here = detail.MACHINE
     job_id = add(store, 1)
     store.claim("ws-01:4242:0", 600.0)
     store.start_step(job_id, "ws-01:4242:0", 0, worker={"machine": "ws-01", "pid": 4242})
+    store.finish_step(job_id, "ws-01:4242:0", 0, model.STEP_SUCCEEDED)
+    store.start_step(job_id, "ws-01:4242:0", 1, worker={"machine": here, "pid": 4243})
     session, root = make_gui(store)
     session.app.showQueue()
     session.queue.select(job_id)
@@ -95,9 +99,10 @@ def test_a_local_job_shows_no_farm_and_its_steps_name_the_worker_process(qapp, s
     assert session.jobs.summary(job_id)["node"] == ""
     selected = session.queue.selected
     assert (selected["farmQueue"], selected["node"], selected["nodeState"]) == ("", "", "")
-    (title,) = items(root, "selectedTitle")
-    assert "queue" not in title.property("text") and " on " not in title.property("text")
-    assert [r["worker"] for r in session.steps.rows()] == ["pid 4242 · ws-01", "", ""]
+    (title,) = items(root, "jobWhere")
+    assert title.property("text") == ""
+    # the machine is named when it is not this one
+    assert [r["worker"] for r in session.steps.rows()] == ["pid 4242 · ws-01", "pid 4243", ""]
 
 
 def test_a_finished_farm_job_names_the_node_it_ran_on_but_its_row_does_not(qapp, store, make_gui):
@@ -114,6 +119,6 @@ def test_a_finished_farm_job_names_the_node_it_ran_on_but_its_row_does_not(qapp,
 
     assert session.jobs.summary(job_id)["node"] == ""  # the history's rows are listed
     assert session.queue.selected["nodeState"] == ""
-    (title,) = items(root, "selectedTitle")
-    assert f"queue {QUEUE} · ran on {NODE}" in title.property("text")
+    (title,) = items(root, "jobWhere")
+    assert title.property("text") == f"ran on {NODE} · queue {QUEUE}"
     assert [r["worker"] for r in session.steps.rows()] == [NODE] * 3
