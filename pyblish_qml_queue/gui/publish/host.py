@@ -1,12 +1,15 @@
 """What the Publish page makes of its host, in plain Python (no Qt).
 
-:class:`HubFeed` buffers the hub's events for the page on any thread;
 :func:`controls_of` and :func:`status_of` say which buttons are enabled and
-what the status line reads, from the host's snapshot and the page's
-:class:`~pyblish_qml_queue.gui.publish.state.PageState`.
+what the status line reads, :func:`window_title` what the window is called,
+from the host's snapshot and the page's
+:class:`~pyblish_qml_queue.gui.publish.state.PageState`; :class:`Controls`
+keeps what the controls show, to tell QML only of a change.
 """
 
 from __future__ import annotations
+
+import os
 
 from pyblish_qml_queue.common.states import HOST_BUSY, HostState, ItemState, JobState
 from pyblish_qml_queue.gui.publish import rules as publishrules
@@ -23,6 +26,22 @@ def current_of(snapshot: dict) -> tuple:
     """The running step's (plugin label, instance name) in a host snapshot."""
     current = snapshot.get("current") or {}
     return current.get("plugin") or "", current.get("instance") or ""
+
+
+def scene_of(snapshot: dict, state) -> str:
+    """The scene's file name: as the host registered, else as collected (currentFile)."""
+    path = snapshot.get("scene") or (state.context.get("data") or {}).get("currentFile")
+    return os.path.basename(str(path or ""))
+
+
+def window_title(snapshot: dict, state) -> str:
+    """The window's title: the WindowTitle setting, the application and its version, the
+    scene ("" without a host)."""
+    if not snapshot:
+        return ""
+    scene = scene_of(snapshot, state)
+    where = " ".join(p for p in (snapshot.get("application"), snapshot.get("version")) if p)
+    return " · ".join(p for p in (state.settings["WindowTitle"], where, scene) if p)
 
 
 def validation_ran(state) -> bool:
@@ -115,3 +134,33 @@ def status_of(snap: dict, state, handing_off) -> tuple:
         left = state.steps_left()
         return (f"Validation passed: {left} extract and integrate steps left", HostState.FINISHED)
     return ("Ready", ItemState.IDLE)
+
+
+class Controls:
+    """What the page's controls show now: which buttons are enabled, the status line and
+    the hand-off's tooltip, each as the functions above work it out.
+
+    Attributes:
+        can: :func:`controls_of`'s map.
+        status: :func:`status_of`'s ``(text, state)``.
+        handoff_why_not: :func:`handoff_why_not`'s line.
+    """
+
+    def __init__(self):
+        self.can: dict = {}
+        self.status = NO_HOST
+        self.handoff_why_not = ""
+        self._shown = None
+
+    def update(self, snap: dict, state, handing_off) -> bool:
+        """Work the controls out again (arguments as :func:`controls_of`'s); True when
+        what they show changed (or the snapshot did), so QML is told only then."""
+        can = controls_of(snap, state, handing_off)
+        status = status_of(snap, state, handing_off)
+        why_not = handoff_why_not(snap, state, handing_off)
+        shown = (can, status, snap, why_not)
+        if shown == self._shown:
+            return False
+        self._shown = shown
+        self.can, self.status, self.handoff_why_not = can, status, why_not
+        return True

@@ -12,30 +12,32 @@ Buttons hand work to the hub (which returns at once); the hand-off, which
 blocks until the job is stored, runs on a short-lived thread whose outcome
 comes back through the same bridge.
 
-The page's own side (rows, Terminal filters, detail, tab) is a
-:class:`~pyblish_qml_queue.gui.publish.page.PublishPage` the viewmodel has;
-which buttons are enabled and the status line come from
-:mod:`pyblish_qml_queue.gui.publish.host`.
+This module is what QML reads and calls: the properties and the slots. The
+viewmodel has the parts that do the work, none of them a QObject: a
+:class:`~pyblish_qml_queue.gui.publish.page.PublishPage` (rows, Terminal
+filters, detail, tab), a :class:`~pyblish_qml_queue.gui.publish.handoff.HandOff`
+(the hand-off thread); :mod:`~pyblish_qml_queue.gui.publish.feed` reads a host's
+page from the hub and takes its events in, and
+:mod:`~pyblish_qml_queue.gui.publish.host` says which buttons are enabled and
+what the status line reads.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 
 from PySide6.QtCore import Property, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlSingleton
 
+from pyblish_qml_queue.gui.publish import feed
 from pyblish_qml_queue.gui.publish import rules as publishrules
+from pyblish_qml_queue.gui.publish.handoff import HandOff
 from pyblish_qml_queue.gui.publish.host import (
-    EMPTY_ITEMS,
-    NO_HOST,
-    controls_of,
+    Controls,
     current_of,
-    handoff_why_not,
-    status_of,
+    scene_of,
     validation_ran,
+    window_title,
 )
 from pyblish_qml_queue.gui.publish.page import PublishPage
 from pyblish_qml_queue.gui.publish.state import PageState
@@ -77,11 +79,8 @@ class Publish(QObject):
         self.page = PublishPage(self)
         self._host_id = ""
         self._snapshot: dict = {}
-        self._controls: dict = {}
-        self._shown = None
-        self._status = NO_HOST
-        self._handing_off = ""
-        self._handoff_why_not = ""
+        self._controls = Controls()
+        self._handoff = HandOff()
         if self._bridge is not None:
             self._bridge.pageEvents.connect(self.take)
         if session is not None:
@@ -171,25 +170,25 @@ class Publish(QObject):
 
     @Property(str, notify=controlsChanged)
     def status(self):
-        return self._status[0]
+        return self._controls.status[0]
 
     @Property(str, notify=controlsChanged)
     def statusState(self):
-        return self._status[1]
+        return self._controls.status[1]
 
     @Property("QVariantMap", notify=controlsChanged)
     def can(self):
         """Which buttons are enabled: reset, validate, publish, stop, handoff, comment."""
-        return self._controls
+        return self._controls.can
 
     @Property(str, notify=controlsChanged)
     def handoffWhyNot(self):
         """Why Publish in background is disabled ("" when it is enabled), for its tooltip."""
-        return self._handoff_why_not
+        return self._controls.handoff_why_not
 
     @Property(bool, notify=controlsChanged)
     def handingOff(self):
-        return bool(self._handing_off)
+        return bool(self._handoff.host_id)
 
     @Property(str, notify=commentChanged)
     def comment(self):
@@ -197,20 +196,12 @@ class Publish(QObject):
 
     @Property(str, notify=settingsChanged)
     def windowTitle(self):
-        snap = self._snapshot
-        if not snap:
-            return ""
-        scene = self.scene
-        where = " ".join(p for p in (snap.get("application"), snap.get("version")) if p)
-        return " · ".join(p for p in (self.page.state.settings["WindowTitle"], where, scene) if p)
+        return window_title(self._snapshot, self.page.state)
 
     @Property(str, notify=controlsChanged)
     def scene(self):
         """The scene's file name: as the host registered, else as collected (currentFile)."""
-        path = self._snapshot.get("scene") or (self.page.state.context.get("data") or {}).get(
-            "currentFile"
-        )
-        return os.path.basename(str(path or ""))
+        return scene_of(self._snapshot, self.page.state)
 
     @Property(str, notify=settingsChanged)
     def contextLabel(self):
@@ -278,21 +269,11 @@ class Publish(QObject):
     def publishInBackground(self, title=""):
         """Hand extraction and integration to the queue (on a thread; it waits for the store)."""
         host_id, hub = self._host_id, self._hub
-        if not host_id or hub is None or self._bridge is None or self._handing_off:
+        if not host_id or hub is None or self._bridge is None or self._handoff.host_id:
             return
-        self._handing_off = host_id
+        thread = self._handoff.begin(hub, host_id, title or None, self._bridge.hub_sink())
         self._update_controls()
-        push = self._bridge.hub_sink()
-
-        def run():  # a thread: it touches the bridge's buffer only, never a Qt object
-            try:
-                job_id = hub.handoff(host_id, title or None)
-                push({"type": "handoff", "host_id": host_id, "job_id": job_id})
-            except Exception as exc:
-                log.info("hand-off of host %s failed", host_id, exc_info=True)
-                push({"type": "handoff", "host_id": host_id, "error": str(exc)})
-
-        threading.Thread(target=run, name=f"handoff-{host_id}", daemon=True).start()
+        thread.start()
 
     @Slot(str, bool)
     def toggle(self, item_id, value):
@@ -358,22 +339,9 @@ class Publish(QObject):
         self._host_id = host_id
         if self._bridge is not None:
             self._bridge.forget_page_events()  # events before now; the hub's state has them
-        snapshot, items, results = {}, EMPTY_ITEMS, []
-        if host_id and self._hub is not None:
-            try:
-                snapshot = self._hub.host(host_id)
-                items = self._hub.items(host_id)
-                results = self._hub.results(host_id)
-            except (KeyError, AttributeError):  # gone, or a hub without a Publish side
-                log.debug("no publish state for host %s", host_id, exc_info=True)
-                if not snapshot:
-                    snapshot = self._known_snapshot(host_id)
-        settings = publishrules.app_settings()
-        host_settings = publishrules.check_settings(items.get("settings"))
-        settings.update(host_settings)
-        state = PageState(items, results, settings)
-        self._snapshot = dict(snapshot)
-        state.set_current(*current_of(snapshot))
+        self._snapshot, state, host_settings = feed.read_page(
+            self._hub, host_id, self._known_snapshot
+        )
         self._show_state(state)
         self.hostChanged.emit()
         self.settingsChanged.emit()
@@ -393,44 +361,24 @@ class Publish(QObject):
         the current host's results, snapshots and removal, and hand-off outcomes."""
         if not events:
             return 0
-        state = self.page.state
-        changed: set = set()
-        reload_items = False
-        snapshot = None
-        host_id = self._host_id
-        for event in events:
-            kind = event["type"]
-            if kind == "handoff":
-                self._handed_off(event)
-                continue
-            if event.get("host_id", (event.get("host") or {}).get("id")) != host_id:
-                continue
-            if kind == "result":
-                result = event["result"]
-                changed |= state.add_result(result)
-                if result.get("instance") is None and result.get("kind", "process") == "process":
-                    reload_items = True  # a context plugin may add or remove instances
-            elif kind == "host_changed":
-                snapshot = event["host"]
-                done = (snapshot.get("progress") or {}).get("done", 0)
-                if done < sum(state.processed.values()):  # the host was reset
-                    self.load(host_id)
-                    return len(events)
-        if reload_items and self._hub is not None:
-            try:
-                state.load_items(self._hub.items(host_id))
-            except KeyError:
-                pass
+        state, host_id = self.page.state, self._host_id
+        taken = feed.take_events(state, events, host_id, self._handed_off)
+        if taken.reset:
+            self.load(host_id)
+            return len(events)
+        if taken.reload_items and self._hub is not None:
+            feed.reload_items(self._hub, state, host_id)
             self.page.set_all_rows()
             self.settingsChanged.emit()  # the collected scene may name the window
-        elif changed:
-            self.page.update_rows(changed)
+        elif taken.changed:
+            self.page.update_rows(taken.changed)
         self.page.show_new_records()
-        if snapshot is not None:
-            self._snapshot = dict(snapshot)
-            self.page.update_rows(state.set_current(*current_of(snapshot)))
-        if self.page.detail_id and (self.page.detail_id in changed or reload_items):
-            self.openDetail(self.page.detail_id)
+        if taken.snapshot is not None:
+            self._snapshot = dict(taken.snapshot)
+            self.page.update_rows(state.set_current(*current_of(taken.snapshot)))
+        detail_id = self.page.detail_id
+        if detail_id and (detail_id in taken.changed or taken.reload_items):
+            self.openDetail(detail_id)
         self._update_controls()
         return len(events)
 
@@ -457,9 +405,9 @@ class Publish(QObject):
             hub.comment(host_id, comment)  # runs after the reset, on the host's turn
 
     def _handed_off(self, event):
-        self._handing_off = ""
-        if event.get("error"):
-            self._say(f"Publish in background failed: {event['error']}")
+        notice = self._handoff.finished(event)
+        if notice:
+            self._say(notice)
         self._update_controls()
 
     def _say(self, text):
@@ -480,15 +428,7 @@ class Publish(QObject):
         self.geometryRequested.emit(x, y, w, h)
 
     def _update_controls(self):
-        snap, state = self._snapshot, self.page.state
-        controls = controls_of(snap, state, self._handing_off)
-        status = status_of(snap, state, self._handing_off)
-        why_not = handoff_why_not(snap, state, self._handing_off)
-        shown = (controls, status, snap, why_not)
-        if shown != self._shown:
-            self._shown = shown
-            self._controls, self._status = controls, status
-            self._handoff_why_not = why_not
+        if self._controls.update(self._snapshot, self.page.state, self._handoff.host_id):
             self.controlsChanged.emit()
 
     def _show_state(self, state: PageState) -> None:
