@@ -119,8 +119,9 @@ def build_parser(
     """The parser with the verbs of ``modules`` (default: :data:`COMMANDS`).
 
     With ``argv`` (the command line it is to parse), only the module of the verb
-    there is imported: the other verbs are listed in the usage with their one-line
-    help (:data:`VERBS`) but not built. Without, every verb is built.
+    there is imported; the other verbs are listed with their one-line help
+    (:data:`VERBS`), not built, and only when the top level may print that list
+    (its ``--help``, an unknown or missing verb). Without, every verb is built.
     """
     from pyblish_qml_queue import __version__
 
@@ -135,15 +136,17 @@ def build_parser(
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     wanted = COMMANDS if modules is None else modules
-    if argv is None:
-        built = wanted
-    else:
-        verb = next((a for a in argv if a[:1] != "-"), None)  # top-level options take no value
+    built, listed = wanted, []
+    if argv is not None:
+        at = next((n for n, a in enumerate(argv) if a[:1] != "-"), len(argv))
+        verb = argv[at] if at < len(argv) else None  # top-level options take no value
         built = [VERBS[verb][0]] if verb in VERBS else []
+        if not built or set(argv[:at]) - {"--debug", "-v", "--verbose"}:  # --help, -h, ...
+            listed = wanted
     for name in wanted:
         if name in built:
             importlib.import_module(name).add_parsers(subparsers)
-        else:
+        elif name in listed:
             for verb, (module, summary) in VERBS.items():
                 if module == name:
                     subparsers.add_parser(verb, help=summary, add_help=False)

@@ -17,8 +17,12 @@ def test_the_verb_table_lists_every_verb_its_modules_add_with_their_help():
     full = command.build_parser()
 
     assert list(full.verbs) == list(command.VERBS)
-    for argv in (["--help"], [], ["jobs"], ["-v", "app"], ["no-such-verb"]):
+    for argv in (["--help"], [], ["-h", "jobs"], ["-v", "--he", "app"], ["no-such-verb"]):
         assert command.build_parser(argv=argv).format_help() == full.format_help(), argv
+
+
+def test_a_verb_run_builds_only_the_verbs_of_its_module():
+    assert list(command.build_parser(argv=["-v", "app", "--help"]).verbs) == ["app", "doctor"]
 
 
 @pytest.mark.parametrize("verb", list(command.VERBS))
@@ -55,6 +59,13 @@ def test_the_top_level_help_lists_every_verb_without_importing_their_modules(hom
     assert result.returncode == 0
     assert all(verb in result.stdout for verb in command.VERBS)
     assert imported == []
+
+
+def test_the_top_level_help_before_a_verb_lists_every_verb(home):
+    result, _ = _imported_verb_modules("-h", "jobs")
+
+    assert result.returncode == 0
+    assert all(verb in result.stdout for verb in command.VERBS)
 
 
 def test_a_verb_imports_its_own_module_only(home):
