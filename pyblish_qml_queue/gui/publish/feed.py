@@ -11,7 +11,6 @@ and says what the batch changed; the ``Publish`` viewmodel
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Callable, Optional
 
@@ -54,7 +53,6 @@ def read_page(hub, host_id: str, known_snapshot: Callable[[str], dict]) -> tuple
     return dict(snapshot), state, host_settings
 
 
-@dataclasses.dataclass
 class Taken:
     """What a batch of hub events changed in the page's state.
 
@@ -67,16 +65,20 @@ class Taken:
             batch's events after that one are not taken).
     """
 
-    changed: set
-    reload_items: bool = False
-    snapshot: Optional[dict] = None
-    reset: bool = False
+    __slots__ = ("changed", "reload_items", "snapshot", "reset")
+
+    def __init__(self):
+        self.changed: set = set()
+        self.reload_items = False
+        self.snapshot: Optional[dict] = None
+        self.reset = False
 
 
 def take_events(state, events: list, host_id: str, handed_off: Callable[[dict], None]) -> Taken:
-    """Take a batch of hub events into ``state``: ``host_id``'s results, snapshots and
-    removal; hand-off outcomes go to ``handed_off`` as they come, in order."""
-    taken = Taken(set())
+    """Take a batch of hub events into ``state``: ``host_id``'s results and snapshots
+    (other hosts' events are passed over); hand-off outcomes go to ``handed_off`` as
+    they come, in order."""
+    taken = Taken()
     for event in events:
         kind = event["type"]
         if kind == HANDOFF:
