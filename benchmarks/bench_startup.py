@@ -1,7 +1,7 @@
 """Process start to first frame: ``pyblish-qml-queue app`` beside an empty QML window and
 pyblish-qml's own window, all measured in the same run.
 
-Usage: python benchmarks/bench_startup.py [--runs 7] [--pyblish-qml-python PATH]
+Usage: python benchmarks/bench_startup.py [--runs 7] [--pyblish-qml-python PATH] [--home-files N]
 
 Each run is a fresh process; the runs of the kinds are interleaved so that the machine's
 load falls on all of them alike, and one warm-up run of each (QML disk cache, file cache) is
@@ -14,7 +14,9 @@ unless QT_QPA_PLATFORM / QT_QUICK_BACKEND say otherwise). The kinds:
 
 - ``app``: ``pyblish-qml-queue app`` as a user starts it (the command line, the real SQLite
   store, hub, executor and tray) in a home folder made for this run (its first run, the
-  warm-up, creates the store);
+  warm-up, creates the store); ``--home-files N`` first puts N small files in it, in
+  folders of 100 (a home used for months holds thousands: reports, snapshots, worker
+  libraries), which the app's start makes private;
 - ``empty``: an empty ``ApplicationWindow`` (PySide6, this interpreter): the floor;
 - ``python``: this interpreter starting and exiting (``-c pass``);
 - ``pyblish-qml``: pyblish-qml's window as its ``--aschild`` process builds it and shows it
@@ -252,6 +254,13 @@ def main(argv=None):
         default=None,
         help=f"an interpreter with PyQt5 + pyblish-qml (default ${PYBLISH_QML_ENV})",
     )
+    parser.add_argument(
+        "--home-files",
+        type=int,
+        default=0,
+        metavar="N",
+        help="small files put in the app's home first (a home used for months; default 0)",
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -263,6 +272,7 @@ def main(argv=None):
     if other:
         kinds.append(("pyblish-qml", other))
     home = tempfile.mkdtemp(prefix="bench-startup-")
+    fill_home(os.path.join(home, "home"), args.home_files)
     results = {kind: [] for kind, _ in kinds}  # (wall s, peak RSS MiB, CPU s) per run
     try:
         for run in range(args.runs + 1):  # run 0 warms the caches up
@@ -282,7 +292,8 @@ def main(argv=None):
     platform = os.environ["QT_QPA_PLATFORM"], os.environ["QT_QUICK_BACKEND"]
     print(
         f"process start -> first frame, {args.runs} runs each (platform {platform[0]}, "
-        f"scene graph {platform[1]}, load {_loadavg()})"
+        f"scene graph {platform[1]}, app's home with {args.home_files} files, "
+        f"load {_loadavg()})"
     )
     print(
         f"  {'':32} {'median s':>9} {'min s':>7} {'CPU s':>7} {'ours/this':>10} "
@@ -309,6 +320,19 @@ def main(argv=None):
         )
     print("target: ours at or below pyblish-qml's (issue 17, item 6)")
     return 0
+
+
+def fill_home(home, count):
+    """``count`` small files under ``home``/reports, 100 to a folder, readable by others
+    (as files made before the home was private are)."""
+    for n in range(count):
+        folder = os.path.join(home, "reports", f"job{n // 100:04d}")
+        if n % 100 == 0:
+            os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"step{n % 100:02d}.html")
+        with open(path, "w") as f:
+            f.write("<html></html>")
+        os.chmod(path, 0o644)
 
 
 def _loadavg():

@@ -15,8 +15,9 @@ order, with one error handling:
 
 The desktop app starts it in two steps (``start(two_step=True)``, then
 :meth:`Node.finish_start` right after its window's first frame): the store and
-the hub first (a second app finds this one, hosts connect), then the executor,
-the spool ingester and the farm endpoint, which the first frame does not need.
+the hub first (a second app finds this one, hosts connect), then the home made
+private (a walk of every file in it), the executor, the spool ingester and the
+farm endpoint, which the first frame does not need.
 
 Parts passed in (a store, an executor, a hub) belong to the caller: the node
 neither starts nor stops them, unless told to close the store.
@@ -131,9 +132,9 @@ class Node:
         """Start the parts in order: store, executor, spool ingester, hub, farm endpoint.
 
         Args:
-            two_step: start the store and the hub only; :meth:`finish_start` starts the
-                executor, the spool ingester and the farm endpoint (in that order), and
-                :meth:`stop` stops them first.
+            two_step: start the store and the hub only; :meth:`finish_start` makes the
+                home private and starts the executor, the spool ingester and the farm
+                endpoint (in that order), and :meth:`stop` stops them first.
 
         Raises:
             HubRunning: another app listens already (with ``hub_required``).
@@ -144,16 +145,16 @@ class Node:
         self._started = True
         rest = (self._start_executor, self._start_spool, self._start_signals)
         if two_step:
-            self._rest = rest
+            self._rest = (self._private_home, *rest)
             self._run((self._open_store, self._start_hub))
         else:
-            self._run((self._open_store, *rest[:2], self._start_hub, rest[2]))
+            self._run((self._private_home, self._open_store, *rest[:2], self._start_hub, rest[2]))
         return self
 
     def finish_start(self) -> Node:
-        """Start what ``start(two_step=True)`` left: the executor, the spool ingester and
-        the farm endpoint (nothing once stopped, or when already done). Raises as
-        :meth:`start` does, having stopped every part."""
+        """Do what ``start(two_step=True)`` left: make the home private, start the
+        executor, the spool ingester and the farm endpoint (nothing once stopped, or when
+        already done). Raises as :meth:`start` does, having stopped every part."""
         rest, self._rest = self._rest, ()
         self._run(rest)
         return self
@@ -204,13 +205,20 @@ class Node:
 
     # -- the parts ----------------------------------------------------------------------------
 
+    def _private_home(self) -> None:
+        """The home the store built here lives in: 0700/0600, said once when it changed
+        anything. It walks every file there (reports, snapshots, worker libraries: thousands
+        in a home used for months), which a two-step start does after its first step."""
+        if self._build["store"]:
+            from pyblish_qml_queue.common import paths
+
+            paths.private_home(log)
+
     def _open_store(self) -> None:
         if not self._build["store"]:
             return
-        from pyblish_qml_queue.common import paths
         from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
-        paths.private_home(log)  # 0700/0600, said once when it changed anything
         self.store = SQLiteJobStore()
         self._owned.append(("store", self.store.close))
         if getattr(self.store, "recovered_from", None):

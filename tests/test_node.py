@@ -168,3 +168,17 @@ def test_a_second_step_that_fails_stops_the_first_steps_parts_and_raises(home):
     assert not node.executor._thread.is_alive()  # started, then stopped
     with pytest.raises(client.NotRunning):
         client.request("ping", timeout=5)
+
+
+def test_a_two_step_start_makes_the_home_private_in_its_second_step(home):
+    exposed = home / "reports" / "old.html"
+    exposed.parent.mkdir()
+    exposed.write_text("report")
+    os.chmod(exposed, 0o644)
+    node = Node(hub=False, spool=False).start(two_step=True)
+    try:
+        assert os.stat(exposed).st_mode & 0o777 == 0o644  # not before the first frame
+        node.finish_start()
+        assert os.stat(exposed).st_mode & 0o777 == 0o600
+    finally:
+        node.stop()

@@ -35,7 +35,8 @@ def add_parsers(subparsers) -> None:
         "(default: the 'signals' setting, off)",
     )
     add_backend_arguments(app)
-    app.set_defaults(func=run_app_verb, log_level=logging.WARNING)
+    # Its node makes the home private right after the first frame (a walk of every file).
+    app.set_defaults(func=run_app_verb, log_level=logging.WARNING, private_home=False)
 
     doctor = subparsers.add_parser(
         "doctor",

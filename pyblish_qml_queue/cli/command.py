@@ -190,7 +190,8 @@ def main(argv: Optional[list] = None) -> int:
     log_file = _configure_logging(
         args.debug, args.verbose, getattr(args, "log_level", logging.ERROR)
     )
-    paths.private_home(log)
+    if getattr(args, "private_home", True):  # a verb's own node may do it (app: later)
+        paths.private_home(log)
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

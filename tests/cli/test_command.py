@@ -83,3 +83,10 @@ def test_an_unknown_verb_is_a_one_line_error_naming_every_verb(home):
     assert len(error) == 1
     assert all(f"'{verb}'" in error[0] for verb in command.VERBS)
     assert imported == []
+
+
+def test_the_app_verb_leaves_making_the_home_private_to_its_node():
+    parser = command.build_parser(argv=["app"])
+
+    assert parser.parse_args(["app"]).private_home is False  # done after the first frame
+    assert getattr(command.build_parser(argv=["jobs"]).parse_args(["jobs"]), "private_home", True)
