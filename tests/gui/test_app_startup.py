@@ -157,12 +157,14 @@ def test_show_in_queue_brings_the_job_into_view_when_the_queue_page_is_built_by_
 
 
 def test_the_console_and_the_tray_icon_are_built_after_the_first_frame(qapp, make_gui):
+    from pyblish_qml_queue.common.logbuffer import default_buffer
     from pyblish_qml_queue.gui.desktop.parts import desktop_of
 
     session, root = make_gui(MemoryJobStore(), tray_options={"available": True, "icon_later": True})
     desktop = desktop_of(_engine_of(session))
     try:
         assert desktop._console is None and desktop.tray._icon is None
+        assert desktop._log_buffer is default_buffer()  # recording from the start
         gui_app.after_first_frame(root, desktop.tray.show_icon)
         root.show()
         loaders = _loaders(root)
@@ -185,3 +187,19 @@ def test_the_executor_starts_after_the_first_frame_and_the_queue_and_tray_get_it
     assert session.queue.hasExecutor is True and tray.hasExecutor is True
     assert tray.quit_flow.executor is session.executor  # quitting asks about its jobs
     assert session.executor.on_event is not None  # its events reach the window
+
+
+def test_the_console_shows_what_was_logged_before_its_page_was_built(qapp, make_gui):
+    import logging
+
+    from pyblish_qml_queue.common.logbuffer import LogBuffer
+    from pyblish_qml_queue.gui.desktop.parts import desktop_of
+
+    buffer = LogBuffer()
+    session, root = make_gui(MemoryJobStore(), tray_options={"log_buffer": buffer})
+    desktop = desktop_of(_engine_of(session))
+    record = {"name": "test", "msg": "before the page", "levelno": 20, "levelname": "INFO"}
+    buffer.handle(logging.makeLogRecord(record))
+    assert desktop._console is None
+    session.app.showConsole()
+    _wait(qapp, lambda: desktop.console.model.rowCount() == 1, "the line")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from pyblish_qml_queue.common.logbuffer import default_buffer
 from pyblish_qml_queue.gui.console.view import Console
 from pyblish_qml_queue.gui.desktop.tray import Tray
 from pyblish_qml_queue.gui.singletons import DESKTOPS
@@ -25,7 +26,8 @@ class Desktop:
 
     def __init__(self, app, session, available=None, ask=None, log_buffer=None, **watch):
         self.session = session
-        self._log_buffer = log_buffer
+        # The buffer records from now on; its page reads it when first built.
+        self._log_buffer = log_buffer if log_buffer is not None else default_buffer()
         self._console = None
         self.tray = Tray(app, session, available=available, ask=ask, parent=session, **watch)
 
