@@ -59,3 +59,39 @@ def test_heartbeats_are_read_while_a_long_request_runs():
     finally:
         a.close()
         b.close()
+
+
+def test_the_connection_is_closed_only_once_no_thread_reads_it():
+    # A read started on a closed descriptor could read a new connection that took its
+    # number: a CLI's next connection, in the same process, lost its authkey challenge.
+    release = threading.Event()
+
+    def busy(method, params):
+        release.wait(10)
+        return "done"
+
+    a, b = _pair(busy, lambda m, p: None)
+    try:
+        answers = []
+        asking = threading.Thread(target=lambda: answers.append(_ask(b)))
+        asking.start()
+        wait = time.monotonic() + 10
+        while not a._held and time.monotonic() < wait:  # a serves, holding its reading turn
+            time.sleep(0.01)
+        a.close()
+        assert not a.conn.closed  # its serving thread may still read it
+        release.set()
+        for thread in a.threads:
+            thread.join(10)
+        assert a.conn.closed
+        asking.join(10)
+    finally:
+        a.close()
+        b.close()
+
+
+def _ask(peer):
+    try:
+        return peer.request("context", timeout=10)
+    except Exception as error:  # the link closed first
+        return error

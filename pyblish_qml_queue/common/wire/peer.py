@@ -7,6 +7,7 @@ Python 3.7 syntax.
 import collections
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -358,6 +359,27 @@ class BasePeer(object):
         return self._closed.wait(timeout)
 
 
+def _shut_down_socket(conn):
+    """Shut a connection's socket down both ways (a blocked read returns at once, the
+    other side sees the end) without closing its descriptor. False: not a socket."""
+    try:
+        fd = os.dup(conn.fileno())
+    except (OSError, ValueError):
+        return True  # closed already
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError:
+        os.close(fd)
+        return False
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+    return True
+
+
 def result_of(reply, method, name="peer"):
     """A request's result from its response message; raises what the answer says.
 
@@ -400,6 +422,7 @@ class Peer(BasePeer):
         # pipe is read a message at a time by recv_frame.
         self._frames = FrameReader() if sys.platform != "win32" else None
         self._ready = collections.deque()  # frames read, not yet taken
+        self._let_go_of = False  # the connection is closed (no thread reads it)
 
     @property
     def threads(self):
@@ -424,6 +447,27 @@ class Peer(BasePeer):
     def _closing(self):
         self._wake.notify_all()
 
+    def _shut(self):
+        """Wake the reading thread (the socket is shut down at once, so the other side
+        sees the end); the connection itself is closed once no thread reads it: a read
+        started on its descriptor after it was closed could read a new connection that
+        took the same number (a CLI's next one, in the same process)."""
+        if self._frames is None or not self._threads or not _shut_down_socket(self.conn):
+            shutdown(self.conn)  # a pipe: closing it is all there is
+            return
+        with self._lock:
+            if not self._reading:
+                self._let_go()
+
+    def _let_go(self):
+        """Under the lock, once no thread reads: close the connection."""
+        if not self._let_go_of:
+            self._let_go_of = True
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+
     # -- threads ----------------------------------------------------------------
 
     def _take_turns(self):
@@ -432,11 +476,16 @@ class Peer(BasePeer):
                 while self._reading and not self._closed.is_set():
                     self._wake.wait()
                 if self._closed.is_set():
+                    if not self._reading:
+                        self._let_go()
                     return
                 self._reading = True
             while True:
                 if not self._read():
                     self.close()
+                    with self._lock:
+                        self._reading = False
+                        self._let_go()
                     return
                 if not self._serve():
                     break  # the other thread reads now
