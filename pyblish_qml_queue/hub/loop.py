@@ -374,15 +374,7 @@ class LoopPeer(BasePeer):
     def _shut(self) -> None:
         # The other side sees the end at once; the loop stops waiting on the
         # descriptor before it is closed (so a new link may reuse its number).
-        if sys.platform != "win32":
-            try:
-                sock = socket.socket(fileno=os.dup(self._fd))
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                finally:
-                    sock.close()
-            except OSError:
-                pass
+        wire.shut_down_socket(self.conn)
         if self._loop.running and not self._loop.in_loop():
             self._loop.call_soon(self._release)
         else:

@@ -264,7 +264,8 @@ class Listener:
                 if not self._closing:
                     log.exception("accepting a connection failed")
                 return
-            timer = self._loop.call_later(self._auth_timeout, wire.shutdown, conn)
+            # The timer only wakes the pool thread: it closes the connection itself.
+            timer = self._loop.call_later(self._auth_timeout, wire.shut_down_socket, conn)
             self._loop.pool.submit(self._authenticate, conn, timer)
 
     def _accept(self) -> None:

@@ -14,6 +14,7 @@ __all__ = [
     "FrameReader",
     "FrameTooLarge",
     "recv_frame",
+    "shut_down_socket",
     "shutdown",
 ]
 
@@ -115,21 +116,38 @@ _INT = struct.Struct("!i")
 _LONG = struct.Struct("!Q")
 
 
+def shut_down_socket(conn):
+    """Shut a connection's socket down both ways without closing its descriptor: a
+    thread blocked reading it returns at once and the other side sees the end, while
+    no new connection can take its number under a thread about to read it.
+
+    Returns:
+        bool: False when it is no socket (a pipe), True otherwise (closed already too).
+    """
+    try:
+        fd = os.dup(conn.fileno())
+    except (OSError, ValueError):
+        return True
+    if sys.platform == "win32":
+        os.close(fd)
+        return False
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError:
+        os.close(fd)
+        return False
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+    return True
+
+
 def shutdown(conn):
     """Close a connection and wake a thread blocked reading it."""
-    try:
-        fd = conn.fileno()
-    except (OSError, ValueError):
-        return
-    if sys.platform != "win32":
-        try:
-            sock = socket.socket(fileno=os.dup(fd))
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            finally:
-                sock.close()
-        except OSError:
-            pass
+    shut_down_socket(conn)
     try:
         conn.close()
     except OSError:

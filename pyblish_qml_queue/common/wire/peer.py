@@ -7,7 +7,6 @@ Python 3.7 syntax.
 import collections
 import logging
 import os
-import socket
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from pyblish_qml_queue.common.wire import (
     recv_frame,
     request,
     response,
+    shut_down_socket,
     shutdown,
 )
 
@@ -359,27 +359,6 @@ class BasePeer(object):
         return self._closed.wait(timeout)
 
 
-def _shut_down_socket(conn):
-    """Shut a connection's socket down both ways (a blocked read returns at once, the
-    other side sees the end) without closing its descriptor. False: not a socket."""
-    try:
-        fd = os.dup(conn.fileno())
-    except (OSError, ValueError):
-        return True  # closed already
-    try:
-        sock = socket.socket(fileno=fd)
-    except OSError:
-        os.close(fd)
-        return False
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    finally:
-        sock.close()
-    return True
-
-
 def result_of(reply, method, name="peer"):
     """A request's result from its response message; raises what the answer says.
 
@@ -452,7 +431,7 @@ class Peer(BasePeer):
         sees the end); the connection itself is closed once no thread reads it: a read
         started on its descriptor after it was closed could read a new connection that
         took the same number (a CLI's next one, in the same process)."""
-        if self._frames is None or not self._threads or not _shut_down_socket(self.conn):
+        if self._frames is None or not self._threads or not shut_down_socket(self.conn):
             shutdown(self.conn)  # a pipe: closing it is all there is
             return
         with self._lock:
