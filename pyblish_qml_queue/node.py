@@ -26,6 +26,7 @@ neither starts nor stops them, unless told to close the store.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Callable, List, Optional
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,9 @@ class Node:
             self._owned.append(("store", store.close))
         self._started = False
         self._rest = ()  # the parts finish_start() starts
+        # finish_start() may run on a thread of its own (the app's, after its first frame):
+        # stop() waits for it, then stops what it started as well.
+        self._lock = threading.RLock()
 
     # -- the order ----------------------------------------------------------------------------
 
@@ -154,9 +158,11 @@ class Node:
     def finish_start(self) -> Node:
         """Do what ``start(two_step=True)`` left: make the home private, start the
         executor, the spool ingester and the farm endpoint (nothing once stopped, or when
-        already done). Raises as :meth:`start` does, having stopped every part."""
-        rest, self._rest = self._rest, ()
-        self._run(rest)
+        already done). Raises as :meth:`start` does, having stopped every part. May run
+        on a thread of its own: :meth:`stop` waits for it."""
+        with self._lock:
+            rest, self._rest = self._rest, ()
+            self._run(rest)
         return self
 
     def _run(self, parts) -> None:
@@ -174,8 +180,9 @@ class Node:
 
     def stop(self) -> None:
         """Stop what this node started, in reverse order, once."""
-        self._rest = ()  # a finish_start() after this starts nothing
-        owned, self._owned = self._owned, []
+        with self._lock:
+            self._rest = ()  # a finish_start() after this starts nothing
+            owned, self._owned = self._owned, []
         for part, stop in reversed(owned):
             try:
                 stop()

@@ -182,3 +182,15 @@ def test_a_two_step_start_makes_the_home_private_in_its_second_step(home):
         assert os.stat(exposed).st_mode & 0o777 == 0o600
     finally:
         node.stop()
+
+
+def test_a_stop_while_the_second_step_runs_on_a_thread_leaves_nothing_running(home):
+    import threading
+
+    node = Node(MemoryJobStore(), hub=False).start(two_step=True)
+    second = threading.Thread(target=node.finish_start)
+    second.start()
+    node.stop()  # before, during or after the second step: it waits for it
+    second.join(10)
+    assert node.parts == []
+    assert node.executor is None or not node.executor._thread.is_alive()

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 # The Qt-free parts a start loads (the node, its store and hub, the models' rules, the
 # settings), imported before PySide6: PySide6's import hook (shibokensupport's __feature__
@@ -26,7 +27,7 @@ import pyblish_qml_queue.queue.sqlite.store  # noqa: F401
 from pyblish_qml_queue.node import Node, PartFailed
 
 # isort: split
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
@@ -163,7 +164,7 @@ def build_app(
     # The pages the first frame does not show are built in the background after it.
     after_first_frame(root, lambda: root.setProperty("warm", True))
     if later:
-        after_first_frame(root, lambda: _finish_start(app, node, session, desktop))
+        after_first_frame(root, lambda: _FinishStart(app, node, session, desktop))
     desktop.set_window(root)
     session.app.raiseRequested.connect(lambda: _bring_to_front(root))
 
@@ -182,23 +183,46 @@ def build_app(
     return app, engine, root
 
 
-def _finish_start(app, node, session, desktop) -> None:
-    """The node's parts the first frame did not wait for (executor, spool, farm endpoint),
-    handed to the session and the tray once started. One that cannot start ends the app with
-    its error (exit 1), as it does before the window shows."""
-    try:
-        node.finish_start()
-    except Exception as exc:
-        log.error("%s", exc, exc_info=not isinstance(exc, PartFailed))
-        sys.stderr.write(f"pyblish-qml-queue: error: {exc}\n")
-        app.exit(1)
-        return
-    executor = node.executor
-    if executor is not None and session.executor is None:
-        session.executor = executor
-        desktop.tray.quit_flow.executor = executor
-        _chain_events(executor, session.bridge.push_job)
-        session.queue.update_executor()  # tells the Queue and the tray
+class _FinishStart(QObject):
+    """The node's parts the first frame did not wait for (home made private, executor,
+    spool, farm endpoint), started on a thread of their own (on the GUI thread, importing and
+    starting them and the walk of a home of thousands of files stalled the window right after
+    its first frame), then handed to the session and the tray on the GUI thread. One that
+    cannot start ends the app with its error (exit 1), as it does before the window shows."""
+
+    finished = Signal(object)  # the error, or None
+
+    def __init__(self, app, node, session, desktop):
+        super().__init__(session)
+        self._app, self._node, self._session, self._desktop = app, node, session, desktop
+        self.finished.connect(self._hand_over)  # queued: emitted on the thread
+        threading.Thread(target=self._run, name="finish-start", daemon=True).start()
+
+    def _run(self):
+        error = None
+        try:
+            self._node.finish_start()
+        except Exception as exc:
+            error = exc
+        try:
+            self.finished.emit(error)
+        except RuntimeError:  # the session has gone (the app quit meanwhile)
+            pass
+
+    @Slot(object)
+    def _hand_over(self, error):
+        if error is not None:
+            quiet = isinstance(error, PartFailed)  # its message says it all
+            log.error("%s", error, exc_info=None if quiet else error)
+            sys.stderr.write(f"pyblish-qml-queue: error: {error}\n")
+            self._app.exit(1)
+            return
+        executor, session = self._node.executor, self._session
+        if executor is not None and session.executor is None and self._node.parts:
+            session.executor = executor
+            self._desktop.tray.quit_flow.executor = executor
+            _chain_events(executor, session.bridge.push_job)
+            session.queue.update_executor()  # tells the Queue and the tray
 
 
 def _bring_to_front(window) -> None:
