@@ -83,9 +83,10 @@ def build_app(
             (``available``, ``ask``, ``log_buffer``), for tests.
         backend, broker: where an executor built here runs jobs (``"local"`` or
             ``"celery"`` with the broker's URL), as for ``serve``.
-        executor_later: start the executor built here, the spool ingester and the farm
-            endpoint right after the window's first frame, not before it (local backend
-            only: a Celery backend that cannot start says so before any window shows).
+        executor_later: make the home private and start the executor built here, the
+            spool ingester and the farm endpoint right after the window's first frame, on a
+            thread of their own, not before it (local backend only: a Celery backend that
+            cannot start says so before any window shows).
 
     Returns:
         ``(application, engine, root window)``.
