@@ -6,6 +6,7 @@ store's own API, into every state the Queue page shows.
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 
@@ -141,6 +142,14 @@ def fill_store(store, count=30, clock=time.time, owner="sample:1:0", running=2):
     return ids
 
 
+def _worker(n):
+    """Who runs sample job ``n``'s steps: a farm node for every fifth, else a local
+    worker process of this machine."""
+    if n % 5 == 2:
+        return {"node": f"celery@render-{n % 17 + 1:02d}"}
+    return {"machine": socket.gethostname(), "pid": 41200 + n * 7}
+
+
 def _drive(store, job_id, want, owner, n):
     """Claim ``job_id`` and walk it into state ``want`` (other jobs wait meanwhile)."""
     if want == jobs_model.QUEUED:
@@ -159,7 +168,7 @@ def _drive(store, job_id, want, owner, n):
         jobs_model.INTERRUPTED: total // 2,
     }[want]
     for index in range(upto):
-        store.start_step(job_id, owner, index)
+        store.start_step(job_id, owner, index, worker=_worker(n))
         store.finish_step(
             job_id,
             owner,
@@ -174,17 +183,28 @@ def _drive(store, job_id, want, owner, n):
                 }
             ],
         )
-    store.add_log(job_id, "INFO", f"claimed by worker-1 (attempt {job.attempts})")
+    worker = _worker(n)
+    if "node" in worker:  # the lines the Celery executor writes (queue/celery/where.py)
+        app = (job.host or {}).get("application", "python").lower()
+        queue = f"pyblish.{app}.linux"
+        store.add_log(
+            job_id,
+            "INFO",
+            f"attempt {job.attempts} of {job.max_attempts} sent to the farm queue {queue}",
+        )
+        store.add_log(job_id, "INFO", f"running on farm node {worker['node']}")
+    else:
+        store.add_log(job_id, "INFO", f"claimed by worker-1 (attempt {job.attempts})")
     if want == jobs_model.RUNNING:
-        store.start_step(job_id, owner, upto)
+        store.start_step(job_id, owner, upto, worker=_worker(n))
         return
     if want == jobs_model.WAITING:
-        store.start_step(job_id, owner, upto)
+        store.start_step(job_id, owner, upto, worker=_worker(n))
         store.finish_step(job_id, owner, upto, jobs_model.STEP_WAITING)
         store.finish_job(job_id, owner, jobs_model.WAITING)
         return
     if want == jobs_model.FAILED:
-        store.start_step(job_id, owner, upto)
+        store.start_step(job_id, owner, upto, worker=_worker(n))
         store.finish_step(
             job_id,
             owner,
