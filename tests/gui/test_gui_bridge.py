@@ -70,6 +70,36 @@ def test_a_page_that_read_the_hub_drops_older_events_but_keeps_hand_off_outcomes
     bridge.stop()
 
 
+def test_only_the_shown_hosts_results_cross_to_the_gui_thread(qapp):
+    """Other hosts' step results are dropped as the hub tells them (their cards take
+    the snapshot); the page reads a host's results from the hub when it switches."""
+    bridge = EventBridge(interval=10_000)
+    pages, hosts = [], []
+    bridge.pageEvents.connect(pages.append)
+    bridge.hostsUpdated.connect(hosts.append)
+    bridge.forget_page_events("a")
+    for host_id in ("a", "b"):
+        bridge.push_hub({"type": "result", "host_id": host_id, "result": {}})
+        bridge.push_hub({"type": "host_changed", "host": {"id": host_id}})
+    bridge.hub_sink()({"type": "handoff", "host_id": "b", "job_id": "j1"})
+
+    assert bridge.drain() == 4  # b's result never reached the buffer
+    assert [(e["type"], e.get("host_id", (e.get("host") or {}).get("id"))) for e in pages[0]] == [
+        ("result", "a"),
+        ("host_changed", "a"),
+        ("handoff", "b"),
+    ]
+    assert hosts == [[{"id": "a"}, {"id": "b"}]]  # every card still gets its snapshot
+    assert type(pages[0]) is list and pages[0][0]["result"] == {}  # plain Python, no copy
+
+    bridge.forget_page_events("b")  # the page switched to b: now b's pass, a's do not
+    bridge.push_hub({"type": "result", "host_id": "a", "result": {}})
+    bridge.push_hub({"type": "result", "host_id": "b", "result": {}})
+    bridge.drain()
+    assert [e["host_id"] for e in pages[1]] == ["b"]
+    bridge.stop()
+
+
 def test_a_raise_from_a_hub_thread_reaches_the_gui_thread(qapp, qtbot):
     bridge = EventBridge(interval=10)
     raised_on = []

@@ -338,7 +338,7 @@ class Publish(QObject):
         """Show ``host_id``'s page, rebuilt from what the hub keeps for it."""
         self._host_id = host_id
         if self._bridge is not None:
-            self._bridge.forget_page_events()  # events before now; the hub's state has them
+            self._bridge.forget_page_events(host_id)  # before now: the hub's state has them
         self._snapshot, state, host_settings = feed.read_page(
             self._hub, host_id, self._known_snapshot
         )
