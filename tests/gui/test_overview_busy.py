@@ -1,5 +1,6 @@
 """The Overview under many busy hosts (issue 17, item 1): cards are told of changes a
-few at a time, and the cards re-sort only when the order really changed."""
+few at a time, and the cards re-sort only when the order really changed, moving only the
+cards that change places."""
 
 from pyblish_qml_queue.gui.overview.hosts import ROLE_IDS, HostFilterProxy, HostListModel
 
@@ -25,8 +26,9 @@ def test_hosts_busy_at_once_keep_their_places_and_one_gone_quiet_sinks(qapp):
     proxy = HostFilterProxy(hosts)
     proxy.resort()
     assert _shown(proxy) == ["h3", "h2", "h1", "h0"]
-    layouts = []
+    layouts, moves = [], []
     proxy.layoutChanged.connect(lambda *args: layouts.append(1))
+    proxy.rowsMoved.connect(lambda parent, first, last, to, row: moves.append((first, row)))
 
     # All four publish: their activity changes places within seconds of each other.
     hosts.upsert([_host(n, 1005.0 - n) for n in range(4)])
@@ -36,12 +38,14 @@ def test_hosts_busy_at_once_keep_their_places_and_one_gone_quiet_sinks(qapp):
     # A host that came since is placed first, and the others keep their places.
     hosts.upsert([_host(4, 1006.0)])
     proxy.resort()
-    assert _shown(proxy) == ["h4", "h3", "h2", "h1", "h0"] and layouts == []
+    assert _shown(proxy) == ["h4", "h3", "h2", "h1", "h0"] and layouts == [] and moves == []
 
     # h3 went quiet while the others went on: it moves down, once.
     hosts.upsert([_host(3, 1005.0)] + [_host(n, 1030.0) for n in (0, 1, 2, 4)])
     proxy.resort()
-    assert _shown(proxy)[-1] == "h3" and len(layouts) == 1
+    # Only its card moves (a layoutChanged would make the view re-read every card).
+    assert _shown(proxy) == ["h4", "h2", "h1", "h0", "h3"]
+    assert moves == [(1, 5)] and layouts == []
     hosts._later.stop()
     proxy.stop()
 
@@ -60,4 +64,29 @@ def test_changed_cards_beyond_the_budget_are_told_later_with_their_latest_snapsh
     qtbot.waitUntil(lambda: len(told) == 4, timeout=5000)
     assert sorted(told) == [0, 0, 1, 2]  # each once more, with what it holds now
     assert [hosts.snapshot(f"h{n}")["progress"]["done"] for n in range(3)] == [2, 2, 2]
+    hosts.stop()
+
+
+def test_a_re_sort_moves_the_fewest_cards_and_a_filter_inserts_and_removes(qapp):
+    hosts = HostListModel()
+    hosts.set_hosts([_host(n, 1000.0 + n) for n in range(6)])
+    proxy = HostFilterProxy(hosts)
+    assert _shown(proxy) == ["h5", "h4", "h3", "h2", "h1", "h0"]
+    changes = []
+    proxy.rowsMoved.connect(lambda *args: changes.append("move"))
+    proxy.rowsInserted.connect(lambda *args: changes.append("insert"))
+    proxy.rowsRemoved.connect(lambda *args: changes.append("remove"))
+    proxy.layoutChanged.connect(lambda *args: changes.append("layout"))
+    proxy.modelReset.connect(lambda *args: changes.append("reset"))
+
+    proxy.set_sort_key("arrival")  # the order reversed: five moves, one card stays
+    assert _shown(proxy) == [f"h{n}" for n in range(6)] and changes == ["move"] * 5
+    del changes[:]
+    hosts.upsert([dict(_host(n, 1000.0 + n), state="finished") for n in (1, 3)])
+    proxy.set_group("finished")
+    assert _shown(proxy) == ["h1", "h3"] and changes == ["remove"] * 4
+    del changes[:]
+    proxy.set_group("all")
+    assert _shown(proxy) == [f"h{n}" for n in range(6)] and changes == ["insert"] * 4
+    proxy.stop()
     hosts.stop()
