@@ -25,7 +25,8 @@ from typing import Callable, Optional
 from pyblish_qml_queue.common.farmwait import JOB_ID_VAR, SECRET_VAR
 from pyblish_qml_queue.common.states import RunOutcome
 from pyblish_qml_queue.queue import launch, model
-from pyblish_qml_queue.queue.loop import Run, RunRecords, steps_to_send, waiting_line
+from pyblish_qml_queue.queue.loop import Run, steps_to_send, waiting_line
+from pyblish_qml_queue.queue.records import RunRecords
 from pyblish_qml_queue.queue.store import LeaseLost, StoreError
 
 log = logging.getLogger(__name__)

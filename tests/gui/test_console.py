@@ -98,8 +98,8 @@ def test_sources_are_the_parts_a_user_knows_not_module_names(logger, source):
 def test_a_job_end_is_logged_at_its_level_so_the_console_counts_failures(console, state, level):
     from factories import make_payload
 
-    from pyblish_qml_queue.queue.loop import RunRecords
     from pyblish_qml_queue.queue.model import Job
+    from pyblish_qml_queue.queue.records import RunRecords
 
     store = MemoryJobStore()
     job = Job.from_payload(make_payload())
@@ -108,7 +108,7 @@ def test_a_job_end_is_logged_at_its_level_so_the_console_counts_failures(console
     records = RunRecords(
         store, "test:1:loop", time.time, lambda *a: None, lambda: None, lambda *a: False
     )
-    logger = logging.getLogger("pyblish_qml_queue.queue.loop")
+    logger = logging.getLogger("pyblish_qml_queue.queue.records")
     logger.addHandler(console.model.buffer)
     logger.setLevel(logging.INFO)
     try:

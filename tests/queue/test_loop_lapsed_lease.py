@@ -7,7 +7,8 @@ from store_support import LEASE, OWNER, claimed
 
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.job_run import JobRun
-from pyblish_qml_queue.queue.loop import ClaimLoop, RunRecords
+from pyblish_qml_queue.queue.loop import ClaimLoop
+from pyblish_qml_queue.queue.records import RunRecords
 from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 from pyblish_qml_queue.queue.store import LeaseLost
 

@@ -13,7 +13,7 @@ one round trip, every :data:`WATCH_EVERY` s:
   serves any more is sent again to the narrowest one still served.
 
 It is the part of :class:`~.executor.CeleryExecutor` that reads heartbeats, cut out by
-meaning; it is given what it needs of the executor, as :class:`~.loop.RunRecords` is.
+meaning; it is given what it needs of the executor, as :class:`~.records.RunRecords` is.
 """
 
 from __future__ import annotations
