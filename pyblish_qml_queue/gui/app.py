@@ -27,7 +27,7 @@ import pyblish_qml_queue.queue.sqlite.store  # noqa: F401
 from pyblish_qml_queue.node import Node, PartFailed
 
 # isort: split
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
@@ -254,26 +254,33 @@ class _AfterFirstFrame(QObject):
     or after ``latest_ms`` when no frame comes (a window started minimized renders nothing,
     and the tray icon must not wait for it).
 
-    Queued: ``frameSwapped`` comes from the render thread where Qt renders on one, and the
-    callbacks run in the event-loop turn after the frame, never inside it.
+    Queued: ``frameSwapped`` comes from the render thread where Qt renders on one (this
+    object's slot then runs on its own thread, the GUI thread), and the callbacks run in a
+    later event-loop turn than the frame, never inside it (a zero timer, not a
+    ``Qt.QueuedConnection``: reading the ``Qt`` namespace costs ~15 ms before the first frame).
     """
 
     def __init__(self, window, callbacks, latest_ms):
         super().__init__(window)
         self._callbacks = list(callbacks)
         self._window = window
-        window.frameSwapped.connect(self._first_frame, Qt.ConnectionType.QueuedConnection)
+        window.frameSwapped.connect(self._swapped)
         self._latest = QTimer(self)
         self._latest.setSingleShot(True)
         self._latest.timeout.connect(self._first_frame)
         self._latest.start(int(latest_ms))
 
     @Slot()
+    def _swapped(self):
+        if self._callbacks:
+            QTimer.singleShot(0, self._first_frame)
+
+    @Slot()
     def _first_frame(self):
         if not self._callbacks:
             return
         self._latest.stop()
-        self._window.frameSwapped.disconnect(self._first_frame)
+        self._window.frameSwapped.disconnect(self._swapped)
         callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
             try:

@@ -8,12 +8,14 @@ only the roles whose value changed.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex
+
+from pyblish_qml_queue.gui.roles import DISPLAY_ROLE, USER_ROLE
 
 
 def role_ids(names) -> dict:
     """Role name -> Qt role id, in order, from ``Qt.UserRole + 1``."""
-    return {name: Qt.ItemDataRole.UserRole + 1 + n for n, name in enumerate(names)}
+    return {name: USER_ROLE + 1 + n for n, name in enumerate(names)}
 
 
 class RowListModel(QAbstractListModel):
@@ -37,11 +39,11 @@ class RowListModel(QAbstractListModel):
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY_ROLE):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return row.get(self.DISPLAY)
         key = self._role_keys.get(role)
         return row.get(key) if key else None

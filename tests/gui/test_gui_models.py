@@ -5,7 +5,7 @@ import threading
 
 import gui_support
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtTest import QAbstractItemModelTester
 
 from pyblish_qml_queue.gui import sample
@@ -15,6 +15,7 @@ from pyblish_qml_queue.gui.overview.hosts import HostFilterProxy, HostListModel
 from pyblish_qml_queue.gui.queue.detail import JobLogModel, JobStepModel, LogLevelProxy, log_lines
 from pyblish_qml_queue.gui.queue.filter import JobFilterProxy
 from pyblish_qml_queue.gui.queue.jobs import JobListModel
+from pyblish_qml_queue.gui.roles import DISPLAY_ROLE, USER_ROLE
 from pyblish_qml_queue.queue import model
 from pyblish_qml_queue.queue.memory import MemoryJobStore
 from pyblish_qml_queue.queue.model import Job
@@ -28,6 +29,14 @@ def with_tester(model_):
     """Attach a model tester that reports through Qt warnings (captured by qt_messages)."""
     model_._tester = QAbstractItemModelTester(model_, WARNING)
     return model_
+
+
+def test_the_models_role_numbers_are_qts():
+    """The models use plain ints for Qt's roles (no ``Qt`` namespace before the first
+    frame): they are Qt's own numbers."""
+    assert DISPLAY_ROLE == Qt.ItemDataRole.DisplayRole.value
+    assert USER_ROLE == Qt.ItemDataRole.UserRole.value
+    assert min(HOST_ROLES.values()) == USER_ROLE + 1
 
 
 def add_jobs(store, n, start=0):

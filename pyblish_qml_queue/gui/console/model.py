@@ -14,10 +14,11 @@ import collections
 import logging
 import re
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QSortFilterProxyModel
 
 from pyblish_qml_queue.common.logbuffer import LogBuffer
 from pyblish_qml_queue.gui.filtering import refilter, set_filter
+from pyblish_qml_queue.gui.roles import DISPLAY_ROLE
 from pyblish_qml_queue.gui.rowmodel import role_ids
 
 log = logging.getLogger(__name__)
@@ -76,12 +77,12 @@ class ConsoleModel(QAbstractListModel):
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY_ROLE):
         row = index.row()
         if not index.isValid() or not 0 <= row < len(self._rows):
             return None
         entry = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return entry.message
         if role == ROLE_IDS["level"]:
             return level_group(entry.levelno)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import bisect
 import operator
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex
 
 from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
 from pyblish_qml_queue.gui.queue.jobs import JobListModel, find_row, matches
+from pyblish_qml_queue.gui.roles import DISPLAY_ROLE
 
 _KEY = operator.attrgetter("_key")
 
@@ -52,7 +53,7 @@ class JobFilterProxy(QAbstractListModel):
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._shown)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY_ROLE):
         n = index.row()
         if not index.isValid() or not 0 <= n < len(self._shown):
             return None

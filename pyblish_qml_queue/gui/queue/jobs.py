@@ -22,8 +22,9 @@ import collections
 import logging
 import time
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 
+from pyblish_qml_queue.gui.roles import DISPLAY_ROLE
 from pyblish_qml_queue.gui.rowmodel import RowListModel, role_ids
 from pyblish_qml_queue.queue import model as jobs_model
 from pyblish_qml_queue.queue.store import JobNotFound
@@ -388,7 +389,7 @@ class JobListModel(RowListModel):
 
     # -- Qt interface ----------------------------------------------------------
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY_ROLE):
         n = index.row()
         if not index.isValid() or not 0 <= n < len(self._rows):
             return None
@@ -396,7 +397,7 @@ class JobListModel(RowListModel):
 
     def value(self, row, role):
         """What ``row`` shows in ``role``."""
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return row.title
         key = self._role_keys.get(role)
         return getattr(row, key) if key else None
