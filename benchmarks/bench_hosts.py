@@ -1,7 +1,7 @@
 """Many live hosts: N real host processes publishing at once into the app, beside 1 host.
 
 Usage: python benchmarks/bench_hosts.py [--hosts 50] [--instances 10] [--step-ms 20]
-                                        [--page overview|queue]
+                                        [--page overview|queue] [--hosts-nice 0]
 
 The app (offscreen, software renderer, a real hub, an in-memory store, no executor) runs
 in this process with its window on the Overview (or the Queue) page. Each host is a real
@@ -15,7 +15,13 @@ N hosts in the same run:
 - the GUI's longest and p99 stall while they publish;
 - per-step overhead of a host: (its publish time - steps x step-ms) / steps, median and
   worst over the hosts, and the ratio N hosts / 1 host;
-- threads in the app process while they publish (the hub's share per host).
+- threads in the app process while they publish (the hub's share per host);
+- the GUI thread's CPU within its longest stall (``time.thread_time()`` at each probe
+  tick), and its time waiting for a core in it (Linux ``/proc/thread-self/schedstat``):
+  the rest of the stall it waited for the GIL;
+- at N hosts, on the Overview: a re-sort that reverses the cards' order, as the
+  Overview does it (a move per card that changes places), beside the same cards told
+  ``layoutChanged`` (what a ``QSortFilterProxyModel``'s re-sort tells the view).
 """
 
 import argparse
@@ -50,6 +56,91 @@ PLUGINS = plugins_source(
 )
 
 
+class CpuStallMeter(StallMeter):
+    """A :class:`StallMeter` that also takes the GUI thread's CPU time at each tick."""
+
+    def __init__(self, interval_ms=5):
+        super().__init__(interval_ms)
+        self.cpu = []  # GUI thread CPU (s) between a tick and the one before it
+        self.queued = []  # ... and time it was ready to run but waited for a core (s)
+        self._cpu_last = self._queued_last = None
+
+    def start(self):
+        self.cpu, self.queued, self._cpu_last, self._queued_last = [], [], None, None
+        super().start()
+
+    @staticmethod
+    def _run_queue_wait():
+        """This thread's total time runnable but not running (s), Linux schedstat; 0 elsewhere."""
+        try:
+            with open("/proc/thread-self/schedstat") as f:
+                return int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def _tick(self):
+        cpu, queued = time.thread_time(), self._run_queue_wait()
+        if self._cpu_last is not None:
+            self.cpu.append(cpu - self._cpu_last)
+            self.queued.append(queued - self._queued_last)
+        self._cpu_last, self._queued_last = cpu, queued
+        super()._tick()
+
+    def _worst(self, samples):
+        if not self.late:
+            return 0.0
+        worst = max(range(len(self.late)), key=self.late.__getitem__)
+        return samples[worst] * 1000.0 if worst < len(samples) else 0.0
+
+    def worst_cpu_ms(self):
+        """The GUI thread's CPU (ms) in the gap of the longest stall."""
+        return self._worst(self.cpu)
+
+    def worst_queued_ms(self):
+        """The GUI thread's wait for a core (ms) in the gap of the longest stall; the rest
+        of the gap, less its CPU, it waited for the GIL (or slept in the event loop)."""
+        return self._worst(self.queued)
+
+
+def time_resort(app, session):
+    """GUI thread CPU (ms) of a re-sort of the Overview that reverses its cards, beside a
+    ``layoutChanged`` of the same cards; and the number of cards."""
+    proxy = session.host_proxy
+
+    def settle(seconds=0.1):
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            app.processEvents()
+            time.sleep(0.001)
+
+    def timed(change):
+        """GUI thread CPU (ms) of ``change()`` and the 100 ms of event loop after it
+        (the frame drawn with the cards in their new places)."""
+        settle()
+        started = time.thread_time()
+        change()
+        settle()
+        return (time.thread_time() - started) * 1000.0
+
+    key = proxy._sort_key
+    proxy.set_sort_key("arrival")
+    settle()
+    ids = list(proxy._ids)
+
+    def reverse():  # as a re-sort by activity that finds the order reversed
+        proxy._sort_key, proxy._activity = "activity", {h: -n for n, h in enumerate(ids)}
+        proxy._place()
+
+    def layout():
+        proxy.layoutAboutToBeChanged.emit()
+        proxy.layoutChanged.emit()
+
+    moved = timed(reverse)
+    told = timed(layout)
+    proxy.set_sort_key(key)
+    return moved, told, len(ids)
+
+
 def pump(app, until, timeout=300.0):
     deadline = time.monotonic() + timeout
     while not until():
@@ -72,6 +163,15 @@ def cpu_of(procs):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def load_average():
+    """The 1-minute load average (Linux /proc; "n/a" elsewhere)."""
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[0]
+    except (OSError, IndexError):
+        return "n/a"
+
+
 def threads_of_process():
     try:
         return len(os.listdir(f"/proc/{os.getpid()}/task"))
@@ -91,6 +191,7 @@ def run_hosts(app, session, n, script, plugins, args):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
+            preexec_fn=(lambda: os.nice(args.hosts_nice)) if args.hosts_nice else None,
         )
         for _ in range(n)
     ]
@@ -106,7 +207,7 @@ def run_hosts(app, session, n, script, plugins, args):
         ids = [h["id"] for h in hub.hosts() if h["id"] not in before]
         done_at = {}
         threads_seen = [0]
-        probe = StallMeter()
+        probe = CpuStallMeter()
         # show() brought each host's Publish page to the front: back to the page measured
         (session.app.showOverview if args.page == "overview" else session.app.showQueue)()
         for _ in range(20):  # let the cards settle
@@ -136,9 +237,13 @@ def run_hosts(app, session, n, script, plugins, args):
             (done_at[h] - started - steps[h] * sleep) / steps[h] for h in ids if steps[h] > 0
         ]
         states = {hub.host(h)["state"] for h in ids}
+        session.app.showOverview()  # the hosts still connected: every card shown
+        resort = time_resort(app, session)
         hosts_cpu = (hosts1 - hosts0) / wall
         return {
             "worst": probe.worst_ms(),
+            "worst_cpu": probe.worst_cpu_ms(),
+            "worst_queued": probe.worst_queued_ms(),
             "p99": probe.p99_ms(),
             "median_overhead": statistics.median(overhead) * 1000.0,
             "worst_overhead": max(overhead) * 1000.0,
@@ -147,6 +252,7 @@ def run_hosts(app, session, n, script, plugins, args):
             "states": states,
             "app_cpu": app_cpu,
             "hosts_cpu": hosts_cpu,
+            "resort": resort,
         }
     finally:
         for proc in procs:
@@ -161,6 +267,13 @@ def main(argv=None):
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--step-ms", type=float, default=20.0)
     parser.add_argument("--page", choices=("overview", "queue"), default="overview")
+    parser.add_argument(
+        "--hosts-nice",
+        type=int,
+        default=0,
+        help="run the host processes at this niceness (as hosts on other machines would"
+        " not compete with the app for this one's cores)",
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -194,11 +307,14 @@ def main(argv=None):
     print(
         f"{args.hosts} real hosts publishing at once vs 1 host, {args.instances} instances x 10"
         f" plugins ({one['steps']:.0f} steps each, {args.step_ms:g} ms of plugin work per step),"
-        f" {args.page} page open; app threads idle: {idle_threads}"
+        f" {args.page} page open; app threads idle: {idle_threads};"
+        f" hosts at nice {args.hosts_nice}; load average {load_average()}"
     )
     print(f"{'measure':44} {'1 host':>9} {str(args.hosts) + ' hosts':>9} {'ratio':>7}")
     for key, label in (
         ("worst", "GUI longest stall (ms)"),
+        ("worst_cpu", "GUI thread CPU in that stall (ms)"),
+        ("worst_queued", "GUI thread waiting for a core in it (ms)"),
         ("p99", "GUI p99 stall (ms)"),
         ("median_overhead", "overhead per step, median host (ms)"),
         ("worst_overhead", "overhead per step, slowest host (ms)"),
@@ -211,6 +327,11 @@ def main(argv=None):
             f"{label:44} {one[key]:9.{digits}f} {many[key]:9.{digits}f}"
             f" {ratio(many[key], one[key]):>7}"
         )
+    moved, told, cards = many["resort"]
+    print(
+        f"Overview re-sort reversing {cards} cards, GUI thread CPU with the next 100 ms:"
+        f" {moved:.1f} ms as moves, {told:.1f} ms as one layoutChanged of the same cards"
+    )
     extra = max(0, many["threads"] - idle_threads) / args.hosts
     print(f"threads per host at {args.hosts} hosts: {extra:.1f}; final states: {many['states']}")
     print("targets: longest stall < 50 ms; overhead per step at N hosts within 1.2x of 1 host")
