@@ -71,17 +71,12 @@ def add_parsers(subparsers) -> None:
 
 def run_doctor(args) -> int:
     from pyblish_qml_queue.cli.command import FAILED, OK
-    from pyblish_qml_queue.cli.doctor import (
-        WARN,
-        acknowledge,
-        failed,
-        format_checks,
-        run_checks,
-    )
+    from pyblish_qml_queue.cli.doctor import WARN, failed, format_checks, run_checks
     from pyblish_qml_queue.cli.doctor_node import node_checks
+    from pyblish_qml_queue.cli.doctor_store import acknowledge
 
     if getattr(args, "salvage", None) is not None:
-        from pyblish_qml_queue.cli.doctor import run_salvage
+        from pyblish_qml_queue.cli.doctor_store import run_salvage
 
         return run_salvage(args)
     node = getattr(args, "node", False)
