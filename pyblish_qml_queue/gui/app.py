@@ -17,10 +17,14 @@ import sys
 import threading
 
 # The Qt-free parts a start loads (the node, its store and hub, the models' rules, the
-# settings), imported before PySide6: PySide6's import hook (shibokensupport's __feature__
-# check) reads the source of every module imported after it, 12-15 ms of CPU for these and
-# the standard library modules they bring.
+# settings, the Publish page's plain-Python core), imported before PySide6: PySide6's import
+# hook (shibokensupport's __feature__ check) reads the source of every module imported
+# after it, 15-20 ms of CPU for these and the standard library modules they bring.
+import pyblish_qml_queue.common.logbuffer
 import pyblish_qml_queue.common.settings
+import pyblish_qml_queue.gui.publish.feed
+import pyblish_qml_queue.gui.publish.handoff
+import pyblish_qml_queue.gui.publish.host
 import pyblish_qml_queue.hub.hub
 import pyblish_qml_queue.queue.rules
 import pyblish_qml_queue.queue.sqlite.store  # noqa: F401

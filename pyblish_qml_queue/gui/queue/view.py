@@ -15,12 +15,10 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtQml import QmlElement, QmlSingleton
 
 from pyblish_qml_queue.common.states import JOB_FINISHED
-from pyblish_qml_queue.gui.queue import report
 from pyblish_qml_queue.gui.queue.detail import log_lines
 from pyblish_qml_queue.gui.singletons import SESSIONS, set_and_notify
 from pyblish_qml_queue.queue import model as jobs_model
 from pyblish_qml_queue.queue import rules
-from pyblish_qml_queue.queue.celery.where import farm_node, farm_queue
 from pyblish_qml_queue.queue.store import StoreError, remove_job
 
 log = logging.getLogger(__name__)
@@ -206,6 +204,8 @@ class Queue(QObject):
 
         ``queue_log``: the job's log lines just read with it (None: read them here).
         """
+        from pyblish_qml_queue.gui.queue import report  # html: not before the first frame
+
         session = self._session
         job_id = self._selected_id
         if job is None and job_id:
@@ -289,6 +289,8 @@ class Queue(QObject):
 
     @Slot()
     def openReport(self):
+        from pyblish_qml_queue.gui.queue import report
+
         job_id = self._selected_id
         if not job_id:
             return
@@ -303,6 +305,8 @@ class Queue(QObject):
 
     @Slot()
     def openFolder(self):
+        from pyblish_qml_queue.gui.queue import report
+
         job_id = self._selected_id
         if not job_id:
             return
@@ -359,6 +363,8 @@ class Queue(QObject):
             self._write_report(job)
 
     def _write_report(self, job):
+        from pyblish_qml_queue.gui.queue import report
+
         if job.id in self._reported and os.path.exists(report.report_path(job.id)):
             return
         try:
@@ -446,6 +452,8 @@ def where_it_runs(job, queue_log) -> dict:
     ``farmQueue`` (the Celery routing queue it was last sent to), ``node`` (the farm node
     running it, or that last ran it) and ``nodeState`` (``"running"``, ``"lost"``, or ""
     once the job no longer runs); "" for each when the job never went to the farm."""
+    from pyblish_qml_queue.queue.celery.where import farm_node, farm_queue
+
     node = farm_node(queue_log) or {}
     running = job.state == jobs_model.RUNNING
     return {
