@@ -251,6 +251,7 @@ def run_hosts(app, session, n, script, plugins, args):
             "threads": threads_seen[0],
             "states": states,
             "app_cpu": app_cpu,
+            "gui_cpu": sum(probe.cpu),
             "hosts_cpu": hosts_cpu,
             "resort": resort,
         }
@@ -320,6 +321,7 @@ def main(argv=None):
         ("worst_overhead", "overhead per step, slowest host (ms)"),
         ("threads", "threads in the app while publishing"),
         ("app_cpu", "app CPU while publishing (cores)"),
+        ("gui_cpu", "GUI thread CPU for the whole publish (s)"),
         ("hosts_cpu", "hosts' CPU while publishing (cores)"),
     ):
         digits = 2 if key.endswith("cpu") else 1
