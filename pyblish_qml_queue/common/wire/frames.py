@@ -13,6 +13,7 @@ from pyblish_qml_queue.common.wire.schema import MAX_FRAME, TOO_LARGE, ProtocolE
 __all__ = [
     "FrameReader",
     "FrameTooLarge",
+    "frame_writer",
     "recv_frame",
     "shut_down_socket",
     "shutdown",
@@ -67,6 +68,9 @@ class FrameReader(object):
     def feed(self, data):
         """The frames ``data`` completes: bytes, or FrameTooLarge for one dropped.
 
+        ``data`` may be a memoryview of a buffer the caller reads into again: what
+        is kept of it is copied.
+
         Raises:
             OSError: a negative frame length (the stream is not a link's).
         """
@@ -114,6 +118,50 @@ class FrameReader(object):
 
 _INT = struct.Struct("!i")
 _LONG = struct.Struct("!Q")
+#: Up to this size a frame's length and bytes go out in one write (as in
+#: ``multiprocessing.connection``); above, two, so a big frame is not copied.
+_ONE_WRITE = 16384
+
+
+def frame_writer(conn):
+    """A function that writes one frame's bytes on ``conn`` as ``conn.send_bytes``
+    does (same format), straight on its descriptor: one ``os.write`` for a small
+    frame, no checks or copies on the way. ``conn.send_bytes`` itself where the
+    connection is no POSIX ``multiprocessing.connection.Connection`` (a Windows
+    pipe, a test's stand-in).
+
+    The function raises OSError once the connection is closed (as send_bytes).
+    """
+    from multiprocessing.connection import Connection
+
+    if sys.platform == "win32" or type(conn) is not Connection:
+        return conn.send_bytes
+
+    def write(data):
+        fd = conn._handle
+        if fd is None:
+            raise OSError("handle is closed")
+        size = len(data)
+        if size > 0x7FFFFFFF:
+            header = _INT.pack(-1) + _LONG.pack(size)
+        else:
+            header = _INT.pack(size)
+        if size <= _ONE_WRITE:
+            _write_all(fd, header + data)
+        else:
+            _write_all(fd, header)
+            _write_all(fd, data)
+
+    return write
+
+
+def _write_all(fd, data):
+    written = os.write(fd, data)
+    if written == len(data):
+        return
+    view = memoryview(data)[written:]
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def shut_down_socket(conn):

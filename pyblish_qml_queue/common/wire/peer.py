@@ -23,6 +23,7 @@ from pyblish_qml_queue.common.wire import (
     RemoteError,
     encode,
     event,
+    frame_writer,
     is_int,
     parse_frame,
     recv_frame,
@@ -175,6 +176,7 @@ class BasePeer(object):
         self._heartbeat = HEARTBEAT if heartbeat is None else heartbeat
         self._timeout = max(self._heartbeat * 5, 1.0)
         self._send_lock = threading.Lock()
+        self._write = frame_writer(conn)
         self._lock = threading.Lock()
         self._next_id = 0
         self._pending = {}  # id -> callback(reply, or None when the link closed first)
@@ -196,7 +198,7 @@ class BasePeer(object):
             if self._closed.is_set():
                 raise ConnectionLost("%s: link is closed" % self.name)
             try:
-                self.conn.send_bytes(data)
+                self._write(data)
                 return
             except (OSError, ValueError) as error:
                 lost = error
@@ -401,6 +403,7 @@ class Peer(BasePeer):
         # pipe is read a message at a time by recv_frame.
         self._frames = FrameReader() if sys.platform != "win32" else None
         self._ready = collections.deque()  # frames read, not yet taken
+        self._into = bytearray(READ_SIZE)  # read into, again and again (no allocation a read)
         self._let_go_of = False  # the connection is closed (no thread reads it)
 
     @property
@@ -514,10 +517,10 @@ class Peer(BasePeer):
         if self._frames is None:
             return recv_frame(self.conn)
         while not self._ready:
-            data = os.read(self.conn._handle, READ_SIZE)  # TypeError once closed (None)
-            if not data:
+            size = os.readv(self.conn._handle, [self._into])  # TypeError once closed (None)
+            if not size:
                 raise EOFError
-            self._ready.extend(self._frames.feed(data))
+            self._ready.extend(self._frames.feed(memoryview(self._into)[:size]))
         frame = self._ready.popleft()
         if isinstance(frame, ProtocolError):
             raise frame

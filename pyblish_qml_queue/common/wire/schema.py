@@ -195,7 +195,7 @@ def event(method, params=None):
 def encode(msg):
     """A message as JSON bytes. Raises ProtocolError(TOO_LARGE) above MAX_FRAME
     and ValueError for what JSON cannot hold."""
-    data = json.dumps(msg, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    data = _ENCODER.encode(msg).encode("utf-8")
     if len(data) > MAX_FRAME:
         raise ProtocolError(TOO_LARGE, "message of %d bytes exceeds %d" % (len(data), MAX_FRAME))
     return data
@@ -210,7 +210,7 @@ def decode(data):
     if len(data) > MAX_FRAME:
         raise ProtocolError(TOO_LARGE, "frame of %d bytes exceeds %d" % (len(data), MAX_FRAME))
     try:
-        msg = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+        msg = _DECODER.decode(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise ProtocolError(PARSE_ERROR, "frame is not JSON: %s" % _short(error))
     if not isinstance(msg, dict):
@@ -221,6 +221,11 @@ def decode(data):
 
 def _refuse_constant(name):
     raise ValueError("%s is not JSON" % name)
+
+
+# Made once: json.dumps and json.loads with options build a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def check_envelope(msg):
