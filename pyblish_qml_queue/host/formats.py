@@ -59,8 +59,17 @@ def jsonable(value, depth=0):
         return "<%s>" % type(value).__name__
 
 
+#: Values :func:`jsonable` returns as they are (checked by exact type: the common case, fast).
+_PLAIN = frozenset((str, bool, int, type(None)))
+
+
 def format_data(data):
-    return dict((key, jsonable(data[key])) for key in DATA_KEYS if key in data)
+    out = {}
+    for key in DATA_KEYS:
+        if key in data:
+            value = data[key]
+            out[key] = value if type(value) in _PLAIN else jsonable(value)
+    return out
 
 
 def format_instance(instance):

@@ -276,7 +276,14 @@ class Service(object):
     # -- the table the link serves --------------------------------------------------
 
     def handlers(self):
-        """Method name -> callable(**params), for the link."""
+        """Method name -> callable(**params), for the link (made once: the same
+        dict every call, not to be changed)."""
+        table = self.__dict__.get("_handlers")
+        if table is None:
+            table = self._handlers = self._handler_table()
+        return table
+
+    def _handler_table(self):
         return {
             "ping": self.ping,
             "context": self.context_,
