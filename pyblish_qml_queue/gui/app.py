@@ -27,8 +27,13 @@ import pyblish_qml_queue.gui.publish.handoff
 import pyblish_qml_queue.gui.publish.host
 import pyblish_qml_queue.hub.hub
 import pyblish_qml_queue.queue.rules
-import pyblish_qml_queue.queue.sqlite.store  # noqa: F401
+import pyblish_qml_queue.queue.sqlite.store
 from pyblish_qml_queue.node import Node, PartFailed
+
+# isort: split
+# PySide6 itself, first: the modules imported so far are spared its hook's source check
+# when a GUI module imports them again (see gui/qtimport.py).
+import pyblish_qml_queue.gui.qtimport  # noqa: F401
 
 # isort: split
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot

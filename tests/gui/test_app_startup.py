@@ -45,6 +45,34 @@ def test_the_command_line_and_the_app_module_load_neither_pyblish_nor_the_host_s
     assert loaded == []
 
 
+_PROBE_QT = """
+import json, sys
+import pyblish_qml_queue.gui.app
+from pyblish_qml_queue.gui import qtimport
+table = getattr(sys.modules["shibokensupport.feature"], "pyside_feature_dict", None)
+names = ["pyblish_qml_queue.hub.hub", "subprocess", "pyblish_qml_queue.gui.queue.jobs"]
+print(json.dumps({
+    "table": None if table is None else [table.get(n) for n in names],
+    "marked": qtimport.MARKED,
+}))
+"""
+
+
+def test_pyside6s_import_hook_does_not_read_again_the_modules_imported_before_it():
+    """Modules imported before PySide6 are recorded as not using it (its hook then does not
+    read their source when a GUI module imports them); the GUI modules it still checks."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE_QT], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
+    if found["table"] is None:  # a PySide6 without the hook's table: nothing to spare
+        assert found["marked"] == 0
+        return
+    assert found["table"] == [-1, -1, 0]
+    assert found["marked"] > 100
+
+
 def _loaders(root):
     return {item.objectName().split(":")[1]: item for item in items(root, "pageLoader:")}
 
