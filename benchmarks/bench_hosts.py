@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_hosts.py [--hosts 50] [--instances 10] [--step-ms 20]
                                         [--page overview|queue] [--hosts-nice 0]
+                                        [--switch-interval MS]
 
 The app (offscreen, software renderer, a real hub, an in-memory store, no executor) runs
 in this process with its window on the Overview (or the Queue) page. Each host is a real
@@ -269,6 +270,13 @@ def main(argv=None):
     parser.add_argument("--step-ms", type=float, default=20.0)
     parser.add_argument("--page", choices=("overview", "queue"), default="overview")
     parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="the app's sys.setswitchinterval in ms (default: Python's, 5 ms): how long a"
+        " thread back from a system call (the hub's reads and writes) may wait for the GIL",
+    )
+    parser.add_argument(
         "--hosts-nice",
         type=int,
         default=0,
@@ -276,6 +284,8 @@ def main(argv=None):
         " not compete with the app for this one's cores)",
     )
     args = parser.parse_args(argv)
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval / 1000.0)
 
     import logging
 
@@ -309,7 +319,8 @@ def main(argv=None):
         f"{args.hosts} real hosts publishing at once vs 1 host, {args.instances} instances x 10"
         f" plugins ({one['steps']:.0f} steps each, {args.step_ms:g} ms of plugin work per step),"
         f" {args.page} page open; app threads idle: {idle_threads};"
-        f" hosts at nice {args.hosts_nice}; load average {load_average()}"
+        f" hosts at nice {args.hosts_nice}; GIL switch interval"
+        f" {sys.getswitchinterval() * 1000:g} ms; load average {load_average()}"
     )
     print(f"{'measure':44} {'1 host':>9} {str(args.hosts) + ' hosts':>9} {'ratio':>7}")
     for key, label in (
