@@ -20,6 +20,10 @@ __all__ = [
 ]
 
 
+#: Bytes a reader takes from its connection at once (:meth:`FrameReader.read`).
+READ_SIZE = 256 * 1024
+
+
 class FrameTooLarge(ProtocolError):
     def __init__(self, size):
         super(FrameTooLarge, self).__init__(
@@ -64,6 +68,28 @@ class FrameReader(object):
         self._cap = cap
         self._buffer = bytearray()
         self._skip = 0  # bytes of an oversized frame still to drop
+        self._into = None  # what read() reads into, again and again
+
+    def read(self, fd, size=READ_SIZE):
+        """One read of up to ``size`` bytes from descriptor ``fd`` into a buffer kept
+        for the next read (an ``os.read`` of that size allocates, and for 256 KiB
+        maps and unmaps memory, each time), fed to :meth:`feed`.
+
+        Returns:
+            list: the frames it completes (perhaps none), or None at the end of the stream.
+
+        Raises:
+            OSError: the read failed (BlockingIOError on a non-blocking descriptor
+                with nothing to read), or a negative frame length.
+            TypeError: ``fd`` is None (a connection closed meanwhile).
+        """
+        into = self._into
+        if into is None or len(into) != size:
+            into = self._into = bytearray(size)
+        got = os.readv(fd, [into])
+        if not got:
+            return None
+        return self.feed(memoryview(into)[:got])
 
     def feed(self, data):
         """The frames ``data`` completes: bytes, or FrameTooLarge for one dropped.

@@ -6,7 +6,6 @@ Python 3.7 syntax.
 
 import collections
 import logging
-import os
 import sys
 import threading
 import time
@@ -32,13 +31,14 @@ from pyblish_qml_queue.common.wire import (
     shut_down_socket,
     shutdown,
 )
+from pyblish_qml_queue.common.wire.frames import READ_SIZE as _READ_SIZE
 
 __all__ = ["BasePeer", "Peer", "answer", "answer_frame", "refusal", "result_of"]
 
 log = logging.getLogger(__name__)
 
 #: Bytes a peer reads from its connection at once.
-READ_SIZE = 256 * 1024
+READ_SIZE = _READ_SIZE
 #: A link logs at most this many refusals of bad frames at WARNING per
 #: REFUSAL_WINDOW seconds; the others go to DEBUG and are counted in one line.
 REFUSALS_LOGGED = 10
@@ -403,7 +403,6 @@ class Peer(BasePeer):
         # pipe is read a message at a time by recv_frame.
         self._frames = FrameReader() if sys.platform != "win32" else None
         self._ready = collections.deque()  # frames read, not yet taken
-        self._into = bytearray(READ_SIZE)  # read into, again and again (no allocation a read)
         self._let_go_of = False  # the connection is closed (no thread reads it)
 
     @property
@@ -517,10 +516,10 @@ class Peer(BasePeer):
         if self._frames is None:
             return recv_frame(self.conn)
         while not self._ready:
-            size = os.readv(self.conn._handle, [self._into])  # TypeError once closed (None)
-            if not size:
+            got = self._frames.read(self.conn._handle, READ_SIZE)  # TypeError once closed
+            if got is None:
                 raise EOFError
-            self._ready.extend(self._frames.feed(memoryview(self._into)[:size]))
+            self._ready.extend(got)
         frame = self._ready.popleft()
         if isinstance(frame, ProtocolError):
             raise frame
