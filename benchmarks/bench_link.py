@@ -17,6 +17,10 @@ this thread, its answer read by the hub's I/O thread; the host's threaded
 ``Peer``). Target (issue 17, item 7): overhead per step
 within 2.5x of the bare round trip.
 
+Beside the times, where /proc is (Linux), the CPU each side spends: per bare
+round trip, this thread's and the echo child's; per step, the host process's
+and the hub's I/O thread's (steadier than the times on a loaded machine).
+
 Run: python benchmarks/bench_link.py [--repeat 3]
 """
 
@@ -90,8 +94,33 @@ STEP_RESULT = {
 }
 
 
+def cpu_seconds(pid, tid=None):
+    """CPU seconds (user + system) of a process, or of one of its threads, from
+    /proc; None where there is none."""
+    path = f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat"
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per(before, after, count):
+    """Microseconds per ``count`` between two cpu_seconds() readings, or None."""
+    if before is None or after is None:
+        return None
+    return (after - before) / count * 1e6
+
+
+def us(value):
+    return "n/a" if value is None else f"{value:.1f}"
+
+
 def bare_round_trip(tmp, count=ROUND_TRIPS):
-    """Seconds per bare JSON round trip on a Unix socket to a child Python (median of 5 runs)."""
+    """(seconds per bare JSON round trip on a Unix socket to a child Python, median of
+    5 runs; CPU microseconds per round trip of this thread and of the child, or None)."""
     import json
     from multiprocessing.connection import Listener
 
@@ -111,6 +140,7 @@ def bare_round_trip(tmp, count=ROUND_TRIPS):
             "method": "process",
             "params": STEP_PARAMS,
         }
+        child_cpu, own_cpu = cpu_seconds(child.pid), time.thread_time()
         for _ in range(5):
             start = time.perf_counter()
             for n in range(count):
@@ -118,7 +148,11 @@ def bare_round_trip(tmp, count=ROUND_TRIPS):
                 conn.send_bytes(json.dumps(msg).encode())
                 json.loads(conn.recv_bytes())
             runs.append((time.perf_counter() - start) / count)
-        return statistics.median(runs)
+        cpu = (
+            (time.thread_time() - own_cpu) / (5 * count) * 1e6,
+            per(child_cpu, cpu_seconds(child.pid), 5 * count),
+        )
+        return statistics.median(runs), cpu
     finally:
         conn.close()
         listener.close()
@@ -126,7 +160,9 @@ def bare_round_trip(tmp, count=ROUND_TRIPS):
 
 
 def over_the_link(folder, script, instances, repeat):
-    """(steps, round trips per step, seconds per step) driving a host process."""
+    """(steps, round trips per step, seconds per step, seconds per ping, CPU
+    microseconds per step of the host process and of the hub's I/O thread, or
+    None) driving a host process."""
     from pyblish_qml_queue.hub.hub import Hub
 
     hub = Hub()
@@ -159,17 +195,31 @@ def over_the_link(folder, script, instances, repeat):
             pings.append((time.perf_counter() - start) / (ROUND_TRIPS // 4))
         peer.ask = counting
         times, trips = [], []
+        io_thread = [t for t in hub.threads if t.name == "hub-io"]
+        io_tid = getattr(io_thread[0], "native_id", None) if io_thread else None
+        host_cpu, io_cpu, all_steps = 0.0, 0.0, 0
         for _ in range(repeat):
             hub._drive_session(host_id, "do_reset").result()
             before_steps, before_trips = len(session.record.done), counted[0]
+            cpu_before = cpu_seconds(host.pid), cpu_seconds(os.getpid(), io_tid)
             start = time.perf_counter()
             state = hub._drive_session(host_id, "do_publish").result()
             elapsed = time.perf_counter() - start
+            cpu_after = cpu_seconds(host.pid), cpu_seconds(os.getpid(), io_tid)
+            if host_cpu is not None and None not in cpu_before + cpu_after and io_tid:
+                host_cpu += cpu_after[0] - cpu_before[0]
+                io_cpu += cpu_after[1] - cpu_before[1]
+            else:
+                host_cpu = io_cpu = None
             assert state == "finished", state
             steps = len(session.record.done) - before_steps
+            all_steps += steps
             times.append(elapsed / steps)
             trips.append((counted[0] - before_trips) / steps)
-        return steps, max(trips), min(times), statistics.median(pings)
+        cpu = (None, None)
+        if host_cpu is not None:
+            cpu = per(0, host_cpu, all_steps), per(0, io_cpu, all_steps)
+        return steps, max(trips), min(times), statistics.median(pings), cpu
     finally:
         host.kill()
         host.wait()
@@ -184,24 +234,30 @@ def main():
         os.environ["PYBLISH_QML_QUEUE_HOME"] = os.path.join(tmp, "home")
         folder = write_plugins(os.path.join(tmp, "plugins"))
         script = write_host(tmp)
-        bare = bare_round_trip(tmp)
+        bare, (bare_own, bare_child) = bare_round_trip(tmp)
         overhead = {}
-        print(f"floor: bare JSON round trip on a Unix socket {bare * 1e6:.1f} us")
+        print(
+            f"floor: bare JSON round trip on a Unix socket {bare * 1e6:.1f} us "
+            f"(CPU per round trip: this side {us(bare_own)} us, the echo child {us(bare_child)} us)"
+        )
         print(
             f"{'instances':>9} {'steps':>6} {'trips/step':>10} {'pyblish.util ms/step':>21} "
             f"{'link ms/step':>13} {'overhead ms/step':>17} {'overhead/bare':>13} "
-            f"{'Peer ping us':>12} {'ping/bare':>9}"
+            f"{'Peer ping us':>12} {'ping/bare':>9} {'host CPU us/step':>16} "
+            f"{'hub I/O CPU us/step':>19}"
         )
         for instances in (50, 200):
             steps, base = baseline(folder, instances, args.repeat)
-            link_steps, trips, link, ping = over_the_link(folder, script, instances, args.repeat)
+            link_steps, trips, link, ping, (host_cpu, io_cpu) = over_the_link(
+                folder, script, instances, args.repeat
+            )
             assert steps == link_steps, (steps, link_steps)
             overhead[instances] = (link - base) * 1000
             print(
                 f"{instances:>9} {steps:>6} {trips:>10.2f} {base * 1000:>21.3f} "
                 f"{link * 1000:>13.3f} {overhead[instances]:>17.3f} "
                 f"{overhead[instances] / 1000 / bare:>12.2f}x {ping * 1e6:>12.1f} "
-                f"{ping / bare:>8.2f}x"
+                f"{ping / bare:>8.2f}x {us(host_cpu):>16} {us(io_cpu):>19}"
             )
         ratio = overhead[200] / overhead[50]
         print(f"overhead per step, 200 vs 50 instances: {ratio:.2f}x")
