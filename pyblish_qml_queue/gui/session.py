@@ -66,6 +66,9 @@ class Session(QObject):
         self.hub = hub
         self.executor = executor
         self.bridge = EventBridge(interval, self)
+        # No Publish page shows a host yet: no step result crosses to the GUI thread
+        # until one does (its load() names the host before it reads the hub's state).
+        self.bridge.forget_page_events("")
         self.jobs = JobListModel(store, self)
         self.reader = JobReader(
             store, self.bridge.read_sink(), self.bridge.history_sink(), self.jobs.rows_by_id
