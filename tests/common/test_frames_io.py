@@ -6,7 +6,12 @@ from multiprocessing import Pipe
 
 import pytest
 
-from pyblish_qml_queue.common.wire.frames import FrameReader, FrameTooLarge, frame_writer
+from pyblish_qml_queue.common.wire.frames import (
+    BadFrameLength,
+    FrameReader,
+    FrameTooLarge,
+    frame_writer,
+)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "readv"), reason="POSIX descriptors only")
 
@@ -70,3 +75,11 @@ def test_reader_reads_into_one_buffer_and_cuts_frames(pair):
     assert isinstance(frames[0], FrameTooLarge) and frames[1:] == [b"after"]
     ours.close()
     assert reader.read(fd, size=64) is None
+
+
+def test_a_negative_length_is_a_bad_frame_length(pair):
+    ours, theirs = pair
+    ours._send(b"\xff\xff\xff\xfe")  # -2: no link's stream
+    with pytest.raises(BadFrameLength):
+        FrameReader().read(theirs.fileno())
+    assert issubclass(BadFrameLength, OSError)  # what readers caught before

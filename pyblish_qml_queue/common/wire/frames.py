@@ -11,6 +11,7 @@ import sys
 from pyblish_qml_queue.common.wire.schema import MAX_FRAME, TOO_LARGE, ProtocolError
 
 __all__ = [
+    "BadFrameLength",
     "FrameReader",
     "FrameTooLarge",
     "frame_writer",
@@ -22,6 +23,13 @@ __all__ = [
 
 #: Bytes a reader takes from its connection at once (:meth:`FrameReader.read`).
 READ_SIZE = 256 * 1024
+
+
+class BadFrameLength(OSError):
+    """A negative frame length: the stream is not a link's (the link is dropped)."""
+
+    def __init__(self):
+        super(BadFrameLength, self).__init__("bad frame length")
 
 
 class FrameTooLarge(ProtocolError):
@@ -45,7 +53,7 @@ def recv_frame(conn, cap=MAX_FRAME):
     if size == -1:
         size = struct.unpack("!Q", recv(8).getvalue())[0]
     if size < 0:
-        raise OSError("bad frame length")
+        raise BadFrameLength()
     if size > cap:
         remaining = size
         while remaining:
@@ -79,8 +87,9 @@ class FrameReader(object):
             list: the frames it completes (perhaps none), or None at the end of the stream.
 
         Raises:
+            BadFrameLength: a negative frame length (an OSError).
             OSError: the read failed (BlockingIOError on a non-blocking descriptor
-                with nothing to read), or a negative frame length.
+                with nothing to read).
             TypeError: ``fd`` is None (a connection closed meanwhile).
         """
         into = self._into
@@ -98,7 +107,7 @@ class FrameReader(object):
         is kept of it is copied.
 
         Raises:
-            OSError: a negative frame length (the stream is not a link's).
+            BadFrameLength: a negative frame length (an OSError: the stream is not a link's).
         """
         if self._skip:
             dropped = min(self._skip, len(data))
@@ -121,7 +130,7 @@ class FrameReader(object):
                 size = _LONG.unpack_from(data, pos + 4)[0]
                 head = 12
             if size < 0:
-                raise OSError("bad frame length")
+                raise BadFrameLength()
             start = pos + head
             if size > self._cap:
                 frames.append(FrameTooLarge(size))
