@@ -95,6 +95,33 @@ class Overview(QObject):
             log.exception("Could not forget host %s", host_id)
             self._session.app.say(f"Could not forget host {host_id}: {exc}")
 
+    @Slot(result=int)
+    def forgetDisconnected(self):
+        """Drop the card of every disconnected host (the connected ones stay); says how
+        many went in the status line, and returns it."""
+        hub = self._session.hub
+        if hub is None:
+            return 0
+        gone = [
+            snap["id"]
+            for snap in self._session.hosts.snapshots()
+            if filter_group(snap) == HostGroup.DISCONNECTED and snap.get("id")
+        ]
+        forgotten, failed = 0, []
+        for host_id in gone:
+            try:
+                hub.forget(host_id)
+            except Exception as exc:  # e.g. it connected again meanwhile: it stays
+                log.info("Did not forget host %s: %s", host_id, exc)
+                failed.append(host_id)
+            else:
+                forgotten += 1
+        text = f"Forgot {forgotten} disconnected host{'' if forgotten == 1 else 's'}"
+        if failed:
+            text += f" ({len(failed)} connected again or could not be forgotten; see the log)"
+        self._session.app.say(text)
+        return forgotten
+
     def recount(self):
         counts = {group.value: 0 for group in HostGroup}
         for snap in self._session.hosts.snapshots():

@@ -195,7 +195,12 @@ Item {
                   + " this session — click a card to open its publish page"
                   + (App.message ? "  ·  " + App.message : "")
 
-            // as the wireframe: pause / resume the queue, the settings
+            // as the wireframe: forget the disconnected hosts, pause / resume the queue,
+            // the settings
+            StatusBar.ForgetButton {
+                count: Overview.counts.disconnected || 0
+                onClicked: Overview.forgetDisconnected()
+            }
             StatusBar.PauseButton {
                 enabled: Queue.hasExecutor
                 paused: Queue.paused

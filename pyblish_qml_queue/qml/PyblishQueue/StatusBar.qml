@@ -3,7 +3,8 @@ import QtQuick.Controls.Basic as B
 
 // The strip at the bottom of a page: a status text on the left, buttons on the right.
 // The wireframes' square glyph buttons are here for every page's bar, drawn (no icon
-// font), with a tooltip: StatusBar.PauseButton (❚❚, ▶ while paused) and
+// font), with a tooltip: StatusBar.ForgetButton (≡×, clear the list: the Overview's
+// disconnected hosts), StatusBar.PauseButton (❚❚, ▶ while paused) and
 // StatusBar.SettingsButton (sliders; a menu of the app's settings). The page wires them
 // to the backend: a singleton read inside an inline component is its type, not the
 // object (PySide6 6.11), so these take what they show as properties.
@@ -21,6 +22,48 @@ Rectangle {
         leftPadding: 0
         rightPadding: 0
         readonly property color ink: live ? Theme.text : Theme.textFaint
+    }
+
+    // Clear a list of what is gone (≡×): the Overview forgets its disconnected hosts.
+    // count: how many there are; none, and the button is disabled.
+    component ForgetButton: GlyphButton {
+        id: forget
+        property int count: 0
+        objectName: "statusButton:forget"
+        enabled: count > 0
+        tip: "Forget disconnected hosts"
+        contentItem: Item {
+            Item {
+                objectName: "forgetGlyph"
+                anchors.centerIn: parent
+                width: 15
+                height: 11
+                Repeater {  // ≡: three lines, the last two short of the ×
+                    model: [{ y: 0, w: 13 }, { y: 4.5, w: 8 }, { y: 9, w: 7 }]
+                    Rectangle {
+                        required property var modelData
+                        y: modelData.y
+                        width: modelData.w
+                        height: 1.5
+                        radius: 0.5
+                        color: forget.ink
+                    }
+                }
+                Repeater {  // ×: two strokes crossed, bottom right
+                    model: [45, -45]
+                    Rectangle {
+                        required property var modelData
+                        x: 10
+                        y: 7.5
+                        width: 6
+                        height: 1.5
+                        radius: 0.5
+                        rotation: modelData
+                        color: forget.ink
+                    }
+                }
+            }
+        }
     }
 
     // Pause the queue (no new job starts; running ones go on), or resume it.

@@ -23,6 +23,12 @@ TestCase {
             property bool paused: false
             property bool notifications: true
             property var picked: []
+            property int gone: 0
+            property int forgets: 0
+            StatusBar.ForgetButton {
+                count: sb.gone
+                onClicked: sb.forgets += 1
+            }
             StatusBar.PauseButton {
                 paused: sb.paused
             }
@@ -86,5 +92,23 @@ TestCase {
         tryCompare(menu, "visible", true)
         verify(!menu.itemAt(0).checked)
         menu.close()
+    }
+
+    function test_the_forget_button_is_first_and_disabled_without_disconnected_hosts() {
+        const bar = make()
+        const forget = findChild(bar, "statusButton:forget")
+        const pause = findChild(bar, "statusButton:pause")
+        verify(forget && pause)
+        compare(forget.text, "")  // a glyph, no words
+        verify(findChild(forget, "forgetGlyph").visible)
+        compare(forget.tip, "Forget disconnected hosts")
+        verify(forget.mapToItem(bar, 0, 0).x < pause.mapToItem(bar, 0, 0).x, "first in the bar")
+        verify(!forget.enabled)
+        mouseClick(forget)
+        compare(bar.forgets, 0)
+        bar.gone = 2
+        verify(forget.enabled)
+        mouseClick(forget)
+        compare(bar.forgets, 1)
     }
 }
