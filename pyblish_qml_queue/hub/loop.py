@@ -22,7 +22,6 @@ import collections
 import heapq
 import itertools
 import logging
-import os
 import queue
 import selectors
 import socket
@@ -291,21 +290,18 @@ class LoopPeer(BasePeer):
 
     def _readable(self) -> None:
         try:
-            data = os.read(self._fd, READ_SIZE)
+            frames = self._frames.read(self._fd, READ_SIZE)  # into one kept buffer
         except (BlockingIOError, InterruptedError):
             return
+        except wire.BadFrameLength as error:
+            log.warning("%s: %s; dropping the link", self.name, error)
+            frames = None
         except OSError:
-            data = b""
-        if not data:
+            frames = None
+        if frames is None:
             self.close()
             return
         self.last_seen = self._clock()
-        try:
-            frames = self._frames.feed(data)
-        except OSError as error:
-            log.warning("%s: %s; dropping the link", self.name, error)
-            self.close()
-            return
         for frame in frames:
             if self._closed.is_set():
                 return
