@@ -9,6 +9,9 @@ reads the store only at start (the first page of a long history), on a selection
 or an action. The rest of a long history, and the periodic look for changes made
 behind the app's back (the CLI), are listed by that thread too: the GUI thread gets
 rows, and only the rows that changed, and adds them a chunk per event-loop turn.
+That periodic look also reads the store's ``damaged`` (set by the store's own check
+of the whole file, on its thread, a few seconds after open): a damaged store is told
+once, in the status line and by the tray (:attr:`Session.storeDamaged`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import collections
 import itertools
 import logging
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from pyblish_qml_queue.gui.appview import App
 from pyblish_qml_queue.gui.bridge import EventBridge, JobReader
@@ -33,6 +36,12 @@ log = logging.getLogger(__name__)
 
 #: Reads applied to the rows per event-loop turn (each is a Qt change of one row).
 READ_CHUNK = 25
+
+#: The status line for a store its check after open found damaged.
+STORE_DAMAGED = (
+    "The job store is damaged: quit the app, then run "
+    "'pyblish-qml-queue doctor --salvage' (the log says what is wrong)"
+)
 
 
 class Session(QObject):
@@ -55,8 +64,15 @@ class Session(QObject):
         sync_interval: how often (ms) to check the store for changes made by
             other processes (the CLI), 0 to never check. A store with ``listing()``
             is checked on the reader's thread (:meth:`~.bridge.JobReader.check`),
-            any other with :meth:`sync_if_stale`.
+            any other with :meth:`sync_if_stale`. The same look reads the store's
+            ``damaged`` (:meth:`check_store`).
+
+    Signals:
+        storeDamaged(str): the store was found damaged after open (once); the line
+            the status bar shows (the tray notifies with it).
     """
+
+    storeDamaged = Signal(str)
 
     def __init__(
         self, store, hub=None, executor=None, interval=50, sync_interval=2000, parent=None
@@ -84,6 +100,8 @@ class Session(QObject):
         self.queue = Queue(self, self)
         self._unsubscribe = None
         self._stale_counts = False
+        #: The status line of a damaged store once told (:meth:`check_store`), else "".
+        self.store_damaged = ""
         #: Work for the rows left from the reader's batches, a chunk per event-loop turn:
         #: ``("history", (started, rows, last))`` or ``("reads", {job_id: read})``.
         self._backlog = collections.deque()
@@ -238,12 +256,25 @@ class Session(QObject):
         With a store that lists, the reader compares and reads on its thread (not while
         the history is still coming in); with any other store, :meth:`sync_if_stale`.
         """
+        self.check_store()
         if not self.reader.lists:
             self.sync_if_stale()
         elif not self._history_listed:
             self.list_history()
         elif self.jobs.complete and not self._backlog:
             self.reader.check(self.jobs.state_counts)
+
+    def check_store(self) -> bool:
+        """Tell, once, a store its own check found damaged after open (the check runs on
+        the store's thread and only sets ``store.damaged``; this reads it on the GUI
+        thread): the status line says so and :attr:`storeDamaged` is emitted.
+        Returns whether it was told now."""
+        if self.store_damaged or not getattr(self.store, "damaged", None):
+            return False
+        self.store_damaged = STORE_DAMAGED
+        self.app.say(STORE_DAMAGED)
+        self.storeDamaged.emit(STORE_DAMAGED)
+        return True
 
     def sync_if_stale(self):
         """Catch changes made behind our back (another process, e.g. the CLI).

@@ -125,6 +125,7 @@ class Tray(QObject):
         session.app.pageChanged.connect(self._page_changed)
         session.queue.executorChanged.connect(self._paused_changed)
         session.bridge.raiseRequested.connect(self.show_window)
+        session.storeDamaged.connect(self.show_store_damaged)
         if self._available and not icon_later:
             self._build_icon()
         app.setQuitOnLastWindowClosed(not self._available)
@@ -279,6 +280,25 @@ class Tray(QObject):
             )
         else:
             self._session.app.say(f"{notice['title']}: {notice['subject']} — {notice['detail']}")
+        self.noticeShown.emit(dict(notice))
+
+    def show_store_damaged(self, line: str) -> None:
+        """One notice that the job store is damaged (the session tells it once), shown
+        whatever the ``notifications`` setting (that one is about jobs ending); without
+        a tray the status line already says it. A click opens the Queue."""
+        notice = {
+            "jobId": "",
+            "kind": "store_damaged",
+            "title": "Job store damaged",
+            "subject": getattr(self._session.store, "path", ""),
+            "detail": line,
+            "body": line,
+        }
+        self._last_notice = dict(notice)
+        if self._icon is not None:
+            self._icon.showMessage(
+                notice["title"], line, QSystemTrayIcon.MessageIcon.Critical, NOTICE_MS
+            )
         self.noticeShown.emit(dict(notice))
 
     def notice_clicked(self) -> None:
