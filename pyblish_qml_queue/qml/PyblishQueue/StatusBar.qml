@@ -36,10 +36,10 @@ Rectangle {
             Item {
                 objectName: "forgetGlyph"
                 anchors.centerIn: parent
-                width: 15
+                width: 16
                 height: 11
                 Repeater {  // ≡: three lines, the last two short of the ×
-                    model: [{ y: 0, w: 13 }, { y: 4.5, w: 8 }, { y: 9, w: 7 }]
+                    model: [{ y: 0, w: 14 }, { y: 4.5, w: 7 }, { y: 9, w: 7 }]
                     Rectangle {
                         required property var modelData
                         y: modelData.y
@@ -53,9 +53,9 @@ Rectangle {
                     model: [45, -45]
                     Rectangle {
                         required property var modelData
-                        x: 10
-                        y: 7.5
-                        width: 6
+                        x: 8.5
+                        y: 6.75
+                        width: 8
                         height: 1.5
                         radius: 0.5
                         rotation: modelData
