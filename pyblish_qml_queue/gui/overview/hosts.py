@@ -10,12 +10,12 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
     QModelIndex,
-    Qt,
     QTimer,
     Signal,
 )
 
 from pyblish_qml_queue.common.states import HOST_ACTIVE, HOST_FINISHED, HostGroup, HostState
+from pyblish_qml_queue.gui.roles import DISPLAY_ROLE
 from pyblish_qml_queue.gui.rowmodel import role_ids
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class HostListModel(QAbstractListModel):
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._hosts)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY_ROLE):
         if not index.isValid() or not 0 <= index.row() < len(self._hosts):
             return None
         return self.value(index.row(), role)
@@ -127,7 +127,7 @@ class HostListModel(QAbstractListModel):
     def value(self, row: int, role: int):
         """Row ``row``'s value under ``role`` (for :meth:`data` and the proxy)."""
         snapshot = self._hosts[row]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return snapshot.get("application") or snapshot.get("id")
         getter = _GETTERS.get(role)
         return getter(snapshot) if getter else None
@@ -305,7 +305,7 @@ class HostFilterProxy(QAbstractListModel):
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._ids)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY_ROLE):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
         row = self._source._rows.get(self._ids[index.row()])
