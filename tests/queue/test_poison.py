@@ -3,11 +3,12 @@ holds: a lone surrogate (a file name that is not UTF-8) never stops the queue.""
 
 from factories import make_payload
 from queue_support import add, wait_finished
+from waiting import wait_until
 
 #: A file name that is not UTF-8, as Python decodes it on Linux.
 BAD = b"/p/\xff.abc".decode("utf-8", "surrogateescape")
 
-PLUGINS = r'''
+PLUGINS = r"""
 import os
 import pyblish.api
 
@@ -34,7 +35,7 @@ class FailsOnBadName(pyblish.api.InstancePlugin):
     def process(self, instance):
         _count("fails")
         raise IOError(BAD)
-'''
+"""
 
 
 def _payload(tmp_path, steps, title="caches"):
@@ -70,8 +71,12 @@ def test_a_step_failing_with_a_non_utf8_file_name_fails_the_job_once(tmp_path, s
     assert [s.state for s in job.steps] == ["succeeded", "failed"]
     assert _runs(markers, "logs") == 1 and _runs(markers, "fails") == 1  # no loop
     assert "p/" in job.steps[1].error
-    log = " ".join(line["message"] for line in store.log(job_id))
-    assert "failed" in log
+    # The job's end goes into its log just after its state (RunRecords.end).
+    wait_until(
+        lambda: "failed" in " ".join(line["message"] for line in store.log(job_id)),
+        timeout=10,
+        what="the job's log to say it failed",
+    )
 
 
 def test_a_title_that_is_not_utf8_is_stored_escaped(tmp_path, store, executor):
