@@ -24,7 +24,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from pyblish_qml_queue.gui.queue.jobs import ACTIVE, listed_row, listed_same, row_key
+from pyblish_qml_queue.gui.queue.rows import ACTIVE, listed_row, listed_same, row_key
 from pyblish_qml_queue.queue.model import FINISHED
 from pyblish_qml_queue.queue.store import JobNotFound, StoreError
 
@@ -68,10 +68,10 @@ class EventBridge(QObject):
             through the store or ended; without it, only its steps moved).
         jobsRead(dict): ``{job_id: (started, job or None, log lines or None)}``, what a
             :class:`JobReader` read (``started``: its ``time.monotonic()`` at the read;
-            the job read whole, or a listed :class:`~.queue.jobs.Row`; a None job: no
+            the job read whole, or a listed :class:`~.queue.rows.Row`; a None job: no
             longer in the store; None lines: not asked for).
         historyListed(list): ``[(started, rows, last), ...]``, chunks of the history a
-            :class:`JobReader` listed (rows of :mod:`.queue.jobs`, in the list's order;
+            :class:`JobReader` listed (rows of :mod:`.queue.rows`, in the list's order;
             ``last``: the listing is all in).
         pageEvents(list): the hub events of :data:`PAGE_KINDS`, in the order they
             came, for the Publish page (less those :meth:`forget_page_events` dropped).
@@ -300,7 +300,7 @@ class JobReader:
     :meth:`list_history` reads the finished jobs a first page left out, and
     :meth:`check` compares the store's counts per state with the page's and, when they
     differ twice in a row, lists the store and delivers only the jobs whose rows
-    differ from their listing (:func:`~.queue.jobs.listed_same`), and the jobs gone.
+    differ from their listing (:func:`~.queue.rows.listed_same`), and the jobs gone.
 
     Args:
         store: a :class:`~pyblish_qml_queue.queue.store.JobStore` (safe to use

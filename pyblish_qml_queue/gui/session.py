@@ -28,7 +28,8 @@ from pyblish_qml_queue.gui.overview.hosts import HostFilterProxy, HostListModel
 from pyblish_qml_queue.gui.overview.view import Overview
 from pyblish_qml_queue.gui.queue.detail import JobLogModel, JobStepModel, LogLevelProxy
 from pyblish_qml_queue.gui.queue.filter import JobFilterProxy
-from pyblish_qml_queue.gui.queue.jobs import JobListModel, order_key
+from pyblish_qml_queue.gui.queue.jobs import JobListModel
+from pyblish_qml_queue.gui.queue.rows import order_key
 from pyblish_qml_queue.gui.queue.view import Queue
 from pyblish_qml_queue.queue import model as jobs_model
 

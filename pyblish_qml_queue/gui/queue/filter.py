@@ -17,7 +17,8 @@ import operator
 from PySide6.QtCore import QAbstractListModel, QModelIndex
 
 from pyblish_qml_queue.common.states import JOB_ACTIVE, JOB_FINISHED, JobGroup
-from pyblish_qml_queue.gui.queue.jobs import JobListModel, find_row, matches
+from pyblish_qml_queue.gui.queue.jobs import JobListModel
+from pyblish_qml_queue.gui.queue.rows import find_row, matches
 from pyblish_qml_queue.gui.roles import DISPLAY_ROLE
 
 _KEY = operator.attrgetter("_key")
