@@ -47,9 +47,7 @@ class MayaAdapter(HostAdapter):
         ext = ext.lower() if ext.lower() in TYPES else self.extension
         path = os.path.join(folder, base + ext).replace("\\", "/")
         try:
-            cmds.file(
-                path, exportAll=True, type=TYPES[ext], force=True, preserveReferences=True
-            )
+            cmds.file(path, exportAll=True, type=TYPES[ext], force=True, preserveReferences=True)
         except RuntimeError as exc:
             raise SnapshotError("Maya could not export %s: %s" % (path, exc))
         if not os.path.isfile(path):

@@ -5,7 +5,7 @@ reason."""
 from factories import make_payload
 from queue_support import add, wait_finished
 
-PLUGINS = r'''
+PLUGINS = r"""
 import os
 import time
 import pyblish.api
@@ -26,7 +26,7 @@ class HangsWithoutItsOwnTimeout(pyblish.api.InstancePlugin):
 
     def process(self, instance):
         time.sleep(60)
-'''
+"""
 
 
 def _payload(tmp_path, plugin, **extra):
