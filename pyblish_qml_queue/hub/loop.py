@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 
 #: Threads of the pool that runs what may block (served requests, hand-offs).
 POOL_SIZE = 4
-#: Bytes read from a link at once.
-READ_SIZE = 256 * 1024
 _HEARTBEAT = wire.encode(wire.event("heartbeat"))
 
 
@@ -290,7 +288,7 @@ class LoopPeer(BasePeer):
 
     def _readable(self) -> None:
         try:
-            frames = self._frames.read(self._fd, READ_SIZE)  # into one kept buffer
+            frames = self._frames.read(self._fd)  # frames.READ_SIZE, into one kept buffer
         except (BlockingIOError, InterruptedError):
             return
         except wire.BadFrameLength as error:

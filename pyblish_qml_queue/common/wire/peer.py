@@ -31,14 +31,11 @@ from pyblish_qml_queue.common.wire import (
     shut_down_socket,
     shutdown,
 )
-from pyblish_qml_queue.common.wire.frames import READ_SIZE as _READ_SIZE
 
 __all__ = ["BasePeer", "Peer", "answer", "answer_frame", "refusal", "result_of"]
 
 log = logging.getLogger(__name__)
 
-#: Bytes a peer reads from its connection at once.
-READ_SIZE = _READ_SIZE
 #: A link logs at most this many refusals of bad frames at WARNING per
 #: REFUSAL_WINDOW seconds; the others go to DEBUG and are counted in one line.
 REFUSALS_LOGGED = 10
@@ -516,7 +513,7 @@ class Peer(BasePeer):
         if self._frames is None:
             return recv_frame(self.conn)
         while not self._ready:
-            got = self._frames.read(self.conn._handle, READ_SIZE)  # TypeError once closed
+            got = self._frames.read(self.conn._handle)  # TypeError once closed
             if got is None:
                 raise EOFError
             self._ready.extend(got)
