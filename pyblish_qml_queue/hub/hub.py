@@ -136,14 +136,7 @@ class Hub:
         (a timer of the loop; the forgetting runs on its pool)."""
         if self._closing.is_set():
             return
-
-        def forget():
-            try:
-                self.forget_stale()
-            except Exception:
-                log.exception("forgetting stale hosts failed")
-
-        self._loop.pool.submit(forget)
+        self._loop.pool.submit(self.forget_stale)  # the pool logs what fails
         self._loop.call_later(self._sweep_every, self._sweep)
 
     def close(self) -> None:
