@@ -45,8 +45,8 @@ class JobFilterProxy(QAbstractListModel):
         self._search = ""
         self._values = frozenset()  # the hosts' and users' names the search is in
         self._jobs = source
-        self._shown = list(source._rows)  # the rows shown, in the job list's order
-        self._keys = list(source._keys)  # their "_key", for bisect
+        self._shown = list(source.rows())  # the rows shown, in the job list's order
+        self._keys = list(source.order_keys())  # their "_key", for bisect
         source.add_listener(self)
 
     # -- Qt interface ----------------------------------------------------------
@@ -71,21 +71,21 @@ class JobFilterProxy(QAbstractListModel):
     def mapToSource(self, index):
         if not index.isValid() or not 0 <= index.row() < len(self._shown):
             return QModelIndex()
-        return self._jobs.index(self._jobs._find(self._shown[index.row()]), 0)
+        return self._jobs.index(self._jobs.find(self._shown[index.row()]), 0)
 
     def mapFromSource(self, index):
-        rows = self._jobs._rows
+        rows = self._jobs.rows()
         if not index.isValid() or not 0 <= index.row() < len(rows):
             return QModelIndex()
         n = self._find(rows[index.row()])
         return self.index(n, 0) if n >= 0 else QModelIndex()
 
     def filterAcceptsRow(self, source_row, parent=None) -> bool:
-        return self._accepts(self._jobs._rows[source_row])
+        return self._accepts(self._jobs.rows()[source_row])
 
     def row_of(self, job_id: str) -> int:
         """The row of ``job_id`` here (-1 when hidden or unknown)."""
-        row = self._jobs._by_id.get(job_id)
+        row = self._jobs.rows_by_id.get(job_id)
         return -1 if row is None else self._find(row)
 
     # -- filters ---------------------------------------------------------------
@@ -111,7 +111,7 @@ class JobFilterProxy(QAbstractListModel):
         setattr(self, attr, value)
         if attr == "_search":
             self._values = self._jobs.values_with(value) if value else frozenset()
-        self._pick(self._shown if narrower else self._jobs._rows)
+        self._pick(self._shown if narrower else self._jobs.rows())
         return True
 
     @property
@@ -121,7 +121,7 @@ class JobFilterProxy(QAbstractListModel):
 
     def shown_before(self, source_row: int) -> int:
         """How many shown rows come before ``source_row`` of the job list."""
-        keys = self._jobs._keys
+        keys = self._jobs.order_keys()
         if source_row >= len(keys):
             return len(self._shown)
         return bisect.bisect_left(self._keys, keys[source_row])
@@ -167,7 +167,7 @@ class JobFilterProxy(QAbstractListModel):
         if self.filtered:
             keys = list(map(_KEY, shown))  # in C: a third of a comprehension's time
         else:
-            keys = list(self._jobs._keys)
+            keys = list(self._jobs.order_keys())
         self.beginResetModel()
         self._shown = shown
         self._keys = keys
@@ -179,7 +179,7 @@ class JobFilterProxy(QAbstractListModel):
     # -- the job list's listener calls -------------------------------------------------
 
     def rows_reset(self) -> None:
-        self._pick(self._jobs._rows)
+        self._pick(self._jobs.rows())
 
     def rows_added(self, rows) -> None:
         """New rows of the job list (sorted by key)."""

@@ -93,6 +93,10 @@ class JobListModel(RowListModel):
         thread changes it; a ``get`` or ``list()`` of it is one step under the GIL."""
         return self._by_id
 
+    def order_keys(self) -> list:
+        """Each row's ``_key``, in the rows' order, for bisect (do not change them)."""
+        return self._keys
+
     def add_listener(self, listener) -> None:
         """Tell ``listener`` of every change, after the model's own Qt signals: its
         ``rows_reset()``, ``rows_added(rows)``, ``row_removed(row)``,
@@ -118,9 +122,9 @@ class JobListModel(RowListModel):
 
     def row_of(self, job_id: str) -> int:
         row = self._by_id.get(job_id)
-        return -1 if row is None else self._find(row)
+        return -1 if row is None else self.find(row)
 
-    def _find(self, row) -> int:
+    def find(self, row) -> int:
         """The place of ``row`` (a Row of this model) in the list."""
         return find_row(self._rows, self._keys, row)
 
@@ -347,7 +351,7 @@ class JobListModel(RowListModel):
             value = (old.done + fraction) / total if total else 0.0
             if value != old.progress:
                 old.progress = value
-                self.notify_row(self._find(old), [ROLE_IDS["progress"]])
+                self.notify_row(self.find(old), [ROLE_IDS["progress"]])
 
     # -- changing --------------------------------------------------------------
 
@@ -382,7 +386,7 @@ class JobListModel(RowListModel):
             self.countChanged.emit()
             self._queue_numbers_dirty = True
             return
-        row = self._find(old)
+        row = self.find(old)
         new.queueNumber = old.queueNumber
         if new.current is None:
             new.current = old.current
@@ -417,7 +421,7 @@ class JobListModel(RowListModel):
         old = self._by_id.get(job_id)
         if old is None:
             return
-        row = self._find(old)
+        row = self.find(old)
         self.beginRemoveRows(QModelIndex(), row, row)
         self._count(old, -1)
         del self._rows[row]
@@ -455,5 +459,5 @@ class JobListModel(RowListModel):
             if row is not None and row.queueNumber:
                 row.queueNumber = 0
                 if notify:
-                    self.notify_row(self._find(row), role)
+                    self.notify_row(self.find(row), role)
         self._numbered = numbered
