@@ -144,6 +144,14 @@ class HostListModel(QAbstractListModel):
     def snapshots(self) -> list:
         return list(self._hosts)
 
+    def rows(self) -> list:
+        """The snapshots themselves, in row order (do not change them)."""
+        return self._hosts
+
+    def row_of(self, host_id: str) -> int:
+        """The row of a host, -1 if unknown."""
+        return self._rows.get(host_id, -1)
+
     def set_hosts(self, snapshots) -> None:
         """Replace every row (start-up only)."""
         self.beginResetModel()
@@ -308,8 +316,8 @@ class HostFilterProxy(QAbstractListModel):
     def data(self, index, role=DISPLAY_ROLE):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
-        row = self._source._rows.get(self._ids[index.row()])
-        return None if row is None else self._source.value(row, role)
+        row = self._source.row_of(self._ids[index.row()])
+        return None if row < 0 else self._source.value(row, role)
 
     def roleNames(self):
         return self._source.roleNames()
@@ -320,7 +328,7 @@ class HostFilterProxy(QAbstractListModel):
         """Sort again with every host's current last activity, when that changes the
         order (by activity: when a host shown below another was active more than
         :attr:`RESORT_TOLERANCE` seconds after it)."""
-        hosts = self._source._hosts
+        hosts = self._source.rows()
         activity = {h["id"]: h.get("last_activity") or 0 for h in hosts}
         if activity == self._activity and self._sorted:
             return
@@ -382,7 +390,7 @@ class HostFilterProxy(QAbstractListModel):
     def _wanted(self) -> list:
         """The host ids to show, in order (by activity: hosts not sorted yet first, by
         arrival; hosts of the same activity in the order they are shown)."""
-        hosts = self._source._hosts
+        hosts = self._source.rows()
         rows = [n for n, snap in enumerate(hosts) if self.accepts(snap)]
         if self._sort_key == "activity":
             activity, at, after = self._activity, self._at, len(self._at)
@@ -438,7 +446,7 @@ class HostFilterProxy(QAbstractListModel):
     # -- the source's changes --------------------------------------------------
 
     def _source_changed(self, first, last, roles=()):
-        hosts = self._source._hosts
+        hosts = self._source.rows()
         replace = False
         for source_row in range(first.row(), last.row() + 1):
             snap = hosts[source_row]
@@ -452,7 +460,7 @@ class HostFilterProxy(QAbstractListModel):
             self._place()
 
     def _source_removing(self, parent, first, last):
-        gone = {s["id"] for s in self._source._hosts[first : last + 1]}
+        gone = {s["id"] for s in self._source.rows()[first : last + 1]}
         for row in range(len(self._ids) - 1, -1, -1):
             if self._ids[row] in gone:
                 self.beginRemoveRows(QModelIndex(), row, row)
