@@ -97,7 +97,7 @@ class HostSession:
         self._run_off = run or _spawn
         self._stop = threading.Event()
         self._ops: collections.deque = collections.deque()
-        self._wake = threading.Condition()
+        self._ops_lock = threading.Lock()  # guards _ops and _busy
         self._closed = False
         self._busy = False  # an operation runs (or waits on its host's answer)
         self._later = later
@@ -137,7 +137,7 @@ class HostSession:
         with self._changed_lock:  # no host_changed after the hub says it is removed
             self._closed = True
         self._stop.set()
-        with self._wake:
+        with self._ops_lock:
             queued, self._ops = list(self._ops), collections.deque()
         for future, _, _ in queued:
             if future.set_running_or_notify_cancel():
@@ -159,7 +159,7 @@ class HostSession:
             Future: the operation's result.
         """
         future: Future = Future()
-        with self._wake:
+        with self._ops_lock:
             if self._closed:
                 future.set_exception(HostUnavailable("the hub is closing"))
                 return future
@@ -183,7 +183,7 @@ class HostSession:
     def _next(self) -> None:
         """Start the next queued operation (or mark the session idle)."""
         while True:
-            with self._wake:
+            with self._ops_lock:
                 if not self._ops:
                     self._busy = False
                     return
