@@ -7,22 +7,34 @@ each standard library and Qt-free module the GUI modules import again by name
 (``subprocess``, ``typing``, ``logging``...), 8-12 ms of CPU before the app's first
 frame. A module imported before PySide6 does not use it, and the hook would record just
 that (``-1``, "does not use PySide"): this records it for them at once. Where the hook's
-table is not there (another PySide6 version), nothing changes.
+table is not there or not the one known (another PySide6 version), or anything goes
+wrong while marking, nothing more changes and the app starts as without this.
 """
 
+import logging
 import sys
 
 import PySide6.QtCore  # noqa: F401  (installs the hook)
+
+logger = logging.getLogger(__name__)
 
 QT = ("PySide6", "shiboken6", "shibokensupport", "__feature__")
 
 
 def _mark_imported_modules() -> int:
     """Record every module imported so far that holds nothing of PySide6's (not PySide6's
-    own, not one imported after it) as not using PySide6, in the hook's table; how many."""
-    feature = sys.modules.get("shibokensupport.feature")
+    own, not one imported after it) as not using PySide6, in the hook's table; how many.
+    0 when the table is not a dict of int flags; never raises."""
+    try:
+        return _mark(sys.modules.get("shibokensupport.feature"))
+    except Exception:  # a start-up shortcut: never the reason the app does not start
+        logger.debug("PySide6's import hook table left as it is", exc_info=True)
+        return 0
+
+
+def _mark(feature) -> int:
     table = getattr(feature, "pyside_feature_dict", None)
-    if not isinstance(table, dict):
+    if not isinstance(table, dict) or not all(type(v) is int for v in table.values()):
         return 0
     marked = 0
     for name, module in list(sys.modules.items()):
