@@ -90,6 +90,12 @@ def pairs(instances):
     return 1 + 3 * instances
 
 
+def steps(instances):
+    """The (plugin, instance) steps of one host's job: extractions, then integrations."""
+    names = [f"thing{i:02d}" for i in range(instances)]
+    return [("ExtractThing", n) for n in names] + [("IntegrateThing", n) for n in names]
+
+
 def write_host(folder):
     """Write the plugins and the host script into ``folder``; return the script."""
     plugins = os.path.join(str(folder), "plugins")

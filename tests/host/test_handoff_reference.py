@@ -12,7 +12,7 @@ import plugins_fixture as pf
 import pyblish.api
 import pyblish.util
 import pytest
-from host_fixtures import start_host, stop
+from host_fixtures import start_host, steps, stop
 from waiting import wait_until
 
 import pyblish_qml_queue
@@ -303,14 +303,7 @@ def test_the_hand_off_button_takes_a_big_job_by_reference_from_a_real_host(
         assert read_by_hub == [job_id]
         (job,) = stored
         assert job.id == job_id and job.title == "background"
-        assert [(s.plugin, s.instance) for s in job.steps] == [
-            ("ExtractThing", "thing00"),
-            ("ExtractThing", "thing01"),
-            ("ExtractThing", "thing02"),
-            ("IntegrateThing", "thing00"),
-            ("IntegrateThing", "thing01"),
-            ("IntegrateThing", "thing02"),
-        ]
+        assert [(s.plugin, s.instance) for s in job.steps] == steps(3)
         assert hub.host(host["id"])["state"] == "handed off"
         assert _spool_files(home) == []  # the app removed the file it took
     finally:

@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import ROOT
 from factories import make_payload
-from host_fixtures import PLUGINS
+from host_fixtures import PLUGINS, steps
 from serve_support import finished_job
 
 from pyblish_qml_queue.common import paths
@@ -208,14 +208,7 @@ def test_serve_stores_the_job_of_a_host_killed_after_it_wrote_the_file(tmp_path,
     _age(orphan, HANDOFF_GRACE + 1)  # the grace passes
     job = finished_job(home, job_id)
     assert job.state == model.SUCCEEDED and job.title == "orphaned"
-    assert [(s.plugin, s.instance) for s in job.steps] == [
-        ("ExtractThing", "thing00"),
-        ("ExtractThing", "thing01"),
-        ("ExtractThing", "thing02"),
-        ("IntegrateThing", "thing00"),
-        ("IntegrateThing", "thing01"),
-        ("IntegrateThing", "thing02"),
-    ]
+    assert [(s.plugin, s.instance) for s in job.steps] == steps(3)
     assert os.listdir(paths.spool_dir()) == []
     assert rejected(paths.spool_dir()) == []
     assert process.poll() is None
