@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("celery", reason="the celery extra is not installed")
 pytest.importorskip("redis", reason="the celery extra is not installed")
 
-from celery_fixture import LAUNCH, Farm, free_port, start_redis, stop
+from celery_fixture import LAUNCH, free_port, start_redis, stop
 from conftest import ROOT
 from executor_plugins import MODULE
 from queue_support import add, finished
@@ -59,13 +59,6 @@ class Integrate(pyblish.api.InstancePlugin):
 #: Three extractions and an integrator, as (plugin, module, instance index).
 PUBLISH = [("Slow", "fault_plugins", 0), ("Slow", "fault_plugins", 1)]
 PUBLISH += [("Slow", "fault_plugins", 2), ("Integrate", "fault_plugins", 0)]
-
-
-@pytest.fixture
-def farm(tmp_path):
-    farm = Farm(tmp_path)
-    yield farm
-    farm.stop_all()
 
 
 @pytest.fixture
