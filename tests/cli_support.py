@@ -1,5 +1,6 @@
 """Running the command line as a real subprocess, from the repository, Qt offscreen."""
 
+import json
 import os
 import subprocess
 import sys
@@ -48,3 +49,14 @@ def end_job(store, job_id, state, error=None):
     job = store.claim(OWNER, 60.0)
     assert job.id == job_id
     store.finish_job(job_id, OWNER, state, error=error)
+
+
+def run_for_result(argv, cwd, env, timeout=120):
+    """Run ``argv`` to its end; return the JSON on its last ``RESULT `` line.
+
+    Fails the test when the process exits non-zero or prints no such line.
+    """
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    results = [line[7:] for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and results, (done.returncode, done.stdout, done.stderr)
+    return json.loads(results[-1])

@@ -8,7 +8,6 @@ menu parts from tests/fakes/dcc_menus.py). Each runs in its own process, as in a
 ``show`` is replaced by a recorder there (show() itself is tested in tests/host/).
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from blender_support import require_bpy
+from cli_support import run_for_result
 from conftest import ROOT
 
 STARTUP = os.path.join(ROOT, "pyblish_qml_queue", "assets", "startup")
@@ -49,17 +49,9 @@ def probe(code, *args, env=None):
     environ = dict(os.environ)
     environ["PYTHONPATH"] = os.pathsep.join([ROOT, FAKES])
     environ.update(env or {})
-    done = subprocess.run(
-        [sys.executable, "-c", PRELUDE + textwrap.dedent(code), *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_for_result(
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(code), *args], ROOT, environ
     )
-    results = [line[7:] for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and results, (done.returncode, done.stdout, done.stderr)
-    return json.loads(results[-1])
 
 
 def test_the_snippets_are_shipped_and_keep_python_37_syntax():

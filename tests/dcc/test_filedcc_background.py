@@ -6,11 +6,10 @@ scene snapshot. The DCC is tests/fakes/filedcc.py (a scene of node names in a JS
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
-from cli_support import run_cli
+from cli_support import run_cli, run_for_result
 from conftest import ROOT
 from serve_support import finished_job
 from waiting import wait_until
@@ -41,17 +40,7 @@ def shot(tmp_path, home):
 
 
 def run_host(work, *args, env):
-    done = subprocess.run(
-        [sys.executable, HOST, str(work), *args],
-        cwd=str(work.parent),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    results = [line[7:] for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and results, (done.returncode, done.stdout, done.stderr)
-    return json.loads(results[-1])
+    return run_for_result([sys.executable, HOST, str(work), *args], str(work.parent), env)
 
 
 def describe(job):
