@@ -39,7 +39,7 @@ import tempfile
 import textwrap
 import time
 
-from support import host_env, write_plugins
+from support import host_env, serve_hub, write_plugins
 
 TARGET_MS = 200.0  # host blocked at 2,000 instances
 
@@ -144,14 +144,8 @@ BUTTON_HOST = textwrap.dedent(
 
 def button_size(tmp, folder, instances):
     """The app's Hand off button at ``instances``: figures as one_size's."""
-    from pyblish_qml_queue.hub.hub import run_hub_for_serve
-    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
-
     home = os.path.join(tmp, f"button{instances}")
-    os.makedirs(home)
-    os.environ["PYBLISH_QML_QUEUE_HOME"] = home
-    store = SQLiteJobStore()
-    hub = run_hub_for_serve(store)
+    store, hub = serve_hub(home)
     script = os.path.join(tmp, "buttonhost.py")
     with open(script, "w") as f:
         f.write(BUTTON_HOST)
@@ -220,15 +214,10 @@ def _notes(path, key):
 
 
 def one_size(tmp, folder, instances):
-    from pyblish_qml_queue.hub.hub import run_hub_for_serve
-    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
     from pyblish_qml_queue.queue.store import JobNotFound
 
     home = os.path.join(tmp, f"home{instances}")
-    os.makedirs(home)
-    os.environ["PYBLISH_QML_QUEUE_HOME"] = home
-    store = SQLiteJobStore()
-    hub = run_hub_for_serve(store)
+    store, hub = serve_hub(home)
     script = os.path.join(tmp, "bighost.py")
     with open(script, "w") as f:
         f.write(HOST)

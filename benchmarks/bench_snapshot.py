@@ -33,7 +33,7 @@ import tempfile
 import textwrap
 import time
 
-from support import ROOT
+from support import ROOT, serve_hub
 
 HOST = textwrap.dedent(
     """
@@ -118,14 +118,8 @@ def env_for(home):
 
 def hand_offs(tmp, name, heavy, repeat):
     """Run the host against a hub in this process; return its figures and the store."""
-    from pyblish_qml_queue.hub.hub import run_hub_for_serve
-    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
-
     home = os.path.join(tmp, name, "home")
-    os.makedirs(home)
-    os.environ["PYBLISH_QML_QUEUE_HOME"] = home
-    store = SQLiteJobStore()
-    hub = run_hub_for_serve(store)
+    store, hub = serve_hub(home)
     script = os.path.join(tmp, "host.py")
     with open(script, "w") as f:
         f.write(HOST)

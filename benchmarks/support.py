@@ -120,6 +120,20 @@ def host_env(instances):
     return env
 
 
+def serve_hub(home):
+    """Make ``home`` the app's folder and start a hub over its SQLite store, as serve does.
+
+    Returns (store, hub); the caller closes both.
+    """
+    from pyblish_qml_queue.hub.hub import run_hub_for_serve
+    from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
+
+    os.makedirs(home)
+    os.environ["PYBLISH_QML_QUEUE_HOME"] = home
+    store = SQLiteJobStore()
+    return store, run_hub_for_serve(store)
+
+
 def one_step_payload(step, plugin_paths=(), title="bench"):
     """A job payload with one instance (ben01) and one step."""
     return {
