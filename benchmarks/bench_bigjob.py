@@ -25,7 +25,6 @@ import os
 import statistics
 import tempfile
 import textwrap
-import threading
 import time
 
 import support  # the repository on sys.path, INSTANCES_ENV
@@ -132,17 +131,17 @@ def steady(marks, steps):
     return statistics.median(rates) if rates else float("nan")
 
 
-def run_job(store, ended, payload):
+def run_job(store, ends, wake, payload):
     """Seconds from store.add to job_ended; the job's step count; the steady rate."""
     from pyblish_qml_queue.queue import model
     from pyblish_qml_queue.queue.model import Job
 
     job = Job.from_payload(payload)
-    done = ended.setdefault(job.id, threading.Event())
-    marks = ended.setdefault(("marks", job.id), {})
+    done = ends.ended(job.id)
+    marks = ends.marks.setdefault(job.id, {})
     start = time.perf_counter()
     store.add(job)
-    ended["wake"]()
+    wake()
     if not done.wait(1800):
         raise SystemExit(f"job {job.id} did not finish within 30 minutes")
     elapsed = time.perf_counter() - start
@@ -166,32 +165,23 @@ def main():
     from pyblish_qml_queue.queue.executor import Executor
     from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
-    ended = {}
-    lock = threading.Lock()
-
-    def on_event(event):
-        if event["event"] == "step_finished":
-            ended.setdefault(("marks", event["job_id"]), {})[event["index"]] = time.perf_counter()
-        elif event["event"] == "job_ended":
-            with lock:
-                ended.setdefault(event["job_id"], threading.Event()).set()
-
+    ends = support.JobEnds(marks=True)
     folder = write_plugins(os.path.join(root, "plugins"))
     store = SQLiteJobStore()
-    executor = Executor(store, on_event=on_event)
-    ended["wake"] = executor.wake
+    executor = Executor(store, on_event=ends)
     executor.start()
     rows = []
     try:
         fixed = statistics.median(
-            run_job(store, ended, build_payload(folder, 1, one_step=True)[0])[0] for _ in range(3)
+            run_job(store, ends, executor.wake, build_payload(folder, 1, one_step=True)[0])[0]
+            for _ in range(3)
         )
         for size in sizes:
             instances = max(1, size // PLUGINS_PER_INSTANCE)
             times, rates, steps = [], [], 0
             for _ in range(args.repeat):
                 payload, context, plugins = build_payload(folder, instances)
-                elapsed, steps, rate = run_job(store, ended, payload)
+                elapsed, steps, rate = run_job(store, ends, executor.wake, payload)
                 times.append(elapsed)
                 rates.append(rate)
             local = in_process(context, plugins)

@@ -18,14 +18,11 @@ the cost per step. Targets: <= 0.5 s per job, <= 5 ms per step.
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import textwrap
-import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from support import JobEnds  # and the repository on sys.path
 
 TARGET_JOB = 0.5  # s
 TARGET_STEP = 5.0  # ms
@@ -91,14 +88,14 @@ def run_baseline():
     return elapsed
 
 
-def run_queue(store, ended, ingester):
+def run_queue(store, ends, ingester):
     import pyblish_qml_queue
     from pyblish_qml_queue.queue import model
 
     start = time.perf_counter()
     job_id = pyblish_qml_queue.submit(title="bench")
     ingester.ingest_once()  # as the app's hub does on a hand-off; serve polls instead
-    done = ended.setdefault(job_id, threading.Event())
+    done = ends.ended(job_id)
     if not done.wait(60):
         raise SystemExit(f"job {job_id} did not finish within 60 s")
     elapsed = time.perf_counter() - start
@@ -108,7 +105,7 @@ def run_queue(store, ended, ingester):
     return elapsed, len(job.steps)
 
 
-def measure(rounds, instances, four, store, ended, ingester, folder):
+def measure(rounds, instances, four, store, ends, ingester, folder):
     import pyblish.api
 
     os.environ["BENCH_INSTANCES"] = str(instances)
@@ -118,7 +115,7 @@ def measure(rounds, instances, four, store, ended, ingester, folder):
     baseline, queued, steps = [], [], 0
     for _ in range(rounds):
         baseline.append(run_baseline())
-        elapsed, steps = run_queue(store, ended, ingester)
+        elapsed, steps = run_queue(store, ends, ingester)
         queued.append(elapsed)
     pyblish.api.deregister_plugin_path(folder)
     return statistics.median(baseline), statistics.median(queued), steps
@@ -136,16 +133,9 @@ def main():
     from pyblish_qml_queue.queue.spool import SpoolIngester
     from pyblish_qml_queue.queue.sqlite.store import SQLiteJobStore
 
-    ended = {}
-    lock = threading.Lock()
-
-    def on_event(event):
-        if event["event"] == "job_ended":
-            with lock:
-                ended.setdefault(event["job_id"], threading.Event()).set()
-
+    ends = JobEnds()
     store = SQLiteJobStore()
-    executor = Executor(store, on_event=on_event)
+    executor = Executor(store, on_event=ends)
     ingester = SpoolIngester(store, on_added=lambda ids: executor.wake())
     executor.start()
     try:
@@ -156,7 +146,7 @@ def main():
                 instances,
                 four,
                 store,
-                ended,
+                ends,
                 ingester,
                 os.path.join(root, name.replace(" ", "_")),
             )

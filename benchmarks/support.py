@@ -8,6 +8,7 @@ Not a benchmark itself: the ``bench_*.py`` scripts import it.
 import os
 import sys
 import textwrap
+import threading
 import time
 import uuid
 
@@ -148,6 +149,30 @@ def one_step_payload(step, plugin_paths=(), title="bench"):
         "instances": [{"id": "i1", "name": "ben01", "families": ["pointcache"], "data": {}}],
         "steps": [dict(step, instance_id="i1")],
     }
+
+
+class JobEnds:
+    """An executor's ``on_event``: an Event per job, set at its ``job_ended``.
+
+    With ``marks``, ``marks[job_id][index]`` is the perf_counter time of each
+    ``step_finished``.
+    """
+
+    def __init__(self, marks=False):
+        self.marks = {} if marks else None
+        self._ended = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, event):
+        if event["event"] == "step_finished" and self.marks is not None:
+            self.marks.setdefault(event["job_id"], {})[event["index"]] = time.perf_counter()
+        elif event["event"] == "job_ended":
+            self.ended(event["job_id"]).set()
+
+    def ended(self, job_id):
+        """The Event set when ``job_id`` ends (made on first ask, by either side)."""
+        with self._lock:
+            return self._ended.setdefault(job_id, threading.Event())
 
 
 class StallMeter:
