@@ -3,7 +3,7 @@
 The session subscribes the event bridge to the hub and hands it to the
 executor's ``on_event``; every batch the bridge drains lands in
 :meth:`Session.on_hosts` / :meth:`Session.on_jobs` on the GUI thread. Jobs that
-events say changed are read from the store by a :class:`~.bridge.JobReader`
+events say changed are read from the store by a :class:`~.queue.reader.JobReader`
 thread and land in :meth:`Session.on_reads` at a later drain: the GUI thread
 reads the store only at start (the first page of a long history), on a selection
 or an action. The rest of a long history, and the periodic look for changes made
@@ -23,12 +23,13 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pyblish_qml_queue.gui.appview import App
-from pyblish_qml_queue.gui.bridge import EventBridge, JobReader
+from pyblish_qml_queue.gui.bridge import EventBridge
 from pyblish_qml_queue.gui.overview.hosts import HostFilterProxy, HostListModel
 from pyblish_qml_queue.gui.overview.view import Overview
 from pyblish_qml_queue.gui.queue.detail import JobLogModel, JobStepModel, LogLevelProxy
 from pyblish_qml_queue.gui.queue.filter import JobFilterProxy
 from pyblish_qml_queue.gui.queue.jobs import JobListModel
+from pyblish_qml_queue.gui.queue.reader import JobReader
 from pyblish_qml_queue.gui.queue.rows import order_key
 from pyblish_qml_queue.gui.queue.view import Queue
 from pyblish_qml_queue.queue import model as jobs_model
@@ -64,7 +65,7 @@ class Session(QObject):
         interval: the bridge's drain period in ms.
         sync_interval: how often (ms) to check the store for changes made by
             other processes (the CLI), 0 to never check. A store with ``listing()``
-            is checked on the reader's thread (:meth:`~.bridge.JobReader.check`),
+            is checked on the reader's thread (:meth:`~.queue.reader.JobReader.check`),
             any other with :meth:`sync_if_stale`. The same look reads the store's
             ``damaged`` (:meth:`check_store`).
 

@@ -2,7 +2,7 @@
 
 The model holds the Queue page's rows (:class:`~.rows.Row` records, in the order of
 :func:`~.rows.order_key`). It reads the jobs at start (from a store that lists them: the
-unfinished ones and the newest page of the history; a :class:`~.bridge.JobReader` lists the
+unfinished ones and the newest page of the history; a :class:`~.reader.JobReader` lists the
 older history on its thread and :meth:`JobListModel.add_rows` takes it in chunks),
 then changes only the rows named by events: ``dataChanged`` for a changed row
 (only the changed roles), a move when its place in the order changed, an insert
@@ -50,7 +50,7 @@ class JobListModel(RowListModel):
     A store with ``listing(newest=n)`` (the SQLite one) is read at :meth:`load` as its
     unfinished jobs and the ``page`` newest finished ones, enough for the first screen;
     :attr:`complete` then says whether older history is still to come, which a
-    :class:`~.bridge.JobReader` reads on its thread and :meth:`add_rows` takes in chunks.
+    :class:`~.reader.JobReader` reads on its thread and :meth:`add_rows` takes in chunks.
 
     Views other than Qt's (the :class:`~.filter.JobFilterProxy`) follow the rows through
     :meth:`add_listener`: Python calls per changed row, not a re-read of every row.
@@ -89,7 +89,7 @@ class JobListModel(RowListModel):
     @property
     def rows_by_id(self) -> dict:
         """job id -> its row: the one dict for the model's life (``load`` refills it), for
-        a :class:`~.bridge.JobReader` to compare a listing with on its thread. Only this
+        a :class:`~.reader.JobReader` to compare a listing with on its thread. Only this
         thread changes it; a ``get`` or ``list()`` of it is one step under the GIL."""
         return self._by_id
 
@@ -210,7 +210,7 @@ class JobListModel(RowListModel):
         self.countChanged.emit()
 
     def add_rows(self, rows, started: float, last: bool = False) -> int:
-        """Add rows a :class:`~.bridge.JobReader` listed (older history, sorted by key).
+        """Add rows a :class:`~.reader.JobReader` listed (older history, sorted by key).
 
         A job this model has already, or read again or saw removed after ``started``
         (the listing's ``time.monotonic()``), is left out: the model knows better.
@@ -310,7 +310,7 @@ class JobListModel(RowListModel):
             self.jobsRefreshed.emit(ids)
 
     def apply_reads(self, reads) -> list:
-        """Update rows from a :class:`~.bridge.JobReader`'s reads; returns the ids applied.
+        """Update rows from a :class:`~.reader.JobReader`'s reads; returns the ids applied.
 
         Args:
             reads: ``{job_id: (started, job, Row or None, ...)}``: a job read whole

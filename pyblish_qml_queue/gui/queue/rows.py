@@ -2,7 +2,7 @@
 
 Rows are :class:`Row` records (``__slots__``) built from a
 :class:`~pyblish_qml_queue.queue.model.Job` (:func:`summarize`) or from a store's
-``listing()`` tuple (:func:`listed_row`). Plain Python, no Qt: a :class:`~.bridge.JobReader`
+``listing()`` tuple (:func:`listed_row`). Plain Python, no Qt: a :class:`~.reader.JobReader`
 builds and compares rows on its thread; the :class:`~.jobs.JobListModel` holds them.
 
 Display order: running and waiting jobs first (oldest start first), then the
@@ -261,7 +261,7 @@ def listed_row(values, share) -> Row:
     :func:`summarize` makes of the same job listed by ``jobs()``, ``current`` left "".
 
     ``share``: a dict through which equal values (states, hosts, users, fractions) share
-    one object. Plain Python, no Qt: a :class:`~.bridge.JobReader` builds rows on its thread.
+    one object. Plain Python, no Qt: a :class:`~.reader.JobReader` builds rows on its thread.
     """
     (job_id, title, state, application, version, machine, user, created, updated, started,
      finished, position, attempts, max_attempts, error, cancel, done, total) = values  # fmt: skip
