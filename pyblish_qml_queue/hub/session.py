@@ -51,10 +51,6 @@ class HostUnavailable(RuntimeError):
     """The host is disconnected or cannot do this now; the message says what to do."""
 
 
-class Stopped(Exception):
-    pass
-
-
 def _spawn(func: Callable, *args) -> None:
     """Run ``func`` on a thread of its own (a session without a hub's pool)."""
     threading.Thread(target=func, args=args, daemon=True).start()
@@ -253,9 +249,7 @@ class HostSession:
         with self.record.lock:
             self.record.current = {"plugin": None, "instance": None}
         if error is not None:
-            if not isinstance(
-                error, (HostUnavailable, wire.RemoteError, Stopped, wire.ConnectionLost)
-            ):
+            if not isinstance(error, (HostUnavailable, wire.RemoteError, wire.ConnectionLost)):
                 log.error("host %s: operation failed", self.id, exc_info=error)
             future.set_exception(error)  # to the caller, who may be waiting
         else:
