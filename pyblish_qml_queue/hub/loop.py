@@ -313,9 +313,7 @@ class LoopPeer(BasePeer):
     def _beat(self) -> None:
         if self._closed.is_set():
             return
-        if self._clock() - self.last_seen > self._timeout:
-            log.warning("%s: silent for %.0fs, dropping the link", self.name, self._timeout)
-            self.close()
+        if self._dropped_silent():
             return
         try:
             self.send_bytes(_HEARTBEAT)

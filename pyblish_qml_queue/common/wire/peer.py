@@ -264,6 +264,14 @@ class BasePeer(object):
     def _reader_needed(self):
         """Under the lock, before a request goes out: make sure someone reads its answer."""
 
+    def _dropped_silent(self):
+        """Close the link if the other side was silent too long (True then)."""
+        if self._clock() - self.last_seen <= self._timeout:
+            return False
+        log.warning("%s: silent for %.0fs, dropping the link", self.name, self._timeout)
+        self.close()
+        return True
+
     # -- reading ----------------------------------------------------------------
 
     def _take(self, data):
@@ -543,9 +551,7 @@ class Peer(BasePeer):
             with self._lock:  # a long request: heartbeats must be read meanwhile
                 if self._held and self._clock() - self._serve_started > self._heartbeat / 2:
                     self._hand_on_reading()
-            if self._clock() - self.last_seen > self._timeout:
-                log.warning("%s: silent for %.0fs, dropping the link", self.name, self._timeout)
-                self.close()
+            if self._dropped_silent():
                 return
             if not self.notify("heartbeat"):
                 return
