@@ -177,7 +177,8 @@ class Session(QObject):
             self.after_jobs_changed(reload_selected=False)
 
     def on_reads(self, reads):
-        """``{job_id: (started, job, Row or None, log lines or None)}`` from the reader.
+        """``{job_id: (started, Job or listed Row or None, log lines or None)}`` from the
+        reader (a None job: no longer in the store).
 
         A few are applied now; many (a resync) a chunk of :data:`READ_CHUNK` per
         event-loop turn, after the chunks already waiting.
