@@ -231,11 +231,9 @@ class Session(QObject):
         selected = self.queue.selectedId
         if selected in applied:
             _, job, lines = reads[selected]
-            if job is None:
-                self.queue.reload_selected()  # gone: clears the detail pane
-            elif isinstance(job, jobs_model.Job):
+            if isinstance(job, jobs_model.Job):
                 self.queue.reload_selected(job, lines)
-            else:  # listed by a resync: read it whole for the detail pane
+            else:  # gone (clears the detail pane), or a listed Row: read it whole
                 self.queue.reload_selected()
         self.after_jobs_changed(reload_selected=False)
 
