@@ -9,6 +9,7 @@ where the app listens. See docs/protocol.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -266,7 +267,9 @@ class Listener:
                 return
             # The timer only wakes the pool thread: it closes the connection itself.
             timer = self._loop.call_later(self._auth_timeout, wire.shut_down_socket, conn)
-            self._loop.pool.submit(self._authenticate, conn, timer)
+            self._loop.pool.submit(
+                self._authenticate, conn, functools.partial(self._loop.cancel, timer)
+            )
 
     def _accept(self) -> None:
         while not self._closing:
@@ -285,11 +288,12 @@ class Listener:
             timer.daemon = True
             timer.start()
             threading.Thread(
-                target=self._authenticate, args=(conn, timer), name="hub-auth", daemon=True
+                target=self._authenticate, args=(conn, timer.cancel), name="hub-auth", daemon=True
             ).start()
 
-    def _authenticate(self, conn, timer) -> None:
-        """Pass the authkey challenge both ways; ``timer`` drops a peer that takes too long."""
+    def _authenticate(self, conn, cancel_timer: Callable) -> None:
+        """Pass the authkey challenge both ways; a timer drops a peer that takes too long
+        (``cancel_timer()`` stops it)."""
         try:
             deliver_challenge(conn, self._authkey)
             answer_challenge(conn, self._authkey)
@@ -303,10 +307,7 @@ class Listener:
             wire.shutdown(conn)
             return
         finally:
-            if self._loop is not None and not isinstance(timer, threading.Timer):
-                self._loop.cancel(timer)
-            else:
-                timer.cancel()
+            cancel_timer()
         try:
             self._on_connection(conn)
         except Exception:
