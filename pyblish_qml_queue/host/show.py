@@ -178,7 +178,7 @@ def start_app():
                     **kwargs,
                 )
         except OSError as error:
-            _report_start_failure(command, None, str(error))
+            _report_start_failure(command, None, str(error), log_path)
             return None
         _state["process"] = process
         _state["started"] = time.time()
@@ -203,10 +203,10 @@ def _watch_start(process, command, log_path, offset):
     code = process.wait()
     if wire.read_runtime() is not None:
         return  # it runs (or handed over to one that runs)
-    _report_start_failure(command, code, _last_line(log_path, offset))
+    _report_start_failure(command, code, _last_line(log_path, offset), log_path)
 
 
-def _report_start_failure(command, code, reason):
+def _report_start_failure(command, code, reason, log_path):
     if os.environ.get(COMMAND_ENV, "").strip():
         origin, what = COMMAND_ENV, "fix %s" % COMMAND_ENV
     else:
@@ -216,7 +216,7 @@ def _report_start_failure(command, code, reason):
         command[0],
         origin,
         "failed" if code is None else "exited with %s" % code,
-        reason or "no output (see %s)" % os.path.join(wire.runtime_dir(), "app-start.log"),
+        reason or "no output (see %s)" % log_path,
         what,
     )
     _state["failure"] = line
