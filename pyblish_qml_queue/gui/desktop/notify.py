@@ -120,11 +120,11 @@ class JobNotifier(QObject):
         """Rows ``ids`` were read again; emit what changed. Returns the notices emitted."""
         notices = []
         for job_id in ids:
-            row = self._jobs.row_of(job_id)
-            if row < 0:
+            row = self._jobs.rows_by_id.get(job_id)
+            if row is None:
                 self._states.pop(job_id, None)
                 continue
-            state = self._jobs.rows()[row]["state"]
+            state = row.state
             before = self._states.get(job_id)
             self._states[job_id] = state
             if before is None or before == state or before in jobs_model.FINISHED:

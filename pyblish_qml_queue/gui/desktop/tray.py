@@ -374,8 +374,8 @@ class Tray(QObject):
     def _titles(self, ids) -> list:
         titles = []
         for job_id in ids:
-            row = self._session.jobs.row_of(job_id)
-            titles.append(self._session.jobs.rows()[row]["title"] if row >= 0 else job_id[:8])
+            row = self._session.jobs.rows_by_id.get(job_id)
+            titles.append(job_id[:8] if row is None else row.title)
         return titles
 
     def _job_failed(self, job_id) -> None:
