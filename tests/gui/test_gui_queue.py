@@ -165,6 +165,25 @@ def test_a_job_that_ends_gets_its_report_at_once(qapp, home, store, make_gui):
     assert session.queue.selected["report"] == str(path)
 
 
+def test_a_retried_job_gets_its_report_again_when_it_ends_again(qapp, home, store, make_gui):
+    job_id = add(store, sample.sample_payload(0))
+    session, root = make_gui(store)
+    path = home / "reports" / f"{job_id}.html"
+    store.cancel(job_id)
+    session.jobs.refresh([job_id])
+    assert path.exists()
+    path.unlink()
+    (home / "reports" / f"{job_id}.json").unlink()
+
+    store.retry(job_id)
+    session.jobs.refresh([job_id])
+    assert not path.exists()  # not written while the job is active again
+    store.cancel(job_id)
+    session.jobs.refresh([job_id])
+
+    assert path.exists() and (home / "reports" / f"{job_id}.json").exists()
+
+
 def test_when_nothing_opens_the_report_the_app_says_so_and_offers_the_path(
     qapp, home, store, make_gui
 ):

@@ -347,14 +347,13 @@ class Queue(QObject):
         """Write the report of each job that just ended (its path exists from then on)."""
         jobs = self._session.jobs
         for job_id in ids:
-            if job_id in self._reported:
+            row = jobs.rows_by_id.get(job_id)
+            if row is None:
                 continue
-            try:
-                state = jobs.summary(job_id)["state"]
-            except KeyError:
-                continue
-            if state not in JOB_FINISHED:
+            if row.state not in JOB_FINISHED:
                 self._reported.discard(job_id)  # retried: its next end writes it again
+                continue
+            if job_id in self._reported:
                 continue
             try:
                 job = self._session.store.get(job_id)
