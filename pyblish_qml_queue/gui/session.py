@@ -24,7 +24,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from pyblish_qml_queue.gui.appview import App
 from pyblish_qml_queue.gui.bridge import EventBridge
-from pyblish_qml_queue.gui.overview.hosts import HostFilterProxy, HostListModel
+from pyblish_qml_queue.gui.overview.filter import HostFilterProxy
+from pyblish_qml_queue.gui.overview.hosts import HostListModel
 from pyblish_qml_queue.gui.overview.view import Overview
 from pyblish_qml_queue.gui.queue.detail import JobLogModel, JobStepModel, LogLevelProxy
 from pyblish_qml_queue.gui.queue.filter import JobFilterProxy

@@ -10,8 +10,9 @@ from PySide6.QtTest import QAbstractItemModelTester
 
 from pyblish_qml_queue.gui import sample
 from pyblish_qml_queue.gui.bridge import EventBridge
+from pyblish_qml_queue.gui.overview.filter import HostFilterProxy
 from pyblish_qml_queue.gui.overview.hosts import ROLE_IDS as HOST_ROLES
-from pyblish_qml_queue.gui.overview.hosts import HostFilterProxy, HostListModel
+from pyblish_qml_queue.gui.overview.hosts import HostListModel
 from pyblish_qml_queue.gui.queue.detail import JobLogModel, JobStepModel, LogLevelProxy, log_lines
 from pyblish_qml_queue.gui.queue.filter import JobFilterProxy
 from pyblish_qml_queue.gui.queue.jobs import JobListModel

@@ -2,7 +2,8 @@
 few at a time, and the cards re-sort only when the order really changed, moving only the
 cards that change places."""
 
-from pyblish_qml_queue.gui.overview.hosts import ROLE_IDS, HostFilterProxy, HostListModel
+from pyblish_qml_queue.gui.overview.filter import HostFilterProxy
+from pyblish_qml_queue.gui.overview.hosts import ROLE_IDS, HostListModel
 
 
 def _host(n, when):

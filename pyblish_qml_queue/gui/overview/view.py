@@ -1,6 +1,6 @@
 """The ``Overview`` singleton: the host cards' filter group, search, sort and counts.
 
-The filters live in the session's :class:`~pyblish_qml_queue.gui.overview.hosts.HostFilterProxy`.
+The filters live in the session's :class:`~pyblish_qml_queue.gui.overview.filter.HostFilterProxy`.
 """
 
 from __future__ import annotations
