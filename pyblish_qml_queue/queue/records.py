@@ -143,9 +143,18 @@ class RunRecords:
         A farm signal that arrived while it ran may leave the job in another
         state (``JobStore.finish_job``).
 
+        A job is recorded succeeded only when the store holds every one of its
+        steps done (succeeded or skipped): a step end that never reached the store
+        (a lost event, a worker that stopped early) fails the job instead of letting
+        it say it published what never ran.
+
         Returns:
             ``(state, error)`` the job was left in, or None when its lease was lost.
         """
+        if state == model.SUCCEEDED:
+            missing = self._steps_not_done(job.id)
+            if missing:
+                state, error = model.FAILED, missing
         try:
             recorded = self.store.finish_job(job.id, self.owner, state, error=error)
         except LeaseLost:
@@ -172,6 +181,19 @@ class RunRecords:
             f": {error}" if error else "",
         )
         return state, error
+
+    def _steps_not_done(self, job_id: str) -> Optional[str]:
+        """Why a job said to have succeeded did not, from the store's own steps;
+        None when every step is done."""
+        stored = self.store.get(job_id)
+        left = [s for s in stored.steps if s.state not in model.STEP_DONE]
+        if not left:
+            return None
+        return (
+            f"{len(left)} of {len(stored.steps)} steps never finished "
+            f"(first: step {left[0].index + 1}, {left[0].name}, {left[0].state}); "
+            "the job is not reported as published"
+        )
 
     def take_up_lapsed(self, job_id: str, doing: str) -> bool:
         """Take up again a job whose lease lapsed while nobody took it (the store
